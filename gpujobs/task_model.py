@@ -1,0 +1,129 @@
+"""The task's state machine: pending -> processing -> completed | failed (and cancelled).
+
+A task in a terminal state never moves again; processing may be re-entered by a worker whose
+lease on the task has expired (its predecessor crashed), which is how a redelivered message resumes.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+TERMINAL = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED})
+
+ALLOWED: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.PENDING: frozenset({TaskStatus.PROCESSING, TaskStatus.FAILED, TaskStatus.CANCELLED}),
+    TaskStatus.PROCESSING: frozenset(
+        {TaskStatus.PROCESSING, TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED}
+    ),
+    TaskStatus.COMPLETED: frozenset(),
+    TaskStatus.FAILED: frozenset(),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+
+def sources_of(target: TaskStatus) -> frozenset[TaskStatus]:
+    """The states from which `target` may be entered; used to build conditional writes."""
+    return frozenset(s for s, targets in ALLOWED.items() if target in targets)
+
+
+def can_move(current: TaskStatus, target: TaskStatus) -> bool:
+    return target in ALLOWED[current]
+
+
+# How long finished task rows are kept before DynamoDB's TTL removes them.
+DEFAULT_RETENTION_S = 30 * 24 * 3600
+
+
+@dataclass
+class Task:
+    """One job as stored in the task table (SPEC section 4) plus additive fields."""
+
+    task_id: str
+    status: TaskStatus
+    job_type: str
+    created_at: int
+    updated_at: int
+    ttl: int
+    request_body: dict[str, Any] = field(default_factory=dict)
+    result_s3_uri: str | None = None
+    error_message: str | None = None
+    comfy_job_id: str | None = None
+    worker_id: str | None = None
+    attempts: int = 0
+    started_at: int | None = None
+    finished_at: int | None = None
+    lease_expires_at: int | None = None
+
+    @classmethod
+    def new(cls, task_id: str, job_type: str, request_body: dict[str, Any], now: int,
+            retention_s: int = DEFAULT_RETENTION_S) -> "Task":
+        return cls(task_id=task_id, status=TaskStatus.PENDING, job_type=job_type,
+                   created_at=now, updated_at=now, ttl=now + retention_s,
+                   request_body=request_body)
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> "Task":
+        """Build from a deserialised DynamoDB item (numbers arrive as Decimal)."""
+        def num(key: str) -> int | None:
+            value = item.get(key)
+            return None if value is None else int(value)
+
+        return cls(
+            task_id=item["task_id"],
+            status=TaskStatus(item["status"]),
+            job_type=item.get("job_type", ""),
+            created_at=num("created_at") or 0,
+            updated_at=num("updated_at") or 0,
+            ttl=num("ttl") or 0,
+            request_body=_plain(item.get("request_body") or {}),
+            result_s3_uri=item.get("result_s3_uri"),
+            error_message=item.get("error_message"),
+            comfy_job_id=item.get("comfy_job_id"),
+            worker_id=item.get("worker_id"),
+            attempts=num("attempts") or 0,
+            started_at=num("started_at"),
+            finished_at=num("finished_at"),
+            lease_expires_at=num("lease_expires_at"),
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        """The DynamoDB item; SPEC's nullable fields are written as null so every field exists."""
+        return {
+            "task_id": self.task_id,
+            "status": self.status.value,
+            "job_type": self.job_type,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "ttl": self.ttl,
+            "request_body": self.request_body,
+            "result_s3_uri": self.result_s3_uri,
+            "error_message": self.error_message,
+            "comfy_job_id": self.comfy_job_id,
+            "attempts": self.attempts,
+        }
+
+
+def _plain(value: Any) -> Any:
+    """Turn DynamoDB Decimals back into ints and floats."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
