@@ -1,0 +1,61 @@
+"""Session fixtures: one emulator and one `terraform apply` of the local environment per session.
+
+When AWS_ENDPOINT_URL already names a running emulator (LocalStack in CI), it is used as is.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gpujobs import aws_clients
+from scripts import emulator as emulator_process
+from scripts import local_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[str]:
+    """The emulator endpoint; os.environ points boto3 at it (fake credentials) for the session."""
+    log_dir = Path(tempfile.mkdtemp(prefix="gpujobs-emulator-"))
+    running = emulator_process.use_or_start(log_path=log_dir / "moto.log")
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", *emulator_process.FAKE_CREDENTIALS)}
+    os.environ.update(emulator_process.environment(running.endpoint))
+    aws_clients.reset_clients()
+    yield running.endpoint
+    running.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    aws_clients.reset_clients()
+
+
+def _ensure_lambda_packages() -> None:
+    packages = Path(os.environ.get("LAMBDA_PACKAGES_DIR", ROOT / "build" / "lambda"))
+    if not all((packages / f"{name}.zip").exists() for name in ("api", "shutdown", "distributor")):
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "build_lambda_packages.py")], check=True)
+
+
+@pytest.fixture(scope="session")
+def stack_info(emulator: str) -> Iterator[local_stack.LocalStack]:
+    """The local environment applied once to the emulator; destroyed at the end of the session."""
+    _ensure_lambda_packages()
+    run_dir = Path(tempfile.mkdtemp(prefix="gpujobs-stack-"))
+    applied = local_stack.apply(emulator_process.environment(emulator), run_dir)
+    os.environ["GPUJOBS_OUTPUTS_FILE"] = str(applied.outputs_file)
+    yield applied
+    os.environ.pop("GPUJOBS_OUTPUTS_FILE", None)
+
+
+@pytest.fixture(scope="session")
+def stack(stack_info: local_stack.LocalStack) -> dict[str, Any]:
+    """Terraform output values of the applied local environment (name -> value)."""
+    return stack_info.outputs
