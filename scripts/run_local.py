@@ -1,0 +1,128 @@
+"""`make up`: the whole system on this machine, until Ctrl-C.
+
+Starts the emulator (moto's server) on 127.0.0.1:4566, applies `terraform/environments/local` to it
+with a fresh state, writes `.run/outputs.json`, then runs the API under gunicorn on 127.0.0.1:8080,
+the emulated GPU host (which runs the ComfyUI stand-in and the worker only while the stand-in
+instance is `running`) and the power logic on a timer. Ctrl-C stops everything it started, by PID.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gpujobs.env_values import env_int
+from scripts import emulator, local_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / ".run"
+API_BIND = os.environ.get("API_BIND", "127.0.0.1:8080")
+
+
+@dataclass
+class Supervisor:
+    """Children started here, stopped in reverse order on exit."""
+
+    children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        log = open(RUN_DIR / f"{name}.log", "ab")  # noqa: SIM115 (handed to the child)
+        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.children.append((name, process))
+        return process
+
+    def stop_all(self) -> None:
+        for _name, process in reversed(self.children):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for name, process in reversed(self.children):
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                print(f"  {name} did not stop within 40 s; killing pid {process.pid}")
+                process.kill()
+
+    def exited(self) -> list[str]:
+        return [f"{name} (exit {p.returncode})" for name, p in self.children if p.poll() is not None]
+
+
+def wait_http(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return True
+        except OSError:  # refused, reset or timed out: not up yet
+            time.sleep(0.2)
+    return False
+
+
+def main() -> int:
+    RUN_DIR.mkdir(exist_ok=True)
+    port = env_int("EMULATOR_PORT", 4566, minimum=1, maximum=65535)
+    supervisor = Supervisor()
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    began = time.monotonic()
+    emu = None
+    try:
+        t0 = time.monotonic()
+        emu = emulator.start(port=port, log_path=RUN_DIR / "emulator.log")
+        print(f"emulator   {emu.endpoint}  (moto server, ready in {time.monotonic() - t0:.1f} s)", flush=True)
+        env = {**os.environ, **emulator.environment(emu.endpoint)}
+        print("terraform  applying terraform/environments/local (about a minute: the provider waits "
+              "after each SQS queue) ...", flush=True)
+        stack = local_stack.apply(env, RUN_DIR / "local")
+        outputs_file = RUN_DIR / "outputs.json"
+        outputs_file.write_text(stack.outputs_file.read_text())
+        print(f"terraform  applied in {stack.apply_seconds:.1f} s; outputs in {outputs_file}", flush=True)
+        for name in ("task_queue_url", "task_table_name", "results_bucket_name", "gpu_instance_id"):
+            print(f"           {name} = {stack.outputs.get(name)}")
+        env["GPUJOBS_OUTPUTS_FILE"] = str(outputs_file)
+        env.setdefault("IDLE_MINUTES", "2")
+        env.setdefault("BOOT_DELAY_S", "20")
+
+        t0 = time.monotonic()
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        supervisor.start("api", [gunicorn, "-c", "services/api/gunicorn.conf.py", "--bind", API_BIND,
+                                 "services.api.wsgi:app"], env)
+        if not wait_http(f"http://{API_BIND}/health", 30):
+            print(f"api did not become healthy; see {RUN_DIR / 'api.log'}")
+            return 1
+        print(f"api        http://{API_BIND}  (gunicorn, ready in {time.monotonic() - t0:.1f} s; "
+              f"docs at /docs, OpenAPI at /openapi.json)", flush=True)
+        supervisor.start("gpu-host", [sys.executable, "-m", "services.local_gpu_host"], env)
+        print(f"gpu host   runs the ComfyUI stand-in (127.0.0.1:8000) and the worker while instance "
+              f"{stack.outputs.get('gpu_instance_id')} is running (boot delay {env['BOOT_DELAY_S']} s)")
+        supervisor.start("power", [sys.executable, "-m", "services.shutdown_lambda.local_timer"], env)
+        print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")
+        print(f"ready in {time.monotonic() - began:.1f} s. Logs in {RUN_DIR}/*.log. "
+              f"Try: make demo. Ctrl-C stops everything.", flush=True)
+        while not stopping:
+            dead = supervisor.exited()
+            if dead:
+                print(f"stopped unexpectedly: {', '.join(dead)}; see {RUN_DIR}/*.log")
+                return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("stopping ...", flush=True)
+        supervisor.stop_all()
+        if emu is not None:
+            emu.stop()
+        print("stopped.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
