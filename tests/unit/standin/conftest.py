@@ -1,0 +1,93 @@
+"""In-process moto S3 and the stand-in app built from its factory with a zero-latency config."""
+
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from moto import mock_aws
+from PIL import Image
+
+from gpujobs import aws_clients
+from services.comfyui_standin.app import create_app
+from services.comfyui_standin.standin_config import StandinConfig
+
+BUCKET = "standin-results"
+INPUT_KEY = "inputs/pattern.png"
+INPUT_SIZE = (96, 64)
+
+
+def pattern_png(size: tuple[int, int] = INPUT_SIZE, shift: int = 0) -> bytes:
+    """A small deterministic colour pattern; `shift` makes a different image of the same size."""
+    image = Image.new("RGB", size)
+    image.putdata([((x * 9 + shift) % 256, (y * 13) % 256, ((x + y) * 5 + shift) % 256)
+                   for y in range(size[1]) for x in range(size[0])])
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    aws_clients.reset_clients()
+    with mock_aws():
+        client = aws_clients.client("s3")
+        client.create_bucket(Bucket=BUCKET)
+        client.put_object(Bucket=BUCKET, Key=INPUT_KEY, Body=pattern_png())
+        client.put_object(Bucket=BUCKET, Key="inputs/reference.png", Body=pattern_png((40, 80), shift=77))
+        yield client
+    aws_clients.reset_clients()
+
+
+@pytest.fixture
+def make_client(s3: Any) -> Iterator[Any]:
+    apps = []
+
+    def build(**overrides: Any) -> Any:
+        config = StandinConfig(**{"results_bucket": BUCKET, "latency_s": 0.0, **overrides})
+        app = create_app(config)
+        apps.append(app)
+        return app.test_client()
+
+    yield build
+    for app in apps:
+        app.extensions["standin_runner"].shutdown(wait_s=2.0)
+
+
+@pytest.fixture
+def client(make_client: Any) -> Any:
+    return make_client()
+
+
+def _wait_for_job(client: Any, job_id: str, timeout_s: float = 10.0) -> dict[str, Any]:
+    """Poll the status until the job ends; fails the test after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/jobs/{job_id}").get_json()
+        if body["status"] in ("completed", "failed"):
+            return body
+        time.sleep(0.01)
+    raise AssertionError(f"job {job_id} did not end within {timeout_s} s")
+
+
+def _read_png(s3: Any, uri: str) -> Image.Image:
+    bucket, key = uri.removeprefix("s3://").split("/", 1)
+    data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    return image
+
+
+@pytest.fixture
+def wait_for_job() -> Any:
+    return _wait_for_job
+
+
+@pytest.fixture
+def read_png(s3: Any) -> Any:
+    return lambda uri: _read_png(s3, uri)
