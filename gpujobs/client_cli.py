@@ -1,0 +1,196 @@
+"""`gpujobs`: submit jobs to the API, read their status, wait for them and download the result.
+
+    gpujobs submit camera-angle --image-url s3://bucket/in.png --prompt "30 degrees left" [--wait --out out/]
+    gpujobs submit qwen-image-edit --json body.json
+    gpujobs status JOB_ID
+    gpujobs wait JOB_ID --out out/ [--timeout 900]
+
+The API's address comes from --api or GPUJOBS_API_URL (default http://127.0.0.1:8080), its key from
+--api-key or GPUJOBS_API_KEY. Job documents go to stdout as JSON; progress and errors to stderr.
+Exit status: 0 done, 1 the job failed or was cancelled, 2 bad usage, 3 the API rejected the
+request (4xx), 4 the API is unreachable or failing (5xx), 5 timed out waiting, 6 download failed.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from gpujobs.client_download import download_result
+from gpujobs.client_http import DEFAULT_API_URL, ApiClient, ApiUnavailable, ClientError
+from gpujobs.client_progress import ProgressLine, job_age, job_phase
+from gpujobs.workflows import WORKFLOWS
+
+EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 5
+FINAL = {"completed", "failed", "cancelled"}
+
+# Flags of each workflow: (flag, body field, type); values not given are left to the API's defaults.
+WORKFLOW_FLAGS: dict[str, list[tuple[str, str, type]]] = {
+    "camera-angle": [
+        ("--image-url", "image_url", str), ("--prompt", "prompt", str), ("--seed", "seed", int),
+        ("--steps", "steps", int),
+    ],
+    "qwen-image-edit": [
+        ("--image-url", "image_url", str), ("--prompt", "prompt", str), ("--image2-url", "image2_url", str),
+        ("--image3-url", "image3_url", str), ("--steps", "steps", int), ("--cfg", "cfg", float),
+        ("--sampler-name", "sampler_name", str), ("--scheduler", "scheduler", str),
+        ("--denoise", "denoise", float), ("--seed", "seed", int),
+    ],
+}
+
+
+class UsageError(ClientError):
+    exit_code = EXIT_USAGE
+
+
+class WaitTimedOut(ClientError):
+    exit_code = EXIT_TIMEOUT
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gpujobs", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--api", default=os.environ.get("GPUJOBS_API_URL") or DEFAULT_API_URL,
+                        help="API base URL (GPUJOBS_API_URL; default %(default)s)")
+    parser.add_argument("--api-key", default=os.environ.get("GPUJOBS_API_KEY") or None,
+                        help="API key sent as X-Api-Key (GPUJOBS_API_KEY)")
+    parser.add_argument("--request-timeout", type=float, default=10.0, help="seconds per HTTP request")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    submit = commands.add_parser("submit", help="submit a job")
+    workflows = submit.add_subparsers(dest="workflow", required=True)
+    for name, flags in WORKFLOW_FLAGS.items():
+        sub = workflows.add_parser(name, help=f"submit a {name} job")
+        sub.add_argument("--json", dest="json_file", metavar="FILE",
+                         help="request body as a JSON file ('-' for stdin); flags given as well override it")
+        for flag, field, kind in flags:
+            sub.add_argument(flag, dest=field, type=kind, metavar=field.upper())
+        sub.add_argument("-q", "--quiet", action="store_true", help="print only the job id")
+        _add_wait_options(sub, with_switch=True)
+
+    status = commands.add_parser("status", help="print a job's status")
+    status.add_argument("job_id")
+
+    wait = commands.add_parser("wait", help="wait for a job to end, showing its progress, and download the result")
+    wait.add_argument("job_id")
+    _add_wait_options(wait, with_switch=False)
+    return parser
+
+
+def _add_wait_options(parser: argparse.ArgumentParser, with_switch: bool) -> None:
+    if with_switch:
+        parser.add_argument("--wait", action="store_true", help="wait for the job as `gpujobs wait` does")
+    parser.add_argument("--out", type=Path, help="directory to save the result image in")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait (default %(default)s)")
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default %(default)s)")
+
+
+def request_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if args.json_file:
+        try:
+            text = sys.stdin.read() if args.json_file == "-" else Path(args.json_file).read_text()
+            body = json.loads(text)
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.json_file}: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{args.json_file} is not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise UsageError(f"{args.json_file} must hold a JSON object")
+    for _, field, _ in WORKFLOW_FLAGS[args.workflow]:
+        value = getattr(args, field)
+        if value is not None:
+            body[field] = value
+    missing = [f for f in ("image_url", "prompt") if f not in body]
+    if missing:
+        flags = " and ".join("--" + f.replace("_", "-") for f in missing)
+        raise UsageError(f"{flags} required (or give them in --json)")
+    return body
+
+
+def wait_for(client: ApiClient, job_id: str, timeout_s: float, interval_s: float,
+             progress: ProgressLine) -> dict[str, Any]:
+    """Poll until the job ends, showing its phase; transient API errors are retried until the timeout."""
+    started = time.time()
+    deadline = time.monotonic() + timeout_s
+    job: dict[str, Any] | None = None
+    last_error: ApiUnavailable | None = None
+    try:
+        while True:
+            try:
+                job = client.status(job_id)
+                last_error = None
+            except ApiUnavailable as exc:
+                last_error = exc
+            now = time.time()
+            if job is not None:
+                progress.show(job_phase(job, job_age(job, started, now)), job_age(job, started, now),
+                              note="API unavailable, retrying" if last_error else "")
+                if job["status"] in FINAL:
+                    return job
+            elif last_error is not None:
+                progress.show("connecting", now - started, note=str(last_error))
+            if time.monotonic() >= deadline:
+                if last_error is not None:
+                    raise last_error
+                raise WaitTimedOut(f"job {job_id} did not end within {timeout_s:g} s "
+                                   f"(last status: {job['status'] if job else 'unknown'})")
+            time.sleep(min(interval_s, max(0.0, deadline - time.monotonic())))
+    finally:
+        progress.finish()
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    print(json.dumps(document, indent=2))
+
+
+def _finish_wait(client: ApiClient, job_id: str, args: argparse.Namespace) -> int:
+    job = wait_for(client, job_id, args.timeout, args.interval, ProgressLine(job_id))
+    _print_json(job)
+    if job["status"] != "completed":
+        print(f"gpujobs: job {job_id} {job['status']}: {job.get('error') or 'no error given'}", file=sys.stderr)
+        return EXIT_JOB_FAILED
+    if args.out is not None:
+        path = download_result(job, args.out)
+        print(f"gpujobs: saved {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    client = ApiClient(args.api, api_key=args.api_key, timeout_s=args.request_timeout)
+    if args.command == "submit":
+        job = client.submit(WORKFLOWS[args.workflow].api_path, request_body(args))
+        if args.quiet:
+            print(job["job_id"])
+        else:
+            _print_json(job)
+        if args.wait or args.out is not None:
+            return _finish_wait(client, job["job_id"], args)
+        return EXIT_OK
+    if args.command == "status":
+        _print_json(client.status(args.job_id))
+        return EXIT_OK
+    return _finish_wait(client, args.job_id, args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except ClientError as exc:
+        print(f"gpujobs: {exc}", file=sys.stderr)
+        details = getattr(exc, "details", None)
+        if details:
+            for detail in details if isinstance(details, list) else [details]:
+                print(f"  {json.dumps(detail) if not isinstance(detail, str) else detail}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

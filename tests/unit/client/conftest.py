@@ -1,0 +1,84 @@
+"""A scripted fake of the public API on a real loopback port, so the client talks real HTTP."""
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask, jsonify, request
+from moto import mock_aws
+from werkzeug.serving import make_server
+
+from gpujobs import aws_clients
+
+
+@dataclass
+class FakeApi:
+    """Each job answers its scripted documents in turn, one per status request, then repeats the last."""
+
+    url: str = ""
+    scripts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    submitted: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    reject_with: tuple[int, dict[str, Any]] | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def script(self, job_id: str, *documents: dict[str, Any]) -> None:
+        self.scripts[job_id] = [{"job_id": job_id, "result_s3_uri": None, "error": None, **d} for d in documents]
+
+
+def _fake_app(api: FakeApi) -> Flask:
+    app = Flask(__name__)
+
+    @app.post("/api/v1/<workflow>/jobs")
+    def submit(workflow: str) -> Any:
+        body = request.get_json()
+        api.submitted.append((workflow, body, dict(request.headers)))
+        if api.reject_with is not None:
+            return jsonify(api.reject_with[1]), api.reject_with[0]
+        job_id = f"job-{len(api.submitted)}"
+        if job_id not in api.scripts:
+            api.script(job_id, {"status": "completed", "result_s3_uri": None})
+        return jsonify({"job_id": job_id, "status": "pending", "result_s3_uri": None, "error": None,
+                        "created_at": int(time.time())}), 202
+
+    @app.get("/api/v1/jobs/<job_id>")
+    def status(job_id: str) -> Any:
+        script = api.scripts.get(job_id)
+        if script is None:
+            return jsonify({"error": {"code": "not_found", "message": f"job {job_id} not found"}}), 404
+        document = script.pop(0) if len(script) > 1 else script[0]
+        return jsonify(document)
+
+    @app.get("/files/<name>")
+    def files(name: str) -> Any:
+        return api.files[name], 200, {"Content-Type": "image/png"}
+
+    return app
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeApi]:
+    api = FakeApi()
+    server = make_server("127.0.0.1", 0, _fake_app(api), threaded=True)
+    api.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield api
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    aws_clients.reset_clients()
+    with mock_aws():
+        client = aws_clients.client("s3")
+        client.create_bucket(Bucket="results")
+        yield client
+    aws_clients.reset_clients()
