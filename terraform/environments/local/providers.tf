@@ -1,0 +1,10 @@
+# For the stand-in instance only; the stack's own provider is configured in the root module from
+# the same variables. AWS_ENDPOINT_URL names the emulator.
+provider "aws" {
+  region = var.aws_region
+
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+}

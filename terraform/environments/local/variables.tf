@@ -1,0 +1,41 @@
+variable "aws_region" {
+  description = "Region the emulator answers for."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name_prefix" {
+  description = "Prefix for every resource name, for several stacks on one emulator. Empty keeps SPEC's names."
+  type        = string
+  default     = ""
+}
+
+variable "lambda_packages_dir" {
+  description = "Directory holding the built Lambda zips (api.zip, shutdown.zip, distributor.zip)."
+  type        = string
+  default     = "../../../build/lambda"
+}
+
+variable "stand_in_ami_id" {
+  description = "AMI of the stand-in GPU instance; any image the emulator knows (moto ships ami-12c6146b)."
+  type        = string
+  default     = "ami-12c6146b"
+}
+
+variable "stand_in_instance_type" {
+  description = "Instance type of the stand-in (the real one is a g6e.2xlarge)."
+  type        = string
+  default     = "g6e.2xlarge"
+}
+
+variable "gpu_tag_key" {
+  description = "Tag key that marks the GPU instance."
+  type        = string
+  default     = "Purpose"
+}
+
+variable "gpu_tag_value" {
+  description = "Value of gpu_tag_key on the GPU instance."
+  type        = string
+  default     = "GPU-ComfyUI"
+}

@@ -1,0 +1,34 @@
+variable "name" {
+  description = "Globally unique bucket name."
+  type        = string
+}
+
+variable "result_retention_days" {
+  description = "Days after which a result object expires. An integer of at least 1."
+  type        = number
+  default     = 30
+}
+
+variable "noncurrent_retention_days" {
+  description = "Days after which an overwritten or deleted result version is removed. An integer of at least 1."
+  type        = number
+  default     = 7
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for SSE-KMS; null uses SSE-S3 (AES256)."
+  type        = string
+  default     = null
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete a bucket that still holds objects."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for the bucket."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,19 @@
+output "table_name" {
+  description = "Name of the task table."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "table_arn" {
+  description = "ARN of the task table."
+  value       = aws_dynamodb_table.this.arn
+}
+
+output "status_index_name" {
+  description = "Name of the status/created_at index."
+  value       = var.status_index_name
+}
+
+output "status_index_arn" {
+  description = "ARN of the status/created_at index, for IAM policies that allow Query on it."
+  value       = "${aws_dynamodb_table.this.arn}/index/${var.status_index_name}"
+}

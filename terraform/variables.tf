@@ -1,0 +1,262 @@
+# Inputs of the whole system. Defaults are the names and settings of SPEC section 5, so a plain
+# apply reproduces the deployed design; `name_prefix` makes a second environment in one account.
+
+# --- Provider and environment ---------------------------------------------------------------
+
+variable "aws_region" {
+  description = "AWS region for every resource, e.g. us-east-1."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region code such as us-east-1."
+  }
+}
+
+variable "skip_credentials_validation" {
+  description = "Skip the STS credential check when the provider starts. Only for emulators; false on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "skip_requesting_account_id" {
+  description = "Do not ask STS/IAM for the account id. Only for emulators; false on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "skip_metadata_api_check" {
+  description = "Do not look for credentials in the EC2 instance metadata service. Only for emulators; false on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "s3_use_path_style" {
+  description = "Address S3 buckets by path instead of by host name. Only for emulators; false on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "name_prefix" {
+  description = "Prefix for every resource name, so a second environment fits in the same account (e.g. \"staging-\"). Empty keeps SPEC's names. Lower-case letters, digits and hyphens, up to 20 characters."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]{0,20}$", var.name_prefix))
+    error_message = "name_prefix may hold only lower-case letters, digits and hyphens, at most 20 characters (e.g. \"staging-\")."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default = {
+    Project   = "gpu-orchestrator"
+    ManagedBy = "terraform"
+  }
+}
+
+# --- Task queue -----------------------------------------------------------------------------
+
+variable "task_queue_name" {
+  description = "Name of the task queue (before name_prefix)."
+  type        = string
+  default     = "gpu_tasks_queue"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,60}$", var.task_queue_name))
+    error_message = "task_queue_name must be 1 to 60 letters, digits, hyphens or underscores (SQS names; the DLQ adds a suffix)."
+  }
+}
+
+variable "task_queue_visibility_timeout_seconds" {
+  description = "How long a received task stays hidden from other workers. An integer from 0 to 43200."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.task_queue_visibility_timeout_seconds >= 0 && var.task_queue_visibility_timeout_seconds <= 43200 && floor(var.task_queue_visibility_timeout_seconds) == var.task_queue_visibility_timeout_seconds
+    error_message = "task_queue_visibility_timeout_seconds must be an integer from 0 to 43200."
+  }
+}
+
+variable "task_queue_receive_wait_time_seconds" {
+  description = "Long-poll wait of ReceiveMessage. An integer from 0 to 20."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.task_queue_receive_wait_time_seconds >= 0 && var.task_queue_receive_wait_time_seconds <= 20 && floor(var.task_queue_receive_wait_time_seconds) == var.task_queue_receive_wait_time_seconds
+    error_message = "task_queue_receive_wait_time_seconds must be an integer from 0 to 20."
+  }
+}
+
+variable "task_queue_message_retention_seconds" {
+  description = "How long the task queue keeps a message. An integer from 60 to 1209600."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.task_queue_message_retention_seconds >= 60 && var.task_queue_message_retention_seconds <= 1209600 && floor(var.task_queue_message_retention_seconds) == var.task_queue_message_retention_seconds
+    error_message = "task_queue_message_retention_seconds must be an integer from 60 to 1209600 (14 days)."
+  }
+}
+
+variable "task_queue_max_receive_count" {
+  description = "Receives of a task message before it moves to the DLQ. An integer from 1 to 1000."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.task_queue_max_receive_count >= 1 && var.task_queue_max_receive_count <= 1000 && floor(var.task_queue_max_receive_count) == var.task_queue_max_receive_count
+    error_message = "task_queue_max_receive_count must be an integer from 1 to 1000."
+  }
+}
+
+# --- Task table -----------------------------------------------------------------------------
+
+variable "task_table_name" {
+  description = "Name of the task table (before name_prefix)."
+  type        = string
+  default     = "task_store"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{3,200}$", var.task_table_name))
+    error_message = "task_table_name must be 3 to 200 letters, digits, underscores, hyphens or dots."
+  }
+}
+
+variable "task_table_deletion_protection" {
+  description = "Refuse to delete the task table until this is turned off. Recommended on AWS."
+  type        = bool
+  default     = true
+}
+
+variable "task_table_point_in_time_recovery" {
+  description = "Keep continuous backups of the task table."
+  type        = bool
+  default     = true
+}
+
+# --- Results bucket -------------------------------------------------------------------------
+
+variable "results_bucket_name" {
+  description = "Name of the results bucket (before name_prefix). Null makes a unique one from the account id: gpu-orchestrator-results-<account>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.results_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]$", var.results_bucket_name))
+    error_message = "results_bucket_name must be 3 to 42 lower-case letters, digits, dots or hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "result_retention_days" {
+  description = "Days a result image is kept before it expires. An integer from 1 to 3650."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.result_retention_days >= 1 && var.result_retention_days <= 3650 && floor(var.result_retention_days) == var.result_retention_days
+    error_message = "result_retention_days must be an integer from 1 to 3650."
+  }
+}
+
+variable "results_bucket_force_destroy" {
+  description = "Let destroy delete the results bucket with its objects. Keep false on AWS."
+  type        = bool
+  default     = false
+}
+
+variable "input_bucket_names" {
+  description = "Buckets the worker may read input images from (s3:// image URLs)."
+  type        = list(string)
+  default     = []
+}
+
+# --- GPU instance and IAM -------------------------------------------------------------------
+
+variable "gpu_instance_id" {
+  description = "Id of the existing GPU instance that runs ComfyUI and the worker (e.g. i-0f0f6fd680921de5f)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^i-([0-9a-f]{8}|[0-9a-f]{17})$", var.gpu_instance_id))
+    error_message = "gpu_instance_id must be an EC2 instance id: i- followed by 8 or 17 hexadecimal digits."
+  }
+}
+
+variable "gpu_tag_key" {
+  description = "Tag key that marks the GPU instance; starting and stopping are allowed only on instances that carry it."
+  type        = string
+  default     = "Purpose"
+}
+
+variable "gpu_tag_value" {
+  description = "Value of gpu_tag_key on the GPU instance."
+  type        = string
+  default     = "GPU-ComfyUI"
+}
+
+variable "manage_gpu_instance_tag" {
+  description = "Put the gpu_tag_key=gpu_tag_value tag on the existing GPU instance (off when it is tagged already)."
+  type        = bool
+  default     = false
+}
+
+variable "api_role_name" {
+  description = "Name of the API's role (before name_prefix)."
+  type        = string
+  default     = "gpu-orchestrator-task-role"
+}
+
+variable "api_trusted_services" {
+  description = "Service principals that may assume the API role; add ecs-tasks.amazonaws.com or ec2.amazonaws.com to run the API on a server."
+  type        = list(string)
+  default     = ["lambda.amazonaws.com"]
+
+  validation {
+    condition     = length(var.api_trusted_services) > 0 && alltrue([for s in var.api_trusted_services : endswith(s, ".amazonaws.com")])
+    error_message = "api_trusted_services must list at least one AWS service principal such as lambda.amazonaws.com."
+  }
+}
+
+variable "gpu_instance_role_name" {
+  description = "Name of the GPU worker's role (before name_prefix)."
+  type        = string
+  default     = "gpu-instance-role"
+}
+
+variable "gpu_instance_profile_name" {
+  description = "Name of the GPU worker's instance profile (before name_prefix)."
+  type        = string
+  default     = "gpu-instance-profile"
+}
+
+variable "shutdown_role_name" {
+  description = "Name of the power Lambda's role (before name_prefix)."
+  type        = string
+  default     = "lambda-gpu-shutdown-role"
+}
+
+# --- Lambda functions -----------------------------------------------------------------------
+
+variable "lambda_packages_dir" {
+  description = "Directory holding the Lambda zips built by scripts/build_lambda_packages.py (api.zip, shutdown.zip, distributor.zip)."
+  type        = string
+  default     = "../build/lambda"
+}
+
+variable "api_function_name" {
+  description = "Name of the API Lambda (before name_prefix)."
+  type        = string
+  default     = "gpu-orchestrator-api"
+}
+
+variable "shutdown_function_name" {
+  description = "Name of the power Lambda (before name_prefix)."
+  type        = string
+  default     = "shutdown-gpu-lambda"
+}
