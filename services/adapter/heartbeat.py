@@ -1,0 +1,154 @@
+"""Keeps running jobs' messages hidden and their task leases alive (after dramatiq_sqs's heartbeat).
+
+Every interval one thread renews each running task's lease, then extends the visibility of all the
+worker's in-flight messages in batches of ten, by the full visibility timeout (well more than the
+interval). Leases are renewed first so that, should the worker die, a lease lapses before its
+message reappears. A message SQS no longer holds in flight is dropped from the beat; a lease
+another worker or a cancel has taken is flagged so the job stops.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from gpujobs.errors import TransitionRejected
+from gpujobs.task_store import TaskStore
+
+log = logging.getLogger(__name__)
+
+GONE_CODES = frozenset({"ReceiptHandleIsInvalid", "MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight",
+                        "InvalidParameterValue"})
+
+
+@dataclass
+class InFlightJob:
+    """One message whose job is running here."""
+
+    receipt_handle: str
+    message_id: str
+    task_id: str
+    message_lost: bool = False
+    lease_lost: bool = False
+
+
+class InFlight:
+    """The messages and tasks this worker holds; shared by the job threads and the heartbeat."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # Held for a whole beat: once remove() returns, no beat can still extend that message.
+        self.beat_lock = threading.RLock()
+        self._jobs: dict[str, InFlightJob] = {}
+        self._tasks: set[str] = set()
+
+    def reserve_task(self, task_id: str) -> bool:
+        """Claim the task for one thread of this worker; False if another thread here runs it."""
+        with self._lock:
+            if task_id in self._tasks:
+                return False
+            self._tasks.add(task_id)
+            return True
+
+    def release_task(self, task_id: str) -> None:
+        with self._lock:
+            self._tasks.discard(task_id)
+
+    def add(self, job: InFlightJob) -> InFlightJob:
+        with self._lock:
+            self._jobs[job.receipt_handle] = job
+        return job
+
+    def remove(self, receipt_handle: str) -> None:
+        with self.beat_lock, self._lock:
+            self._jobs.pop(receipt_handle, None)
+
+    def snapshot(self) -> list[InFlightJob]:
+        with self._lock:
+            return list(self._jobs.values())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._jobs)
+
+
+class Heartbeat:
+    """The beat itself (`beat()`, testable alone) and the thread that repeats it."""
+
+    def __init__(self, inflight: InFlight, sqs: Any, queue_url: str, store: TaskStore, worker_id: str,
+                 visibility_timeout_s: int, lease_s: int, interval_s: float,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.inflight = inflight
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.store = store
+        self.worker_id = worker_id
+        self.visibility_timeout_s = visibility_timeout_s
+        self.lease_s = lease_s
+        self.interval_s = interval_s
+        self.clock = clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout_s)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.beat()
+            except Exception:  # the beat must outlive any one fault; the next beat retries
+                log.exception("heartbeat failed")
+
+    def beat(self) -> None:
+        with self.inflight.beat_lock:
+            jobs = self.inflight.snapshot()
+            if not jobs:
+                return
+            self._renew_leases(jobs)
+            self._extend_visibility([j for j in jobs if not j.message_lost])
+
+    def _renew_leases(self, jobs: list[InFlightJob]) -> None:
+        now = int(self.clock())
+        for job in jobs:
+            if job.lease_lost:
+                continue
+            try:
+                self.store.renew_lease(job.task_id, self.worker_id, now, self.lease_s)
+            except TransitionRejected as exc:
+                job.lease_lost = True
+                log.warning("task lease lost (now %s); stopping the job", exc.current,
+                            extra={"job_id": job.task_id})
+            except Exception as exc:
+                log.warning("lease renewal failed: %s", exc, extra={"job_id": job.task_id})
+
+    def _extend_visibility(self, jobs: list[InFlightJob]) -> None:
+        for start in range(0, len(jobs), 10):
+            chunk = jobs[start:start + 10]
+            entries = [{"Id": str(i), "ReceiptHandle": j.receipt_handle,
+                        "VisibilityTimeout": self.visibility_timeout_s} for i, j in enumerate(chunk)]
+            try:
+                response = self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
+            except ClientError as exc:
+                log.warning("visibility heartbeat failed: %s", exc)
+                continue
+            for failure in response.get("Failed", []):
+                job = chunk[int(failure["Id"])]
+                if failure.get("Code") in GONE_CODES:
+                    job.message_lost = True
+                    self.inflight.remove(job.receipt_handle)
+                    log.warning("message no longer in flight (%s); dropped from the heartbeat",
+                                failure.get("Code"), extra={"job_id": job.task_id, "message_id": job.message_id})
+                else:
+                    log.warning("visibility heartbeat refused: %s %s", failure.get("Code"),
+                                failure.get("Message"), extra={"job_id": job.task_id})
