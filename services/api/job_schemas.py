@@ -1,0 +1,66 @@
+"""Response and path models of the public API; the OpenAPI document is generated from these.
+
+The job representation keeps the design's four fields (`job_id`, `status`, `result_s3_uri`,
+`error`); the others are additive (SPEC section 3).
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from gpujobs.task_model import Task, TaskStatus
+from gpujobs.workflows import BY_API_PATH
+
+
+class JobPath(BaseModel):
+    job_id: str = Field(description="The job id returned by a submit")
+
+
+class Job(BaseModel):
+    """A job as clients see it (submit response and status)."""
+
+    job_id: str
+    status: TaskStatus
+    result_s3_uri: str | None = None
+    error: str | None = None
+    workflow: str | None = Field(default=None, description="Workflow name, e.g. camera-angle")
+    created_at: int = Field(description="Epoch seconds")
+    updated_at: int = Field(description="Epoch seconds")
+    attempts: int = Field(default=0, description="How many times a worker has started the job")
+
+    @classmethod
+    def from_task(cls, task: Task) -> "Job":
+        workflow = BY_API_PATH.get(task.job_type)
+        return cls(
+            job_id=task.task_id,
+            status=task.status,
+            result_s3_uri=task.result_s3_uri,
+            error=task.error_message,
+            workflow=workflow.name if workflow else None,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+            attempts=task.attempts,
+        )
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. validation_error")
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API returns has this shape."""
+
+    error: ErrorDetail
+
+
+class DependencyCheck(BaseModel):
+    ok: bool
+    latency_ms: float
+    error: str | None = None
+
+
+class HealthResponse(BaseModel):
+    status: Literal["healthy", "degraded"]
+    checks: dict[str, DependencyCheck]

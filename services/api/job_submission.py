@@ -1,0 +1,116 @@
+"""Submitting a job: check the image URLs, write the task `pending`, enqueue it, wake the GPU.
+
+Nothing is left half-written: if the enqueue fails after the task row was written, the row is
+marked `failed` with the reason (kept, rather than deleted, so the 503's job id can be looked up
+and the failure is visible to operators); only if that write fails too is the row deleted, and if
+even that fails the error is logged with the job id. A task is therefore never `pending` without
+a message on the queue.
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gpujobs.errors import TransitionRejected
+from gpujobs.task_message import TaskMessage
+from gpujobs.task_model import DEFAULT_RETENTION_S, Task, TaskStatus
+from gpujobs.task_store import TaskStore
+from gpujobs.url_guard import Resolver, UnsafeUrl, check_fetchable, system_resolver
+from gpujobs.workflows import Workflow, WorkflowRequest
+from services.api.api_errors import InvalidRequest, ServiceUnavailable
+from services.api.gpu_power import GpuInstanceStarter
+
+log = logging.getLogger(__name__)
+
+AWS_ERRORS = (ClientError, BotoCoreError)
+
+
+def aws_error_code(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "ClientError")
+    return type(exc).__name__
+
+
+@dataclass
+class JobSubmitter:
+    store: TaskStore
+    sqs: Any
+    queue_url: str
+    gpu: GpuInstanceStarter | None = None
+    resolver: Resolver = system_resolver
+    clock: Callable[[], float] = time.time
+    retention_s: int = DEFAULT_RETENTION_S
+    new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+
+    def check_urls(self, request: WorkflowRequest) -> None:
+        """The resolved-address check (SPEC section 3); syntax was checked by the model."""
+        fields = ("image_url", "image2_url", "image3_url")
+        for name in fields:
+            url = getattr(request, name, None)
+            if not url:
+                continue
+            try:
+                check_fetchable(url, self.resolver)
+            except UnsafeUrl as exc:
+                raise InvalidRequest(
+                    f"{name}: {exc}",
+                    [{"loc": [name], "msg": str(exc)[:300], "type": "unsafe_url"}],
+                ) from None
+
+    def submit(self, workflow: Workflow, request: WorkflowRequest) -> Task:
+        self.check_urls(request)
+        body = request.model_dump(mode="json", exclude_none=True)
+        task = Task.new(self.new_id(), workflow.api_path, body, int(self.clock()), self.retention_s)
+        extra = {"job_id": task.task_id, "workflow": workflow.name}
+        try:
+            self.store.create(task)
+        except AWS_ERRORS as exc:
+            code = aws_error_code(exc)
+            log.error("task write failed; nothing queued", extra={**extra, "error": code})
+            raise ServiceUnavailable(
+                "the task store is unavailable; nothing was queued, retry later",
+                {"dependency": "dynamodb", "error": code}, {"Retry-After": "5"},
+            ) from None
+        message = TaskMessage(task_id=task.task_id, api_path=workflow.api_path, request_body=body)
+        try:
+            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=message.to_body())
+        except AWS_ERRORS as exc:
+            code = aws_error_code(exc)
+            log.error("enqueue failed; task abandoned", extra={**extra, "error": code})
+            status = self._abandon(task, f"could not be queued: {code}")
+            raise ServiceUnavailable(
+                "the task queue is unavailable; the job was not queued, retry later",
+                {"dependency": "sqs", "error": code, "job_id": task.task_id, "job_status": status},
+                {"Retry-After": "5"},
+            ) from None
+        log.info("job queued", extra=extra)
+        if self.gpu is not None:
+            self.gpu.ensure_starting(task.task_id)
+        return task
+
+    def _abandon(self, task: Task, reason: str) -> str | None:
+        """Leave no pending row without a message: fail it, else delete it. Returns what is left."""
+        extra = {"job_id": task.task_id}
+        try:
+            self.store.fail(task.task_id, reason, int(self.clock()))
+            return TaskStatus.FAILED.value
+        except (*AWS_ERRORS, TransitionRejected):
+            log.warning("could not mark the task failed; deleting it", extra=extra, exc_info=True)
+        try:
+            self.store.db.delete_item(
+                TableName=self.store.table_name,
+                Key={"task_id": {"S": task.task_id}},
+                ConditionExpression="#s = :pending",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":pending": {"S": TaskStatus.PENDING.value}},
+            )
+            return None
+        except AWS_ERRORS:
+            log.error("orphan pending task left behind: could neither fail nor delete it",
+                      extra=extra, exc_info=True)
+            return TaskStatus.PENDING.value

@@ -1,0 +1,104 @@
+"""Submit: 202 with the job and a Location, the exact queue message, the full task row, the GPU woken."""
+
+import json
+from typing import Any
+
+from gpujobs.task_store import deserialize
+from services.api.gpu_power import GpuInstanceStarter
+
+CAMERA = "/api/v1/camera-angle/jobs"
+QWEN = "/api/v1/qwen-image-edit/jobs"
+SPEC_ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
+                   "error_message", "comfy_job_id", "ttl"}
+
+
+def test_submit_answers_202_with_job_and_location(client: Any) -> None:
+    response = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "turn left"})
+
+    assert response.status_code == 202
+    job = response.get_json()
+    assert job["status"] == "pending"
+    assert job["result_s3_uri"] is None and job["error"] is None
+    assert job["workflow"] == "camera-angle"
+    assert response.headers["Location"] == f"/api/v1/jobs/{job['job_id']}"
+    assert client.get(response.headers["Location"]).get_json() == job
+
+
+def test_queue_message_is_exactly_the_design_format(client: Any, aws: Any) -> None:
+    body = {"image_url": "s3://inputs/cat.png", "prompt": "turn left", "seed": 7}
+    job_id = client.post(CAMERA, json=body).get_json()["job_id"]
+
+    [raw] = aws.queue_bodies()
+    assert json.loads(raw) == {
+        "task_id": job_id,
+        "api_path": CAMERA,
+        "request_body": {"image_url": "s3://inputs/cat.png", "prompt": "turn left", "seed": 7, "steps": 8},
+    }
+
+
+def test_qwen_message_carries_every_given_field(client: Any, aws: Any) -> None:
+    body = {"image_url": "https://images.example.com/a.png", "image2_url": "s3://refs/b.png", "prompt": "blend",
+            "steps": 6, "cfg": 2.5, "sampler_name": "lcm", "scheduler": "karras", "denoise": 0.5, "seed": 1}
+    job_id = client.post(QWEN, json=body).get_json()["job_id"]
+
+    [raw] = aws.queue_bodies()
+    assert json.loads(raw) == {"task_id": job_id, "api_path": QWEN, "request_body": body}
+
+
+def test_task_row_has_every_spec_field(client: Any, aws: Any) -> None:
+    job_id = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"}).get_json()["job_id"]
+
+    item = aws.dynamodb.get_item(TableName=aws.table_name, Key={"task_id": {"S": job_id}}, ConsistentRead=True)
+    row = deserialize(item["Item"])
+    assert set(row) >= SPEC_ROW_FIELDS
+    assert row["status"] == "pending"
+    assert row["job_type"] == CAMERA
+    assert row["created_at"] == row["updated_at"]
+    assert row["ttl"] > row["created_at"]
+    assert row["result_s3_uri"] is None and row["error_message"] is None and row["comfy_job_id"] is None
+    assert item["Item"]["created_at"].keys() == {"N"}  # a number, as the GSI's sort key requires
+
+
+def test_stopped_instance_is_started(client: Any, aws: Any) -> None:
+    assert aws.instance_state() == "stopped"
+    assert client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"}).status_code == 202
+    assert aws.instance_state() in ("pending", "running")
+
+
+def test_instance_state_is_cached_between_submits(app: Any, aws: Any) -> None:
+    client = app.test_client()
+    gpu: GpuInstanceStarter = app.extensions["gpujobs_api"].gpu
+    for _ in range(5):
+        assert client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"}).status_code == 202
+    assert gpu.describe_calls == 1
+    assert gpu.start_calls == 1
+
+
+def test_stopping_instance_is_recorded_and_submit_succeeds(app: Any, aws: Any, monkeypatch: Any) -> None:
+    gpu: GpuInstanceStarter = app.extensions["gpujobs_api"].gpu
+    original = aws.ec2.describe_instances
+
+    def stopping(**kwargs: Any) -> dict[str, Any]:
+        described = original(**kwargs)
+        described["Reservations"][0]["Instances"][0]["State"]["Name"] = "stopping"
+        return described
+
+    monkeypatch.setattr(gpu, "_ec2", _Ec2(stopping, aws.ec2.start_instances))
+    response = app.test_client().post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"})
+    assert response.status_code == 202
+    assert gpu.wake_requested
+    assert gpu.start_calls == 0
+
+
+def test_ec2_failure_never_fails_the_submit(make_app: Any, aws: Any) -> None:
+    settings = aws.settings.__class__(**{**aws.settings.__dict__, "gpu_instance_id": "i-0123456789abcdef0"})
+    app = make_app(settings=settings)
+    response = app.test_client().post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"})
+    assert response.status_code == 202
+    assert len(aws.queue_bodies()) == 1
+
+
+class _Ec2:
+    def __init__(self, describe: Any, start: Any) -> None:
+        self.describe_instances = describe
+        self.start_instances = start
