@@ -1,6 +1,7 @@
 """A worker in a thread against moto and the fake Unified API: the paths a job can take."""
 
 import json
+import time
 
 from gpujobs.activity import last_activity
 from gpujobs.task_model import Task, TaskStatus
@@ -42,10 +43,10 @@ def test_duplicate_message_runs_the_job_once(aws, fake_api, make_worker):
     task_id = new_task_id()
     aws.send(job_body(task_id))
     aws.send(job_body(task_id))
-    with running(make_worker(concurrency=2)):
+    with running(make_worker(concurrency=2, visibility_timeout_s=4)):
         wait_for(lambda: finished(aws, task_id))
         # The duplicate is hidden while the job runs, then found finished and deleted.
-        wait_for(aws.empty, timeout_s=25)
+        wait_for(aws.empty, timeout_s=20)
     assert len(fake_api.submissions_for(task_id)) == 1
     assert aws.store.get(task_id).status == TaskStatus.COMPLETED
 
@@ -64,7 +65,7 @@ def test_finished_task_is_not_run_again(aws, fake_api, make_worker):
 def test_task_held_by_a_live_worker_is_left_to_it(aws, fake_api, make_worker):
     task_id = new_task_id()
     aws.store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, 1))
-    aws.store.claim(task_id, "other-worker", now=int(__import__("time").time()), lease_s=600)
+    aws.store.claim(task_id, "other-worker", now=int(time.time()), lease_s=600)
     aws.send(job_body(task_id))
     with running(make_worker()):
         wait_for(lambda: aws.counts() == (0, 1))  # received, then hidden: not deleted, not run
