@@ -1,0 +1,33 @@
+"""The power logic's configuration from the environment (strict: nonsense fails at start)."""
+
+from dataclasses import dataclass
+
+from gpujobs.env_values import env_bool, env_int
+from gpujobs.settings import load_settings
+from services.shutdown_lambda.power_policy import PowerConfig
+
+
+@dataclass(frozen=True)
+class PowerSettings:
+    instance_id: str
+    queue_url: str
+    table_name: str
+    policy: PowerConfig
+    dry_run: bool
+
+
+def load_power_settings(idle_minutes_default: int = 30) -> PowerSettings:
+    """GPU_INSTANCE_ID, SQS_QUEUE_URL, DYNAMODB_TABLE (or the Terraform outputs file), IDLE_MINUTES,
+    JOB_TIMEOUT_MINUTES (rule B; the worker's JOB_TIMEOUT_S default is 30 min too) and DRY_RUN."""
+    settings = load_settings(require=["gpu_instance_id", "queue_url", "table_name"])
+    policy = PowerConfig(
+        idle_window_s=60 * env_int("IDLE_MINUTES", idle_minutes_default, minimum=1, maximum=24 * 60),
+        job_timeout_s=60 * env_int("JOB_TIMEOUT_MINUTES", 30, minimum=1, maximum=7 * 24 * 60),
+    )
+    return PowerSettings(
+        instance_id=settings.gpu_instance_id or "",
+        queue_url=settings.queue_url or "",
+        table_name=settings.table_name or "",
+        policy=policy,
+        dry_run=env_bool("DRY_RUN", False),
+    )

@@ -1,0 +1,96 @@
+"""Live reads for the power decision: EC2 (state, tags, launch time), SQS counts, the task table.
+
+Nothing here is cached: each decision reads the world again, because the alarm that triggered it
+may be minutes late. Clients are passed in (tests point them at the emulator); the clock is too.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from gpujobs import activity
+from gpujobs.task_model import TaskStatus
+from gpujobs.task_store import TaskStore
+from services.shutdown_lambda.power_policy import PowerFacts, ProcessingTask
+
+# A single GPU runs a handful of jobs at once at most; more than this many is a sign of trouble,
+# and the count still holds the GPU on because any live one does.
+PROCESSING_SCAN_LIMIT = 100
+# How many recently created finished tasks to read for their finish time (the activity row is the
+# main record; these cover a cancelled or failed task the worker never saw).
+FINISHED_SCAN_LIMIT = 5
+FINISHED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
+QUEUE_ATTRIBUTES = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+]
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    state: str | None
+    tags: dict[str, str]
+    launch_time: int | None
+
+
+def describe_instance(ec2: Any, instance_id: str) -> InstanceView:
+    try:
+        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
+            return InstanceView(None, {}, None)
+        raise
+    instances = [i for r in reservations for i in r.get("Instances", [])]
+    if not instances:
+        return InstanceView(None, {}, None)
+    instance = instances[0]
+    launch = instance.get("LaunchTime")
+    return InstanceView(
+        state=instance["State"]["Name"],
+        tags={t["Key"]: t["Value"] for t in instance.get("Tags", [])},
+        launch_time=int(launch.timestamp()) if launch is not None else None,
+    )
+
+
+@dataclass
+class FactsReader:
+    """Reads PowerFacts for one instance, queue and table with the given clients and clock."""
+
+    instance_id: str
+    queue_url: str
+    table_name: str
+    ec2: Any
+    sqs: Any
+    dynamodb: Any
+    clock: Callable[[], float]
+
+    def read(self) -> PowerFacts:
+        instance = describe_instance(self.ec2, self.instance_id)
+        attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=QUEUE_ATTRIBUTES)["Attributes"]
+        store = TaskStore(self.table_name, self.dynamodb)
+        pending_count = store.count_by_status(TaskStatus.PENDING)
+        newest_pending = store.list_by_status(TaskStatus.PENDING, limit=1) if pending_count else []
+        processing = store.list_by_status(TaskStatus.PROCESSING, limit=PROCESSING_SCAN_LIMIT)
+        finished = [
+            t.finished_at or t.updated_at
+            for status in FINISHED_STATUSES
+            for t in store.list_by_status(status, limit=FINISHED_SCAN_LIMIT)
+        ]
+        return PowerFacts(
+            now=int(self.clock()),
+            instance_id=self.instance_id,
+            instance_state=instance.state,
+            tags=instance.tags,
+            launch_time=instance.launch_time,
+            queue_visible=int(attrs.get("ApproximateNumberOfMessages", 0)),
+            queue_in_flight=int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+            queue_delayed=int(attrs.get("ApproximateNumberOfMessagesDelayed", 0)),
+            pending_count=pending_count,
+            newest_pending_created_at=newest_pending[0].created_at if newest_pending else None,
+            processing=tuple(ProcessingTask(t.task_id, t.started_at, t.updated_at) for t in processing),
+            last_activity_at=activity.last_activity(self.table_name, self.dynamodb),
+            last_finished_at=max(finished) if finished else None,
+        )
