@@ -1,0 +1,89 @@
+"""Processes started by these tests, always stopped by PID; inputs under a unique prefix."""
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PIL import Image
+
+from gpujobs import aws_clients
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str) -> Any:
+    """Poll every 0.1 s; fail naming `what` after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(0.1)
+
+
+def answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start processes from the repository root with the session's environment; stopped at teardown."""
+    started: list[subprocess.Popen] = []
+
+    def start(argv: list[str], extra_env: dict[str, str] | None = None, log_name: str = "proc") -> subprocess.Popen:
+        log = open(tmp_path / f"{log_name}.log", "ab")  # noqa: SIM115 (handed to the child)
+        process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(extra_env or {})},
+                                   stdout=log, stderr=subprocess.STDOUT)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@pytest.fixture
+def input_image(stack: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """A 160x120 PNG uploaded to the results bucket; yields (bucket, s3 URI)."""
+    bucket = stack["results_bucket_name"]
+    key = f"standin-tests/{uuid.uuid4()}/input.png"
+    image = Image.new("RGB", (160, 120))
+    image.putdata([(x * 3 % 256, y * 2 % 256, (x * y) % 256) for y in range(120) for x in range(160)])
+    data = io.BytesIO()
+    image.save(data, format="PNG")
+    s3 = aws_clients.client("s3")
+    s3.put_object(Bucket=bucket, Key=key, Body=data.getvalue())
+    yield bucket, f"s3://{bucket}/{key}"
+    s3.delete_object(Bucket=bucket, Key=key)
+
+
+@pytest.fixture
+def python() -> str:
+    return sys.executable
