@@ -1,0 +1,1 @@
+"""The multi-region distributor: forwards each job on the master queue to one regional queue (SPEC section 6)."""

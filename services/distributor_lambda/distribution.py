@@ -1,0 +1,211 @@
+"""One batch of master-queue messages: validate, choose a region, reserve, forward, then confirm or release.
+
+Every record ends with a verdict. Only `failed` verdicts become batch item failures (the message comes
+back to the master queue after its visibility timeout and, after the receive limit, goes to the master
+DLQ). Invalid messages are sent straight to the master DLQ with the reason in an attribute and
+acknowledged: a retry cannot make them valid, and the DLQ keeps them for an operator.
+
+Duplicates inside one batch (same key twice) are resolved here: the first occurrence is forwarded, the
+others share its verdict. Duplicates across batches are stopped by the ledger's conditional put.
+"""
+
+import enum
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.distributor_lambda.distribution_message import InvalidMessage, Routable, parse_routable
+from services.distributor_lambda.distributor_config import DistributorConfig
+from services.distributor_lambda.forward_ledger import ForwardLedger, Reservation
+from services.distributor_lambda.forwarding import (
+    MAX_ATTRIBUTES,
+    REGION_ATTRIBUTE,
+    REJECTION_ATTRIBUTE,
+    Outbound,
+    attributes_from_event,
+    send_batch,
+    with_attribute,
+)
+from services.distributor_lambda.queue_selection import AllQueuesOverloaded, QueueDepths, QueueSelector
+
+logger = Logger(service="distributor", child=True)
+
+DEAD_LETTER = "dead-letter"
+
+
+class Verdict(enum.Enum):
+    FORWARDED = "forwarded"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    """Invalid; sent to the master DLQ and acknowledged."""
+    FAILED = "failed"
+    """Comes back through the master queue."""
+
+
+class ForwardFailed(RuntimeError):
+    """Raised for a record whose verdict is FAILED, so the batch processor reports it."""
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict
+    detail: str = ""
+    """The region for FORWARDED, the reason for REJECTED and FAILED."""
+    overloaded: bool = False
+    """FAILED because every regional queue was overloaded (back-pressure, not a fault)."""
+
+
+@dataclass
+class BatchOutcome:
+    by_message_id: dict[str, Outcome] = field(default_factory=dict)
+
+    def settle(self, record: Any) -> str:
+        """Record handler for Powertools' BatchProcessor: raise for a failed record, else say what happened."""
+        outcome = self.by_message_id[record.message_id]
+        if outcome.verdict is Verdict.FAILED:
+            raise ForwardFailed(outcome.detail)
+        return outcome.verdict.value
+
+    def counts(self) -> dict[Verdict, int]:
+        counted = dict.fromkeys(Verdict, 0)
+        for outcome in self.by_message_id.values():
+            counted[outcome.verdict] += 1
+        return counted
+
+    def overloaded(self) -> int:
+        return sum(1 for outcome in self.by_message_id.values() if outcome.overloaded)
+
+    def regions(self) -> dict[str, int]:
+        counted: dict[str, int] = defaultdict(int)
+        for outcome in self.by_message_id.values():
+            if outcome.verdict is Verdict.FORWARDED:
+                counted[outcome.detail] += 1
+        return dict(counted)
+
+
+@dataclass
+class _Pending:
+    message_id: str
+    routable: Routable
+    outbound: Outbound
+    region: str = ""
+
+
+class Distributor:
+    def __init__(self, config: DistributorConfig, sqs_for: Callable[[str], Any], dead_letter_sqs: Any,
+                 ledger: ForwardLedger, depths: QueueDepths, selector: QueueSelector) -> None:
+        self._config = config
+        self._sqs_for = sqs_for
+        self._dead_letter_sqs = dead_letter_sqs
+        self._ledger = ledger
+        self._depths = depths
+        self._selector = selector
+
+    def distribute(self, records: list[dict[str, Any]], remaining_ms: int | None) -> BatchOutcome:
+        result = BatchOutcome()
+        leaders: dict[str, _Pending] = {}
+        followers: list[tuple[str, str]] = []
+        rejected: list[tuple[str, Outbound]] = []
+        for index, record in enumerate(records):
+            message_id = record["messageId"]
+            attributes = attributes_from_event(record)
+            try:
+                if len(attributes) >= MAX_ATTRIBUTES:
+                    raise InvalidMessage(f"message has {len(attributes)} attributes; no room for {REGION_ATTRIBUTE}")
+                routable = parse_routable(record["body"])
+            except InvalidMessage as exc:
+                reason = str(exc)[:1000]
+                dead = Outbound(f"m{index}", record["body"], with_attribute(attributes, REJECTION_ATTRIBUTE, reason)
+                                if len(attributes) < MAX_ATTRIBUTES else attributes)
+                rejected.append((message_id, dead))
+                result.by_message_id[message_id] = Outcome(Verdict.REJECTED, reason)
+                continue
+            if routable.idempotency_key in leaders:
+                followers.append((message_id, routable.idempotency_key))
+                continue
+            leaders[routable.idempotency_key] = _Pending(message_id, routable, Outbound(f"m{index}", record["body"],
+                                                                                        attributes))
+
+        by_region = self._reserve_and_route(leaders.values(), remaining_ms, result)
+        for region, pending in by_region.items():
+            self._forward(region, pending, result)
+        self._dead_letter(rejected, result)
+
+        for message_id, key in followers:
+            lead = result.by_message_id[leaders[key].message_id]
+            result.by_message_id[message_id] = (
+                Outcome(Verdict.DUPLICATE, lead.detail) if lead.verdict in (Verdict.FORWARDED, Verdict.DUPLICATE)
+                else Outcome(Verdict.FAILED, f"same key as a message that failed: {lead.detail}")
+            )
+        return result
+
+    def _reserve_and_route(self, leaders: Any, remaining_ms: int | None,
+                           result: BatchOutcome) -> dict[str, list[_Pending]]:
+        by_region: dict[str, list[_Pending]] = defaultdict(list)
+        for pending in leaders:
+            try:
+                pending.region = self._selector.choose(pending.routable.priority)
+            except AllQueuesOverloaded as exc:
+                result.by_message_id[pending.message_id] = Outcome(Verdict.FAILED, str(exc), overloaded=True)
+                continue
+            try:
+                reserved = self._ledger.reserve(pending.routable.idempotency_key, remaining_ms)
+            except (ClientError, BotoCoreError) as exc:
+                result.by_message_id[pending.message_id] = Outcome(Verdict.FAILED, f"idempotency put failed: {exc}")
+                continue
+            if reserved.outcome is Reservation.FORWARDED:
+                logger.info("duplicate acknowledged", extra={"idempotency_key": pending.routable.idempotency_key,
+                                                             "region": reserved.region})
+                result.by_message_id[pending.message_id] = Outcome(Verdict.DUPLICATE, reserved.region or "")
+            elif reserved.outcome is Reservation.IN_PROGRESS:
+                result.by_message_id[pending.message_id] = Outcome(
+                    Verdict.FAILED, "another invocation is forwarding this key; retry later")
+            else:
+                by_region[pending.region].append(pending)
+        return by_region
+
+    def _forward(self, region: str, pending: list[_Pending], result: BatchOutcome) -> None:
+        outbound = [
+            Outbound(p.outbound.entry_id, p.outbound.body, with_attribute(p.outbound.attributes, REGION_ATTRIBUTE,
+                                                                          region))
+            for p in pending
+        ]
+        sent = send_batch(self._sqs_for(region), self._config.region_queues[region], outbound)
+        if sent.whole_call_failed:
+            self._depths.mark_unavailable(region)
+        for p in pending:
+            key = p.routable.idempotency_key
+            reason = sent.failed.get(p.outbound.entry_id)
+            if reason is None:
+                result.by_message_id[p.message_id] = Outcome(Verdict.FORWARDED, region)
+                try:
+                    self._ledger.confirm(key, region)
+                except (ClientError, BotoCoreError) as exc:
+                    # Already forwarded: failing it now would forward it twice once the record frees itself.
+                    logger.warning("forwarded but not confirmed", extra={"idempotency_key": key, "error": str(exc)})
+                continue
+            result.by_message_id[p.message_id] = Outcome(Verdict.FAILED, f"{region}: {reason}")
+            try:
+                self._ledger.release(key, ForwardFailed(reason))
+            except (ClientError, BotoCoreError) as exc:
+                # The in-progress expiry frees the key before the message's next receive.
+                logger.warning("forward failed and record not released",
+                               extra={"idempotency_key": key, "error": str(exc)})
+
+    def _dead_letter(self, rejected: list[tuple[str, Outbound]], result: BatchOutcome) -> None:
+        if not rejected:
+            return
+        sent = send_batch(self._dead_letter_sqs, self._config.master_dlq_url, [o for _, o in rejected])
+        for message_id, outbound in rejected:
+            reason = result.by_message_id[message_id].detail
+            failure = sent.failed.get(outbound.entry_id)
+            if failure is None:
+                logger.warning("invalid message sent to the dead-letter queue",
+                               extra={"message_id": message_id, "reason": reason})
+            else:
+                result.by_message_id[message_id] = Outcome(
+                    Verdict.FAILED, f"invalid ({reason}) and the dead-letter send failed: {failure}")
