@@ -58,9 +58,11 @@ class Worker:
         self._receive_failures = 0
         self._max_receives: int | None = None
         self._next_sweep = 0.0
+        self._stop_requested_at: float | None = None
 
     def stop(self) -> None:
         """Ask the loop to stop; safe from a signal handler (it only sets an event)."""
+        self._stop_requested_at = time.monotonic()
         self._stopping.set()
 
     @property
@@ -180,7 +182,8 @@ class Worker:
         running = self.running
         if running:
             log.info("stopping: %d running job(s) get %g s to finish", running, self.config.shutdown_grace_s)
-        deadline = time.monotonic() + self.config.shutdown_grace_s
+        # The grace period counts from the stop request, so a long poll in progress does not lengthen it.
+        deadline = (self._stop_requested_at or time.monotonic()) + self.config.shutdown_grace_s
         while self.running and time.monotonic() < deadline:
             self._slot_free.wait(min(0.5, max(0.0, deadline - time.monotonic())))
             self._slot_free.clear()

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Install the GPU job worker on the GPU instance as the systemd service sqs-adapter.
+#
+#   sudo services/adapter/install.sh --queue-url URL --table NAME [--dlq-url URL] [--region R]
+#   sudo services/adapter/install.sh --from-tags        # read the same values from instance tags
+#
+# Creates a virtualenv under the prefix, installs this package into it, writes the environment
+# file, installs the unit and enables it. --from-tags reads the instance tags SQS_QUEUE_URL,
+# SQS_DLQ_URL, DYNAMODB_TABLE and AWS_REGION through the instance metadata service (IMDSv2; the
+# instance needs instance_metadata_tags enabled). --root DIR installs under DIR (for packaging
+# and tests); --no-systemctl and --skip-venv leave out the steps that need a real host.
+set -euo pipefail
+
+usage() {
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  echo "Options: --queue-url --dlq-url --table --region --api-url --concurrency --worker-id"
+  echo "         --prefix DIR (default /opt/gpu-orchestrator) --user NAME (default ubuntu)"
+  echo "         --from-tags --root DIR --no-systemctl --skip-venv --no-start"
+}
+
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+src_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+prefix=/opt/gpu-orchestrator
+run_user=ubuntu
+root=""
+queue_url="" dlq_url="" table="" region="" api_url="" concurrency="" worker_id=""
+from_tags=false systemctl_on=true venv_on=true start_on=true
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --queue-url) queue_url="${2:?}"; shift 2 ;;
+    --dlq-url) dlq_url="${2:?}"; shift 2 ;;
+    --table) table="${2:?}"; shift 2 ;;
+    --region) region="${2:?}"; shift 2 ;;
+    --api-url) api_url="${2:?}"; shift 2 ;;
+    --concurrency) concurrency="${2:?}"; shift 2 ;;
+    --worker-id) worker_id="${2:?}"; shift 2 ;;
+    --prefix) prefix="${2:?}"; shift 2 ;;
+    --user) run_user="${2:?}"; shift 2 ;;
+    --root) root="${2:?}"; shift 2 ;;
+    --from-tags) from_tags=true; shift ;;
+    --no-systemctl) systemctl_on=false; shift ;;
+    --skip-venv) venv_on=false; shift ;;
+    --no-start) start_on=false; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option: $1" ;;
+  esac
+done
+
+imds_token=""
+imds() {
+  # One metadata path through IMDSv2; prints nothing when the path does not exist.
+  if [[ -z "$imds_token" ]]; then
+    imds_token="$(curl -fsS -m 2 -X PUT http://169.254.169.254/latest/api/token \
+      -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')" || die "instance metadata service unreachable"
+  fi
+  curl -fsS -m 2 -H "X-aws-ec2-metadata-token: $imds_token" "http://169.254.169.254/latest/$1" 2>/dev/null || true
+}
+
+if $from_tags; then
+  [[ -n "$queue_url" ]] || queue_url="$(imds meta-data/tags/instance/SQS_QUEUE_URL)"
+  [[ -n "$dlq_url" ]] || dlq_url="$(imds meta-data/tags/instance/SQS_DLQ_URL)"
+  [[ -n "$table" ]] || table="$(imds meta-data/tags/instance/DYNAMODB_TABLE)"
+  [[ -n "$region" ]] || region="$(imds meta-data/tags/instance/AWS_REGION)"
+  [[ -n "$region" ]] || region="$(imds meta-data/placement/region)"
+fi
+
+[[ -n "$queue_url" ]] || die "the task queue is needed: --queue-url URL (or the SQS_QUEUE_URL tag with --from-tags)"
+[[ -n "$table" ]] || die "the task table is needed: --table NAME (or the DYNAMODB_TABLE tag with --from-tags)"
+if [[ -n "$concurrency" && ! "$concurrency" =~ ^[1-9][0-9]*$ ]]; then
+  die "--concurrency must be a positive integer, got '$concurrency'"
+fi
+if [[ -z "$root" && "$(id -u)" -ne 0 ]]; then
+  die "run as root (it writes /etc and $prefix), or give --root DIR"
+fi
+
+venv="$prefix/venv"
+if $venv_on; then
+  echo "creating $root$venv and installing the package from $src_dir"
+  python3 -m venv "$root$venv"
+  "$root$venv/bin/pip" install --quiet --upgrade pip
+  "$root$venv/bin/pip" install --quiet "$src_dir"
+fi
+
+env_file="$root/etc/sqs-adapter.env"
+mkdir -p "$(dirname "$env_file")"
+umask 027
+{
+  echo "# Written by services/adapter/install.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "SQS_QUEUE_URL=$queue_url"
+  echo "DYNAMODB_TABLE=$table"
+  [[ -z "$dlq_url" ]] || echo "SQS_DLQ_URL=$dlq_url"
+  [[ -z "$region" ]] || echo "AWS_REGION=$region"
+  [[ -z "$api_url" ]] || echo "COMFYUI_API_URL=$api_url"
+  [[ -z "$concurrency" ]] || echo "WORKER_CONCURRENCY=$concurrency"
+  [[ -z "$worker_id" ]] || echo "WORKER_ID=$worker_id"
+} > "$env_file"
+if [[ -z "$root" ]]; then
+  chown "root:$run_user" "$env_file" 2>/dev/null || true
+fi
+umask 022
+echo "wrote $env_file"
+
+unit_file="$root/etc/systemd/system/sqs-adapter.service"
+mkdir -p "$(dirname "$unit_file")"
+sed -e "s#/opt/gpu-orchestrator#$prefix#g" -e "s#^User=ubuntu#User=$run_user#" \
+  "$src_dir/services/adapter/sqs-adapter.service" > "$unit_file"
+echo "wrote $unit_file"
+
+if $systemctl_on; then
+  systemctl daemon-reload
+  systemctl enable sqs-adapter.service
+  if $start_on; then
+    systemctl restart sqs-adapter.service
+    echo "started: journalctl -u sqs-adapter -f"
+  fi
+fi

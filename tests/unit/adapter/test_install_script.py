@@ -1,0 +1,59 @@
+"""install.sh writes the environment file and the unit; it refuses to go on without a queue or table."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ADAPTER = Path(__file__).resolve().parents[3] / "services" / "adapter"
+SCRIPT = ADAPTER / "install.sh"
+
+
+def install(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(SCRIPT), "--root", str(root), "--no-systemctl", "--skip-venv", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_writes_env_file_and_unit(tmp_path):
+    result = install(tmp_path, "--queue-url", "https://sqs.us-east-1.amazonaws.com/1/gpu_tasks_queue",
+                     "--table", "task_store", "--dlq-url", "https://sqs.us-east-1.amazonaws.com/1/gpu_tasks_queue_dlq",
+                     "--region", "us-east-1", "--concurrency", "2", "--prefix", "/srv/gpujobs", "--user", "comfy")
+    assert result.returncode == 0, result.stderr
+    env = (tmp_path / "etc" / "sqs-adapter.env").read_text().splitlines()
+    assert "SQS_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/1/gpu_tasks_queue" in env
+    assert "DYNAMODB_TABLE=task_store" in env
+    assert "SQS_DLQ_URL=https://sqs.us-east-1.amazonaws.com/1/gpu_tasks_queue_dlq" in env
+    assert "WORKER_CONCURRENCY=2" in env
+    unit = (tmp_path / "etc" / "systemd" / "system" / "sqs-adapter.service").read_text()
+    assert "ExecStart=/srv/gpujobs/venv/bin/python -m services.adapter" in unit
+    assert "User=comfy" in unit and "/opt/gpu-orchestrator" not in unit
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--table", "t"], "--queue-url"),
+    (["--queue-url", "q"], "--table"),
+    (["--queue-url", "q", "--table", "t", "--concurrency", "lots"], "--concurrency"),
+])
+def test_refuses_incomplete_settings(tmp_path, args, message):
+    result = install(tmp_path, *args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not (tmp_path / "etc" / "sqs-adapter.env").exists()
+
+
+def test_unit_matches_the_design():
+    unit = (ADAPTER / "sqs-adapter.service").read_text()
+    for line in ("Requires=comfyui-unified-api.service", "Restart=always", "RestartSec=10", "KillSignal=SIGTERM",
+                 "EnvironmentFile=/etc/sqs-adapter.env"):
+        assert line in unit
+    grace = int(unit.split('SHUTDOWN_GRACE_S=')[1].split('"')[0])
+    stop = int(unit.split("TimeoutStopSec=")[1].split()[0])
+    assert stop > grace
+
+
+def test_install_script_passes_shellcheck():
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed")
+    result = subprocess.run(["shellcheck", str(SCRIPT)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
