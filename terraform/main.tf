@@ -16,8 +16,38 @@ locals {
     gpu_instance_profile = "${local.prefix}${var.gpu_instance_profile_name}"
     shutdown_role        = "${local.prefix}${var.shutdown_role_name}"
     api_function         = "${local.prefix}${var.api_function_name}"
+    api                  = "${local.prefix}${var.api_name}"
     shutdown_function    = "${local.prefix}${var.shutdown_function_name}"
+    shutdown_topic       = "${local.prefix}${var.shutdown_topic_name}"
+    shutdown_alarm       = "${local.prefix}${var.shutdown_alarm_name}"
+    power_schedule       = "${local.prefix}gpu-power-recheck"
+    dashboard            = "${local.prefix}${var.dashboard_name}"
   }
+
+  packages_dir = coalesce(var.lambda_packages_dir, "${path.module}/../build/lambda")
+
+  # What every service reads to find the resources (gpujobs/settings.py). AWS_REGION is set by
+  # Lambda itself and may not be set here.
+  service_environment = {
+    SQS_QUEUE_URL   = module.task_queue.queue_url
+    SQS_DLQ_URL     = module.task_queue.dlq_url
+    DYNAMODB_TABLE  = module.task_table.table_name
+    GPU_INSTANCE_ID = var.gpu_instance_id
+    RESULTS_BUCKET  = module.results_bucket.bucket_name
+  }
+
+  api_environment = merge(local.service_environment, {
+    POWERTOOLS_SERVICE_NAME      = "api"
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+  }, var.api_environment)
+
+  shutdown_environment = merge(local.service_environment, {
+    IDLE_MINUTES                 = tostring(var.idle_minutes)
+    GPU_TAG_KEY                  = var.gpu_tag_key
+    GPU_TAG_VALUE                = var.gpu_tag_value
+    POWERTOOLS_SERVICE_NAME      = "power"
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+  }, var.shutdown_environment)
 
   input_bucket_arns = [for name in var.input_bucket_names : "arn:${data.aws_partition.current.partition}:s3:::${name}"]
 }
@@ -79,3 +109,62 @@ module "worker_instance" {
   manage_tags = var.manage_gpu_instance_tag
   tags        = { (var.gpu_tag_key) = var.gpu_tag_value }
 }
+
+module "power" {
+  source = "./modules/power"
+
+  function_name        = local.names.shutdown_function
+  role_arn             = module.iam.shutdown_role_arn
+  package_path         = "${local.packages_dir}/shutdown.zip"
+  runtime              = var.lambda_runtime
+  tracing_mode         = var.lambda_tracing_mode
+  reserved_concurrency = var.shutdown_reserved_concurrency
+  environment          = local.shutdown_environment
+  log_retention_days   = var.log_retention_days
+
+  topic_name               = local.names.shutdown_topic
+  topic_kms_key_arn        = var.shutdown_topic_kms_key_arn
+  alarm_name               = local.names.shutdown_alarm
+  queue_name               = module.task_queue.queue_name
+  alarm_period_seconds     = var.alarm_period_seconds
+  alarm_evaluation_periods = var.alarm_evaluation_periods
+
+  schedule_name       = local.names.power_schedule
+  schedule_expression = var.power_schedule_expression
+  schedule_enabled    = var.power_schedule_enabled
+}
+
+module "api" {
+  source = "./modules/api"
+
+  function_name        = local.names.api_function
+  api_name             = local.names.api
+  role_arn             = module.iam.api_role_arn
+  package_path         = "${local.packages_dir}/api.zip"
+  runtime              = var.lambda_runtime
+  tracing_mode         = var.lambda_tracing_mode
+  memory_size          = var.api_memory_size
+  timeout              = var.api_timeout
+  reserved_concurrency = var.api_reserved_concurrency
+  environment          = local.api_environment
+  log_retention_days   = var.log_retention_days
+
+  throttling_rate_limit  = var.api_throttling_rate_limit
+  throttling_burst_limit = var.api_throttling_burst_limit
+  domain_name            = var.api_domain_name
+  certificate_arn        = var.api_certificate_arn
+}
+
+module "dashboard" {
+  source = "./modules/dashboard"
+
+  name                 = local.names.dashboard
+  queue_name           = module.task_queue.queue_name
+  dlq_name             = module.task_queue.dlq_name
+  gpu_instance_id      = var.gpu_instance_id
+  power_log_group_name = module.power.log_group_name
+  metrics_namespace    = var.metrics_namespace
+}
+
+# The multi-region distributor (SPEC section 6) plugs in here as modules/distributor, fed with
+# "${local.packages_dir}/distributor.zip"; the API then sends to its master queue.

@@ -80,3 +80,68 @@ output "shutdown_role_arn" {
   description = "ARN of the power Lambda's role."
   value       = module.iam.shutdown_role_arn
 }
+
+output "api_endpoint_url" {
+  description = "Base URL of the orchestrator API (custom domain when one is set)."
+  value       = module.api.endpoint_url
+}
+
+output "api_id" {
+  description = "Id of the HTTP API."
+  value       = module.api.api_id
+}
+
+output "api_function_name" {
+  description = "Name of the API Lambda."
+  value       = module.api.function_name
+}
+
+output "api_custom_domain_target" {
+  description = "Host name the custom domain's DNS record must point at; null without a custom domain."
+  value       = module.api.custom_domain_target
+}
+
+output "shutdown_lambda_name" {
+  description = "Name of the power Lambda."
+  value       = module.power.function_name
+}
+
+output "shutdown_lambda_arn" {
+  description = "ARN of the power Lambda."
+  value       = module.power.function_arn
+}
+
+output "shutdown_log_group_name" {
+  description = "Log group of the power Lambda (one line per decision)."
+  value       = module.power.log_group_name
+}
+
+output "alarm_name" {
+  description = "Name of the queue-empty alarm."
+  value       = module.power.alarm_name
+}
+
+output "shutdown_topic_arn" {
+  description = "ARN of the SNS topic that the alarm notifies and the power Lambda is subscribed to."
+  value       = module.power.topic_arn
+}
+
+output "power_schedule_rule_name" {
+  description = "Name of the EventBridge rule that invokes the power Lambda periodically."
+  value       = module.power.schedule_rule_name
+}
+
+output "idle_minutes" {
+  description = "Idle window in minutes after which the GPU instance is stopped (IDLE_MINUTES)."
+  value       = var.idle_minutes
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the services' own metrics (POWERTOOLS_METRICS_NAMESPACE)."
+  value       = var.metrics_namespace
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard."
+  value       = module.dashboard.dashboard_name
+}

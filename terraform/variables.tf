@@ -244,9 +244,53 @@ variable "shutdown_role_name" {
 # --- Lambda functions -----------------------------------------------------------------------
 
 variable "lambda_packages_dir" {
-  description = "Directory holding the Lambda zips built by scripts/build_lambda_packages.py (api.zip, shutdown.zip, distributor.zip)."
+  description = "Directory holding the Lambda zips built by scripts/build_lambda_packages.py (api.zip, shutdown.zip, distributor.zip). Null means build/lambda in the repository."
   type        = string
-  default     = "../build/lambda"
+  default     = null
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the Lambdas; the packages' dependencies are built for python3.11."
+  type        = string
+  default     = "python3.11"
+
+  validation {
+    condition     = contains(["python3.11"], var.lambda_runtime)
+    error_message = "lambda_runtime must be python3.11, the version the packages are built for (scripts/build_lambda_packages.py)."
+  }
+}
+
+variable "lambda_tracing_mode" {
+  description = "X-Ray tracing of the Lambdas: PassThrough (no cost) or Active."
+  type        = string
+  default     = "PassThrough"
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.lambda_tracing_mode)
+    error_message = "lambda_tracing_mode must be PassThrough or Active."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days the Lambdas' and the API's logs are kept. One of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the services' own metrics (POWERTOOLS_METRICS_NAMESPACE); the dashboard reads it."
+  type        = string
+  default     = "GpuOrchestrator"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1 to 255 letters, digits or . _ / # : - and must not start with AWS/."
+  }
 }
 
 variable "api_function_name" {
@@ -259,4 +303,195 @@ variable "shutdown_function_name" {
   description = "Name of the power Lambda (before name_prefix)."
   type        = string
   default     = "shutdown-gpu-lambda"
+}
+
+# --- Power management -----------------------------------------------------------------------
+
+variable "idle_minutes" {
+  description = "Minutes without queued or running work after which the GPU instance is stopped (IDLE_MINUTES). An integer from 1 to 1440."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.idle_minutes >= 1 && var.idle_minutes <= 1440 && floor(var.idle_minutes) == var.idle_minutes
+    error_message = "idle_minutes must be an integer from 1 to 1440."
+  }
+}
+
+variable "shutdown_alarm_name" {
+  description = "Name of the queue-empty alarm (before name_prefix)."
+  type        = string
+  default     = "QueueEmptyFor30Min"
+}
+
+variable "shutdown_topic_name" {
+  description = "Name of the SNS topic the alarm notifies (before name_prefix)."
+  type        = string
+  default     = "gpu-shutdown-alerts"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,236}$", var.shutdown_topic_name))
+    error_message = "shutdown_topic_name must be 1 to 236 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "shutdown_topic_kms_key_arn" {
+  description = "Customer-managed KMS key for the topic; its key policy must let cloudwatch.amazonaws.com use it. Null leaves the topic unencrypted (it carries only alarm state changes)."
+  type        = string
+  default     = null
+}
+
+variable "alarm_period_seconds" {
+  description = "Period of the queue-empty alarm in seconds: 10, 30 or a multiple of 60."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = contains([10, 30], var.alarm_period_seconds) || (var.alarm_period_seconds >= 60 && var.alarm_period_seconds % 60 == 0)
+    error_message = "alarm_period_seconds must be 10, 30 or a multiple of 60."
+  }
+}
+
+variable "alarm_evaluation_periods" {
+  description = "Periods the queue must stay empty before the alarm fires. An integer from 1 to 100; period x periods is the design's 30 minutes."
+  type        = number
+  default     = 6
+
+  validation {
+    condition     = var.alarm_evaluation_periods >= 1 && var.alarm_evaluation_periods <= 100 && floor(var.alarm_evaluation_periods) == var.alarm_evaluation_periods
+    error_message = "alarm_evaluation_periods must be an integer from 1 to 100."
+  }
+}
+
+variable "power_schedule_expression" {
+  description = "How often the power Lambda re-checks, as an EventBridge schedule expression, e.g. rate(5 minutes)."
+  type        = string
+  default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.power_schedule_expression))
+    error_message = "power_schedule_expression must be rate(N minutes|hours|days) or cron(...)."
+  }
+}
+
+variable "power_schedule_enabled" {
+  description = "Run the periodic re-check (recommended: the alarm alone acts only on state changes)."
+  type        = bool
+  default     = true
+}
+
+variable "shutdown_reserved_concurrency" {
+  description = "Reserved concurrency of the power Lambda: 1 serialises power decisions; -1 removes the reservation (for accounts whose concurrency quota is too low to reserve)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.shutdown_reserved_concurrency == -1 || (var.shutdown_reserved_concurrency >= 1 && floor(var.shutdown_reserved_concurrency) == var.shutdown_reserved_concurrency)
+    error_message = "shutdown_reserved_concurrency must be -1 or a positive integer."
+  }
+}
+
+variable "shutdown_environment" {
+  description = "Extra environment variables for the power Lambda (e.g. LOG_LEVEL); they override the computed ones."
+  type        = map(string)
+  default     = {}
+}
+
+# --- API ------------------------------------------------------------------------------------
+
+variable "api_name" {
+  description = "Name of the HTTP API (before name_prefix)."
+  type        = string
+  default     = "gpu-orchestrator-api"
+}
+
+variable "api_memory_size" {
+  description = "Memory of the API Lambda in MB. An integer from 128 to 10240."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.api_memory_size >= 128 && var.api_memory_size <= 10240 && floor(var.api_memory_size) == var.api_memory_size
+    error_message = "api_memory_size must be an integer from 128 to 10240."
+  }
+}
+
+variable "api_timeout" {
+  description = "Timeout of the API Lambda in seconds. An integer from 1 to 30 (the HTTP API waits at most 30 s)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.api_timeout >= 1 && var.api_timeout <= 30 && floor(var.api_timeout) == var.api_timeout
+    error_message = "api_timeout must be an integer from 1 to 30."
+  }
+}
+
+variable "api_reserved_concurrency" {
+  description = "Reserved concurrency of the API Lambda, a cap on its cost and load; -1 removes the reservation."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.api_reserved_concurrency == -1 || (var.api_reserved_concurrency >= 1 && floor(var.api_reserved_concurrency) == var.api_reserved_concurrency)
+    error_message = "api_reserved_concurrency must be -1 or a positive integer."
+  }
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady requests per second the API accepts before answering 429. A number from 1 to 10000."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000
+    error_message = "api_throttling_rate_limit must be from 1 to 10000."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Requests the API accepts in a burst before answering 429. An integer from 1 to 5000."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit
+    error_message = "api_throttling_burst_limit must be an integer from 1 to 5000."
+  }
+}
+
+variable "api_domain_name" {
+  description = "Custom domain of the API, e.g. gpu-api.example.com; null uses the generated endpoint."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,}$", var.api_domain_name))
+    error_message = "api_domain_name must be a lower-case DNS name such as gpu-api.example.com."
+  }
+}
+
+variable "api_certificate_arn" {
+  description = "ACM certificate for api_domain_name, in aws_region. Required when api_domain_name is set."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.api_certificate_arn))
+    error_message = "api_certificate_arn must be an ACM certificate ARN (arn:aws:acm:...)."
+  }
+}
+
+variable "api_environment" {
+  description = "Extra environment variables for the API Lambda (e.g. MAX_CONTENT_LENGTH, GPU_STATE_CACHE_S); they override the computed ones."
+  type        = map(string)
+  default     = {}
+}
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+variable "dashboard_name" {
+  description = "Name of the CloudWatch dashboard (before name_prefix)."
+  type        = string
+  default     = "gpu-orchestrator"
 }

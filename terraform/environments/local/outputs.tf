@@ -77,3 +77,68 @@ output "shutdown_role_arn" {
   description = "ARN of the power Lambda's role."
   value       = module.stack.shutdown_role_arn
 }
+
+output "api_endpoint_url" {
+  description = "Base URL of the orchestrator API (custom domain when one is set)."
+  value       = module.stack.api_endpoint_url
+}
+
+output "api_id" {
+  description = "Id of the HTTP API."
+  value       = module.stack.api_id
+}
+
+output "api_function_name" {
+  description = "Name of the API Lambda."
+  value       = module.stack.api_function_name
+}
+
+output "api_custom_domain_target" {
+  description = "Host name the custom domain's DNS record must point at; null without a custom domain."
+  value       = module.stack.api_custom_domain_target
+}
+
+output "shutdown_lambda_name" {
+  description = "Name of the power Lambda."
+  value       = module.stack.shutdown_lambda_name
+}
+
+output "shutdown_lambda_arn" {
+  description = "ARN of the power Lambda."
+  value       = module.stack.shutdown_lambda_arn
+}
+
+output "shutdown_log_group_name" {
+  description = "Log group of the power Lambda (one line per decision)."
+  value       = module.stack.shutdown_log_group_name
+}
+
+output "alarm_name" {
+  description = "Name of the queue-empty alarm."
+  value       = module.stack.alarm_name
+}
+
+output "shutdown_topic_arn" {
+  description = "ARN of the SNS topic that the alarm notifies and the power Lambda is subscribed to."
+  value       = module.stack.shutdown_topic_arn
+}
+
+output "power_schedule_rule_name" {
+  description = "Name of the EventBridge rule that invokes the power Lambda periodically."
+  value       = module.stack.power_schedule_rule_name
+}
+
+output "idle_minutes" {
+  description = "Idle window in minutes after which the GPU instance is stopped (IDLE_MINUTES)."
+  value       = module.stack.idle_minutes
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the services' own metrics (POWERTOOLS_METRICS_NAMESPACE)."
+  value       = module.stack.metrics_namespace
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard."
+  value       = module.stack.dashboard_name
+}

@@ -11,9 +11,9 @@ variable "name_prefix" {
 }
 
 variable "lambda_packages_dir" {
-  description = "Directory holding the built Lambda zips (api.zip, shutdown.zip, distributor.zip)."
+  description = "Directory holding the built Lambda zips (api.zip, shutdown.zip, distributor.zip); null means build/lambda in the repository."
   type        = string
-  default     = "../../../build/lambda"
+  default     = null
 }
 
 variable "stand_in_ami_id" {

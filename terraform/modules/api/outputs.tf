@@ -1,0 +1,39 @@
+output "endpoint_url" {
+  description = "Base URL of the API (custom domain when one is set)."
+  value       = var.domain_name == null ? aws_apigatewayv2_api.this.api_endpoint : "https://${var.domain_name}"
+}
+
+output "invoke_url" {
+  description = "Generated base URL of the API's stage."
+  value       = aws_apigatewayv2_stage.this.invoke_url
+}
+
+output "api_id" {
+  description = "Id of the HTTP API."
+  value       = aws_apigatewayv2_api.this.id
+}
+
+output "function_name" {
+  description = "Name of the API Lambda."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the API Lambda."
+  value       = aws_lambda_function.this.arn
+}
+
+output "log_group_name" {
+  description = "Log group of the API Lambda."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "access_log_group_name" {
+  description = "Log group of the API's access log."
+  value       = aws_cloudwatch_log_group.access.name
+}
+
+output "custom_domain_target" {
+  description = "Host name to point the custom domain's DNS record at; null without a custom domain."
+  value       = var.domain_name == null ? null : aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].target_domain_name
+}

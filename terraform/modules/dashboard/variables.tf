@@ -1,0 +1,50 @@
+variable "name" {
+  description = "Name of the dashboard."
+  type        = string
+}
+
+variable "queue_name" {
+  description = "Name of the task queue."
+  type        = string
+}
+
+variable "dlq_name" {
+  description = "Name of the task queue's dead-letter queue."
+  type        = string
+}
+
+variable "gpu_instance_id" {
+  description = "Id of the GPU instance."
+  type        = string
+}
+
+variable "power_log_group_name" {
+  description = "Log group of the power Lambda, whose decision lines the dashboard lists."
+  type        = string
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the services' own metrics."
+  type        = string
+  default     = "GpuOrchestrator"
+}
+
+variable "metric_names" {
+  description = "Names of the services' metrics shown, by role."
+  type = object({
+    jobs_submitted = string
+    jobs_completed = string
+    jobs_failed    = string
+    gpu_stops      = string
+    gpu_starts     = string
+    idle_minutes   = string
+  })
+  default = {
+    jobs_submitted = "JobsSubmitted"
+    jobs_completed = "JobsCompleted"
+    jobs_failed    = "JobsFailed"
+    gpu_stops      = "GpuStops"
+    gpu_starts     = "GpuStarts"
+    idle_minutes   = "IdleMinutes"
+  }
+}
