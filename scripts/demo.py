@@ -41,7 +41,7 @@ def main() -> int:
     from gpujobs import aws_clients
     from gpujobs.errors import ConfigError
     from gpujobs.settings import load_settings
-    from scripts.sample_image import png_bytes, reference_pattern, test_pattern
+    from scripts.sample_image import colour_bars, png_bytes, reference_pattern
 
     api = os.environ["GPUJOBS_API_URL"]
     try:
@@ -55,7 +55,7 @@ def main() -> int:
         return 1
 
     s3 = aws_clients.client("s3")
-    inputs = {"sample.png": png_bytes(test_pattern(512, 384)), "reference.png": png_bytes(reference_pattern())}
+    inputs = {"sample.png": png_bytes(colour_bars(512, 384)), "reference.png": png_bytes(reference_pattern())}
     for name, data in inputs.items():
         s3.put_object(Bucket=bucket, Key=f"demo-inputs/{name}", Body=data, ContentType="image/png")
     image_url, reference_url = f"s3://{bucket}/demo-inputs/sample.png", f"s3://{bucket}/demo-inputs/reference.png"

@@ -13,7 +13,7 @@ BARS = [(235, 235, 235), (235, 235, 16), (16, 235, 235), (16, 235, 16), (235, 16
         (16, 16, 235), (16, 16, 16)]
 
 
-def test_pattern(width: int = 512, height: int = 384) -> Image.Image:
+def colour_bars(width: int = 512, height: int = 384) -> Image.Image:
     """Colour bars over the top two thirds, a grey ramp below, a grid and a circle to show geometry."""
     image = Image.new("RGB", (width, height))
     draw = ImageDraw.Draw(image)
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out")
     parser.add_argument("--reference", action="store_true", help="write the reference image instead")
     args = parser.parse_args(argv)
-    image = reference_pattern() if args.reference else test_pattern()
+    image = reference_pattern() if args.reference else colour_bars()
     with open(args.out, "wb") as handle:
         handle.write(png_bytes(image))
     return 0

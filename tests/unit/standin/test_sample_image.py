@@ -4,10 +4,10 @@ import io
 
 from PIL import Image
 
-from scripts.sample_image import png_bytes, reference_pattern, test_pattern
+from scripts.sample_image import colour_bars, png_bytes, reference_pattern
 
 
 def test_sample_images_are_deterministic_pngs_of_the_documented_size():
-    assert png_bytes(test_pattern()) == png_bytes(test_pattern())
-    assert Image.open(io.BytesIO(png_bytes(test_pattern()))).size == (512, 384)
+    assert png_bytes(colour_bars()) == png_bytes(colour_bars())
+    assert Image.open(io.BytesIO(png_bytes(colour_bars()))).size == (512, 384)
     assert reference_pattern().size == (256, 256)
