@@ -21,9 +21,13 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
+# DynamoDB numbers stop at 1E-130; a smaller float (valid JSON, e.g. a cfg of 5e-324) is stored as 0.
+_SMALLEST_NUMBER = 1e-130
+
+
 def _to_dynamo(value: Any) -> Any:
     if isinstance(value, float):
-        return Decimal(str(value))
+        return Decimal(0) if abs(value) < _SMALLEST_NUMBER else Decimal(str(value))
     if isinstance(value, dict):
         return {k: _to_dynamo(v) for k, v in value.items()}
     if isinstance(value, list):
