@@ -71,6 +71,9 @@ def create_app(
         validation_error_status=422,
         validation_error_model=ErrorResponse,
         validation_error_callback=validation_error_response,
+        # Declared always (a null securitySchemes is not valid OpenAPI); used by operations only with API_KEYS.
+        security_schemes={"ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                          "Bearer": {"type": "http", "scheme": "bearer"}},
         doc_prefix="/docs",
         doc_url="/openapi.json",
     )
@@ -88,7 +91,7 @@ def create_app(
     register_error_handlers(app)
     if config.api_keys:
         app.before_request(_require_api_key)
-    app.register_api(jobs_blueprint())
+    app.register_api(jobs_blueprint(secured=bool(config.api_keys)))
     app.register_api(health_blueprint())
     # The document at the root as well as under /docs, where flask-openapi3 serves it with the UI.
     app.add_url_rule("/openapi.json", "openapi_document", lambda: jsonify(current_app.api_doc))

@@ -106,9 +106,11 @@ def _status_view(workflow: Workflow | None) -> Callable[..., Response]:
     return job_status
 
 
-def jobs_blueprint() -> APIBlueprint:
+def jobs_blueprint(secured: bool = False) -> APIBlueprint:
+    """The job routes; `secured` marks them as needing an API key in the document."""
+    security = [{"ApiKey": []}, {"Bearer": []}] if secured else None
     bp = APIBlueprint("jobs", __name__, url_prefix=API_PREFIX, abp_tags=[Tag(name="jobs")],
-                      abp_responses=COMMON_ERRORS)
+                      abp_responses=COMMON_ERRORS, abp_security=security)
 
     @bp.before_request
     def _before() -> None:

@@ -81,9 +81,9 @@ class MotoClients:
     ec2: Any
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def moto_clients() -> Iterator[MotoClients]:
-    """One in-process moto for the package (clients are slow to build); tests make their own resources."""
+    """One in-process moto per test module (clients are slow to build); each test makes its own resources."""
     with pytest.MonkeyPatch.context() as patch:
         for key in ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "API_KEYS", "SQS_QUEUE_URL", "DYNAMODB_TABLE",
                     "GPU_INSTANCE_ID", "MAX_CONTENT_LENGTH", "GPU_STATE_CACHE_S"):
