@@ -11,6 +11,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -42,12 +43,17 @@ def queue_client_region(region: str, queue_url: str) -> str | None:
     return region if _AWS_REGION.match(region) else None
 
 
-def build_distributor(config: DistributorConfig, *, clock: Any = time.monotonic,
-                      rng: random.Random | None = None) -> Distributor:
-    """Wire the distributor to boto3 clients from the shared factory (endpoint from AWS_ENDPOINT_URL)."""
+def build_distributor(config: DistributorConfig, *, clock: Callable[[], float] = time.monotonic,
+                      rng: random.Random | None = None, sqs_for: Callable[[str], Any] | None = None) -> Distributor:
+    """Wire the distributor to boto3 clients from the shared factory (endpoint from AWS_ENDPOINT_URL).
 
-    def sqs_for(region: str) -> Any:
+    `clock` (monotonic seconds) drives the depth cache and `rng` the weighted draw; tests pass their own.
+    """
+
+    def regional_client(region: str) -> Any:
         return client("sqs", queue_client_region(region, config.region_queues[region]))
+
+    sqs_for = sqs_for or regional_client
 
     def on_read_error(region: str, exc: Exception) -> None:
         logger.warning("queue depth unreadable; region skipped until the next refresh",
@@ -74,10 +80,10 @@ def _instance_distributor() -> Distributor:
     return _distributor
 
 
-def reset_instance() -> None:
-    """Forget the built distributor (a new Lambda instance; tests that change the environment)."""
+def install_instance(distributor: Distributor | None) -> None:
+    """Use this distributor for the following invocations (None: build from the environment on the next one)."""
     global _distributor
-    _distributor = None
+    _distributor = distributor
 
 
 @metrics.log_metrics
