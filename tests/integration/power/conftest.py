@@ -1,0 +1,61 @@
+"""Resources of our own in the session's emulator: instances, a queue and a task table per test,
+so the shared stack's instance and queue are never changed by the power tests."""
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from gpujobs import aws_clients
+from tests.unit.power.power_testkit import create_task_table
+
+TAG = {"Key": "Purpose", "Value": "GPU-ComfyUI"}
+
+
+@dataclass
+class PowerRig:
+    queue_url: str
+    table_name: str
+    make_instance: Callable[..., str]
+
+    def state(self, instance_id: str) -> str:
+        reservations = aws_clients.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"]
+        return reservations[0]["Instances"][0]["State"]["Name"]
+
+    def launch_time(self, instance_id: str) -> int:
+        reservations = aws_clients.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"]
+        return int(reservations[0]["Instances"][0]["LaunchTime"].timestamp())
+
+
+@pytest.fixture
+def rig(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[PowerRig]:
+    ec2, sqs, dynamodb = (aws_clients.client(s) for s in ("ec2", "sqs", "dynamodb"))
+    suffix = uuid.uuid4().hex[:12]
+    queue_url = sqs.create_queue(QueueName=f"power_tasks_{suffix}",
+                                 Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
+    table_name = f"power_tasks_{suffix}"
+    create_task_table(dynamodb, table_name)
+    image = ec2.describe_instances(InstanceIds=[stack["gpu_instance_id"]])["Reservations"][0]["Instances"][0]["ImageId"]
+    created: list[str] = []
+
+    def make_instance(state: str = "running", tagged: bool = True) -> str:
+        kwargs: dict[str, Any] = {"ImageId": image, "MinCount": 1, "MaxCount": 1, "InstanceType": "g5.xlarge"}
+        if tagged:
+            kwargs["TagSpecifications"] = [{"ResourceType": "instance", "Tags": [TAG]}]
+        instance_id = ec2.run_instances(**kwargs)["Instances"][0]["InstanceId"]
+        created.append(instance_id)
+        if state == "stopped":
+            ec2.stop_instances(InstanceIds=[instance_id])
+        return instance_id
+
+    monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
+    monkeypatch.setenv("DYNAMODB_TABLE", table_name)
+    for key in ("IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN"):
+        monkeypatch.delenv(key, raising=False)
+    yield PowerRig(queue_url, table_name, make_instance)
+    if created:
+        ec2.terminate_instances(InstanceIds=created)
+    sqs.delete_queue(QueueUrl=queue_url)
+    dynamodb.delete_table(TableName=table_name)

@@ -1,0 +1,133 @@
+"""The handler with each event file under tests/events/, against in-process moto, clock injected."""
+
+import json
+
+import boto3
+import pytest
+
+from services.shutdown_lambda.handler import build_handler
+from services.shutdown_lambda.power_events import parse_trigger
+from tests.unit.power.conftest import PowerWorld
+from tests.unit.power.power_testkit import LambdaContext, load_event
+
+IDLE_FOR = 2 * 3600
+
+
+def state(world: PowerWorld) -> str:
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    return ec2.describe_instances(InstanceIds=[world.instance_id])["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+
+def invoke(world: PowerWorld, event_file: str) -> dict:
+    handler = build_handler(clock=lambda: world.launch_time + IDLE_FOR, sleep=lambda _s: None)
+    return handler(load_event(event_file), LambdaContext())
+
+
+def test_alarm_through_sns_stops_idle_instance(world: PowerWorld) -> None:
+    assert invoke(world, "alarm_via_sns.json") == {
+        "trigger": "alarm-sns",
+        "detail": "QueueEmptyFor30Min OK->ALARM",
+        "instance_id": world.instance_id,
+        "instance_state": "running",
+        "action": "stop",
+        "acted": "stopped",
+        "reason": "idle past the window",
+        "idle_s": IDLE_FOR,
+        "dry_run": False,
+    }
+    assert state(world) == "stopped"
+
+
+def test_alarm_invoking_directly_stops_idle_instance(world: PowerWorld) -> None:
+    assert invoke(world, "alarm_direct.json") == {
+        "trigger": "alarm",
+        "detail": "QueueEmptyFor30Min OK->ALARM",
+        "instance_id": world.instance_id,
+        "instance_state": "running",
+        "action": "stop",
+        "acted": "stopped",
+        "reason": "idle past the window",
+        "idle_s": IDLE_FOR,
+        "dry_run": False,
+    }
+
+
+def test_schedule_stops_idle_instance(world: PowerWorld) -> None:
+    assert invoke(world, "schedule.json") == {
+        "trigger": "schedule",
+        "detail": "arn:aws:events:us-east-1:123456789012:rule/gpu-power-recheck",
+        "instance_id": world.instance_id,
+        "instance_state": "running",
+        "action": "stop",
+        "acted": "stopped",
+        "reason": "idle past the window",
+        "idle_s": IDLE_FOR,
+        "dry_run": False,
+    }
+
+
+def test_direct_evaluate_with_waiting_work_leaves_it_running(world: PowerWorld) -> None:
+    boto3.client("sqs", region_name="us-east-1").send_message(QueueUrl=world.queue_url, MessageBody="{}")
+    assert invoke(world, "direct_evaluate.json") == {
+        "trigger": "direct",
+        "detail": "evaluate",
+        "instance_id": world.instance_id,
+        "instance_state": "running",
+        "action": "none",
+        "acted": "nothing",
+        "reason": "work waiting",
+        "idle_s": None,
+        "dry_run": False,
+    }
+    assert state(world) == "running"
+
+
+def test_direct_dry_run_decides_but_does_not_stop(world: PowerWorld) -> None:
+    assert invoke(world, "direct_dry_run.json") == {
+        "trigger": "direct",
+        "detail": "dry-run",
+        "instance_id": world.instance_id,
+        "instance_state": "running",
+        "action": "stop",
+        "acted": "dry-run",
+        "reason": "idle past the window",
+        "idle_s": IDLE_FOR,
+        "dry_run": True,
+    }
+    assert state(world) == "running"
+
+
+def test_dry_run_from_environment(world: PowerWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRY_RUN", "true")
+    assert invoke(world, "schedule.json")["acted"] == "dry-run"
+    assert state(world) == "running"
+
+
+@pytest.mark.parametrize(("event_file", "reason"), [
+    ("unknown_s3_put.json", "unrecognised event shape"),
+    ("direct_bad_action.json", "direct invocation rejected: Input should be 'evaluate' or 'dry-run'"),
+])
+def test_unknown_events_are_ignored(world: PowerWorld, event_file: str, reason: str) -> None:
+    assert invoke(world, event_file) == {"trigger": "unknown", "acted": "ignored", "reason": reason}
+    assert state(world) == "running"
+
+
+def test_ok_notification_is_only_a_trigger() -> None:
+    event = load_event("alarm_via_sns.json")
+    event["Records"][0]["Sns"]["Message"] = event["Records"][0]["Sns"]["Message"].replace(
+        '"NewStateValue": "ALARM"', '"NewStateValue": "OK"')
+    trigger = parse_trigger(event)
+    assert (trigger.kind, trigger.detail) == ("alarm-sns", "QueueEmptyFor30Min OK->OK")
+
+
+def test_non_object_event_is_unknown() -> None:
+    assert parse_trigger(["not", "an", "event"]).kind == "unknown"
+
+
+def test_emits_emf_metrics(world: PowerWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    invoke(world, "schedule.json")
+    out = capsys.readouterr().out
+    emf = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
+    assert len(emf) == 1, out
+    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GpuJobs"
+    assert (emf[0]["GpuStops"], emf[0]["GpuStarts"], emf[0]["IdleMinutes"]) == ([1.0], [0.0], [120.0])
