@@ -84,6 +84,11 @@ output "shutdown_role_arn" {
 output "api_endpoint_url" {
   description = "Base URL of the orchestrator API (custom domain when one is set)."
   value       = module.api.endpoint_url
+
+  precondition {
+    condition     = var.api_domain_name == null || var.api_certificate_arn != null
+    error_message = "api_domain_name needs api_certificate_arn: an ACM certificate for that name in aws_region."
+  }
 }
 
 output "api_id" {

@@ -1,8 +1,12 @@
-# Optional custom domain (an ACM certificate in the same region is required). DNS is left to the
-# caller: point a CNAME or alias at the `custom_domain_target` output.
+# Optional custom domain, made when both a name and an ACM certificate (same region) are given.
+# DNS is left to the caller: point a CNAME or alias at the `custom_domain_target` output.
+
+locals {
+  custom_domain = var.domain_name != null && var.certificate_arn != null
+}
 
 resource "aws_apigatewayv2_domain_name" "this" {
-  count = var.domain_name == null ? 0 : 1
+  count = local.custom_domain ? 1 : 0
 
   domain_name = var.domain_name
 
@@ -12,18 +16,11 @@ resource "aws_apigatewayv2_domain_name" "this" {
     security_policy = "TLS_1_2"
   }
 
-  lifecycle {
-    precondition {
-      condition     = var.certificate_arn != null
-      error_message = "A custom domain needs certificate_arn (an ACM certificate in the API's region)."
-    }
-  }
-
   tags = var.tags
 }
 
 resource "aws_apigatewayv2_api_mapping" "this" {
-  count = var.domain_name == null ? 0 : 1
+  count = local.custom_domain ? 1 : 0
 
   api_id      = aws_apigatewayv2_api.this.id
   domain_name = aws_apigatewayv2_domain_name.this[0].id

@@ -1,6 +1,6 @@
 output "endpoint_url" {
   description = "Base URL of the API (custom domain when one is set)."
-  value       = var.domain_name == null ? aws_apigatewayv2_api.this.api_endpoint : "https://${var.domain_name}"
+  value       = local.custom_domain ? "https://${var.domain_name}" : aws_apigatewayv2_api.this.api_endpoint
 }
 
 output "invoke_url" {
@@ -35,5 +35,5 @@ output "access_log_group_name" {
 
 output "custom_domain_target" {
   description = "Host name to point the custom domain's DNS record at; null without a custom domain."
-  value       = var.domain_name == null ? null : aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].target_domain_name
+  value       = local.custom_domain ? aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].target_domain_name : null
 }

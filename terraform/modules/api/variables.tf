@@ -103,7 +103,7 @@ variable "domain_name" {
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate for domain_name, in the API's region. Required when domain_name is set."
+  description = "ACM certificate for domain_name, in the API's region; the domain is made only when both are set."
   type        = string
   default     = null
 }

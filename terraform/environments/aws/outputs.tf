@@ -1,0 +1,144 @@
+output "aws_region" {
+  description = "Region of every resource (AWS_REGION)."
+  value       = module.stack.aws_region
+}
+
+output "task_queue_url" {
+  description = "URL of the task queue (SQS_QUEUE_URL)."
+  value       = module.stack.task_queue_url
+}
+
+output "task_queue_arn" {
+  description = "ARN of the task queue."
+  value       = module.stack.task_queue_arn
+}
+
+output "task_queue_name" {
+  description = "Name of the task queue (the alarm's QueueName dimension)."
+  value       = module.stack.task_queue_name
+}
+
+output "task_dlq_url" {
+  description = "URL of the task queue's dead-letter queue (SQS_DLQ_URL)."
+  value       = module.stack.task_dlq_url
+}
+
+output "task_dlq_arn" {
+  description = "ARN of the task queue's dead-letter queue."
+  value       = module.stack.task_dlq_arn
+}
+
+output "task_table_name" {
+  description = "Name of the task table (DYNAMODB_TABLE)."
+  value       = module.stack.task_table_name
+}
+
+output "task_table_arn" {
+  description = "ARN of the task table."
+  value       = module.stack.task_table_arn
+}
+
+output "task_table_status_index_name" {
+  description = "Name of the task table's status/created_at index."
+  value       = module.stack.task_table_status_index_name
+}
+
+output "results_bucket_name" {
+  description = "Name of the results bucket (RESULTS_BUCKET)."
+  value       = module.stack.results_bucket_name
+}
+
+output "gpu_instance_id" {
+  description = "Id of the GPU instance (GPU_INSTANCE_ID)."
+  value       = module.stack.gpu_instance_id
+}
+
+output "gpu_tag" {
+  description = "The tag that marks the GPU instance, as {key, value}."
+  value       = module.stack.gpu_tag
+}
+
+output "api_role_arn" {
+  description = "ARN of the API's role (gpu-orchestrator-task-role)."
+  value       = module.stack.api_role_arn
+}
+
+output "gpu_instance_role_arn" {
+  description = "ARN of the GPU worker's role."
+  value       = module.stack.gpu_instance_role_arn
+}
+
+output "gpu_instance_profile_name" {
+  description = "Instance profile to attach to the GPU instance (aws ec2 associate-iam-instance-profile)."
+  value       = module.stack.gpu_instance_profile_name
+}
+
+output "shutdown_role_arn" {
+  description = "ARN of the power Lambda's role."
+  value       = module.stack.shutdown_role_arn
+}
+
+output "api_endpoint_url" {
+  description = "Base URL of the orchestrator API (custom domain when one is set)."
+  value       = module.stack.api_endpoint_url
+}
+
+output "api_id" {
+  description = "Id of the HTTP API."
+  value       = module.stack.api_id
+}
+
+output "api_function_name" {
+  description = "Name of the API Lambda."
+  value       = module.stack.api_function_name
+}
+
+output "api_custom_domain_target" {
+  description = "Host name the custom domain's DNS record must point at; null without a custom domain."
+  value       = module.stack.api_custom_domain_target
+}
+
+output "shutdown_lambda_name" {
+  description = "Name of the power Lambda."
+  value       = module.stack.shutdown_lambda_name
+}
+
+output "shutdown_lambda_arn" {
+  description = "ARN of the power Lambda."
+  value       = module.stack.shutdown_lambda_arn
+}
+
+output "shutdown_log_group_name" {
+  description = "Log group of the power Lambda (one line per decision)."
+  value       = module.stack.shutdown_log_group_name
+}
+
+output "alarm_name" {
+  description = "Name of the queue-empty alarm."
+  value       = module.stack.alarm_name
+}
+
+output "shutdown_topic_arn" {
+  description = "ARN of the SNS topic that the alarm notifies and the power Lambda is subscribed to."
+  value       = module.stack.shutdown_topic_arn
+}
+
+output "power_schedule_rule_name" {
+  description = "Name of the EventBridge rule that invokes the power Lambda periodically."
+  value       = module.stack.power_schedule_rule_name
+}
+
+output "idle_minutes" {
+  description = "Idle window in minutes after which the GPU instance is stopped (IDLE_MINUTES)."
+  value       = module.stack.idle_minutes
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the services' own metrics (POWERTOOLS_METRICS_NAMESPACE)."
+  value       = module.stack.metrics_namespace
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard."
+  value       = module.stack.dashboard_name
+}
