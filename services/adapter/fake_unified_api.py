@@ -43,6 +43,7 @@ class FakeUnifiedApi:
     jobs: dict[str, FakeJob] = field(default_factory=dict)
     submissions: list[FakeJob] = field(default_factory=list)
     status_reads: int = 0
+    post_attempts: int = 0          # every POST, answered or refused
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -98,6 +99,7 @@ class FakeUnifiedApi:
     def post(self, path: str, raw: bytes) -> tuple[int, dict[str, Any]]:
         b = self.behaviour
         with self._lock:
+            self.post_attempts += 1
             if b.down:
                 return 503, {"error": "service unavailable"}
             if b.submit_failures > 0:

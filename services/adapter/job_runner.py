@@ -93,13 +93,16 @@ class JobRunner:
         except GaveUp as exc:
             log.warning("transient fault outlasted the retries, message handed back: %s", exc, extra=extra)
             self._hand_back(job_id, f"{exc.what}: {exc.cause}", extra)
-            return Verdict(Action.RETRY_LATER, redelivery_delay(receive_count))
+            return Verdict(Action.RETRY_LATER, self._redelivery(receive_count))
         except Abandoned:
             log.warning("worker stopping before the job finished; message made visible again", extra=extra)
             self._hand_back(job_id, "the worker stopped before the job finished", extra)
             return Verdict(Action.RELEASE)
         finally:
             self.inflight.release_task(job_id)
+
+    def _redelivery(self, receive_count: int) -> int:
+        return redelivery_delay(receive_count, self.config.redelivery_base_s, rng=self.retrier.rng)
 
     def _hand_back(self, task_id: str, error: str, extra: dict[str, Any]) -> None:
         """Note why and let the lease lapse now; one try, since the table may be what is failing."""
@@ -132,7 +135,7 @@ class JobRunner:
             log.warning("task is %s; left as it is", rejected.current, extra=extra)
         except (GaveUp, Abandoned) as fault:
             log.warning("could not fail the task (%s); message kept for later", fault, extra=extra)
-            return Verdict(Action.RETRY_LATER, redelivery_delay(receive_count))
+            return Verdict(Action.RETRY_LATER, self._redelivery(receive_count))
         finally:
             self.inflight.release_task(exc.task_id)
         return Verdict(Action.DELETE)

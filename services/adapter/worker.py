@@ -132,7 +132,8 @@ class Worker:
             except Exception:  # a bug must cost one message a delay, never the loop
                 log.exception("handling the message failed", extra={"message_id": message.get("MessageId")})
                 count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-                verdict = Verdict(Action.RETRY_LATER, redelivery_delay(count, rng=self.rng))
+                delay = redelivery_delay(count, self.config.redelivery_base_s, rng=self.rng)
+                verdict = Verdict(Action.RETRY_LATER, delay)
             self._dispose(message, verdict)
         finally:
             with self._lock:

@@ -31,6 +31,7 @@ class WorkerConfig:
     retry_budget_s: float = 300.0
     max_resubmits: int = 3
     dlq_sweep_interval_s: float = 60.0
+    redelivery_base_s: int = 30
     worker_id: str = "worker"
 
     @property
@@ -69,5 +70,6 @@ class WorkerConfig:
             retry_budget_s=env_float("RETRY_BUDGET_S", 300, minimum=0),
             max_resubmits=env_int("MAX_RESUBMITS", 3, minimum=0),
             dlq_sweep_interval_s=env_float("DLQ_SWEEP_INTERVAL_S", 60, minimum=1),
+            redelivery_base_s=env_int("REDELIVERY_BASE_S", 30, minimum=1, maximum=3600),
             worker_id=os.environ.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}",
         )
