@@ -25,13 +25,19 @@ StateSource = Callable[[], str | None]
 def ec2_instance_state(instance_id: str) -> StateSource:
     """A function returning the instance's state name, or None when the emulator cannot say."""
 
+    failing = False
+
     def read() -> str | None:
+        nonlocal failing
         try:
             reservations = aws_clients.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"]
         except (ClientError, BotoCoreError) as exc:
-            log.warning("cannot read the instance state", extra={"instance_id": instance_id,
-                                                                 "reason": type(exc).__name__})
+            if not failing:  # once per outage, not once per poll
+                log.warning("cannot read the instance state", extra={"instance_id": instance_id,
+                                                                     "reason": type(exc).__name__})
+            failing = True
             return None
+        failing = False
         instances = [i for r in reservations for i in r.get("Instances", [])]
         return instances[0]["State"]["Name"] if instances else None
 
