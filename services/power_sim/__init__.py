@@ -1,0 +1,1 @@
+"""Cost simulator: replays a job trace through the design's alarm and through our power policy."""
