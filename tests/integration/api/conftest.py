@@ -1,0 +1,83 @@
+"""The API as a real gunicorn process (the repo's configuration) on a free loopback port, on the stack."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from scripts.emulator import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def wait_until(probe: Callable[[], Any], timeout_s: float, what: str, every_s: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(every_s)
+
+
+@dataclass
+class ApiServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(f"{url}/health", timeout=2)
+    except requests.RequestException:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def start_api(stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ApiServer]]:
+    """Start gunicorn with the stack's outputs file and `overrides` in its environment."""
+    servers: list[ApiServer] = []
+    logs = tmp_path_factory.mktemp("api-logs")
+
+    def start(**overrides: str) -> ApiServer:
+        port = free_port()
+        env = {**os.environ, "API_WORKERS": "1", "API_THREADS": "4", **overrides}
+        log_path = logs / f"gunicorn-{port}.log"
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "-c", "services/api/gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{port}", "services.api.wsgi:app"],
+            cwd=ROOT, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+            start_new_session=True,
+        )
+        server = ApiServer(f"http://127.0.0.1:{port}", process, log_path)
+        servers.append(server)
+        wait_until(lambda: process.poll() is not None or _answers(server.url), 60, "gunicorn to answer")
+        assert process.poll() is None, f"gunicorn exited:\n{server.log()}"
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,0 +1,192 @@
+"""The API over real HTTP through gunicorn (and the Flask test client) on the Terraform-built stack."""
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from gpujobs import aws_clients
+from gpujobs.settings import load_settings
+from gpujobs.task_store import deserialize
+from services.api.api_config import ApiConfig
+from services.api.app import create_app
+
+from .conftest import ApiServer, wait_until
+
+pytestmark = pytest.mark.integration
+
+CAMERA = "/api/v1/camera-angle/jobs"
+QWEN = "/api/v1/qwen-image-edit/jobs"
+SPEC_ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
+                   "error_message", "comfy_job_id", "ttl"}
+
+
+def _row(stack: dict[str, Any], task_id: str) -> dict[str, Any] | None:
+    item = boto3.client("dynamodb").get_item(
+        TableName=stack["task_table_name"], Key={"task_id": {"S": task_id}}, ConsistentRead=True
+    ).get("Item")
+    return deserialize(item) if item else None
+
+
+def _take_message(queue_url: str, task_id: str, timeout_s: float = 20) -> str:
+    """Find our message on the queue (others' are made visible again), delete it, return its body."""
+    sqs = boto3.client("sqs")
+
+    def look() -> str | None:
+        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                  VisibilityTimeout=30).get("Messages", [])
+        found = None
+        for message in got:
+            if json.loads(message["Body"]).get("task_id") == task_id:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                found = message["Body"]
+            else:
+                sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"],
+                                              VisibilityTimeout=0)
+        return found
+
+    return wait_until(look, timeout_s, f"the message of {task_id}")
+
+
+def _instance_state(instance_id: str) -> str:
+    reservations = boto3.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"]
+    return reservations[0]["Instances"][0]["State"]["Name"]
+
+
+@pytest.fixture(scope="module")
+def api(start_api: Any) -> ApiServer:
+    # No instance-state cache, so each submit looks at the instance (the cache has unit tests).
+    return start_api(GPU_STATE_CACHE_S="0")
+
+
+@pytest.fixture
+def stopped_instance(stack: dict[str, Any]) -> Iterator[str]:
+    """The stack's GPU stand-in, stopped for the test and put back in the state it was found in."""
+    ec2 = boto3.client("ec2")
+    instance_id = stack["gpu_instance_id"]
+    before = _instance_state(instance_id)
+    if before != "stopped":
+        ec2.stop_instances(InstanceIds=[instance_id])
+        wait_until(lambda: _instance_state(instance_id) == "stopped", 30, "the instance to stop")
+    yield instance_id
+    if before in ("stopped", "stopping") and _instance_state(instance_id) != "stopped":
+        ec2.stop_instances(InstanceIds=[instance_id])
+
+
+def test_submit_queues_the_design_message_and_writes_every_field(api: ApiServer, stack: dict[str, Any]) -> None:
+    body = {"image_url": "s3://inputs/cat.png", "prompt": "rotate left", "seed": 3}
+    response = requests.post(api.url + CAMERA, json=body, timeout=10)
+
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] == "pending" and job["result_s3_uri"] is None and job["error"] is None
+    assert response.headers["Location"] == f"/api/v1/jobs/{job['job_id']}"
+
+    raw = _take_message(stack["task_queue_url"], job["job_id"])
+    assert json.loads(raw) == {"task_id": job["job_id"], "api_path": CAMERA,
+                               "request_body": {**body, "steps": 8}}
+    row = _row(stack, job["job_id"])
+    assert row is not None and set(row) >= SPEC_ROW_FIELDS
+    assert row["status"] == "pending" and row["job_type"] == CAMERA
+    assert row["ttl"] > row["created_at"] == row["updated_at"]
+
+
+def test_status_round_trips(api: ApiServer, stack: dict[str, Any]) -> None:
+    body = {"image_url": "s3://inputs/a.png", "prompt": "edit", "sampler_name": "lcm", "denoise": 0.6}
+    submitted = requests.post(api.url + QWEN, json=body, timeout=10)
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["job_id"]
+    _take_message(stack["task_queue_url"], job_id)
+
+    status = requests.get(api.url + submitted.headers["Location"], timeout=10)
+    assert status.status_code == 200
+    assert status.json() == submitted.json()
+    assert requests.get(f"{api.url}{QWEN}/{job_id}", timeout=10).json()["job_id"] == job_id
+    missing = requests.get(f"{api.url}/api/v1/jobs/{uuid.uuid4()}", timeout=10)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "job_not_found"
+
+
+def test_stopped_instance_is_started(api: ApiServer, stack: dict[str, Any], stopped_instance: str) -> None:
+    assert _instance_state(stopped_instance) == "stopped"
+    response = requests.post(api.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"}, timeout=10)
+    assert response.status_code == 202
+    _take_message(stack["task_queue_url"], response.json()["job_id"])
+    wait_until(lambda: _instance_state(stopped_instance) in ("pending", "running"), 20, "the instance to start")
+
+
+def test_errors_over_http_are_json(api: ApiServer) -> None:
+    cases = [
+        (requests.post(api.url + CAMERA, data="{nope", headers={"Content-Type": "application/json"}, timeout=10),
+         400),
+        (requests.post(api.url + CAMERA, data="x", headers={"Content-Type": "text/plain"}, timeout=10), 415),
+        (requests.post(api.url + CAMERA, json={"image_url": "http://a.example.com/x", "prompt": "x"}, timeout=10),
+         422),
+        (requests.get(api.url + "/nope", timeout=10), 404),
+        (requests.put(api.url + CAMERA, json={}, timeout=10), 405),
+        (requests.post(api.url + CAMERA, data=b"{" + b" " * (1024 * 1024 + 10) + b"}",
+                       headers={"Content-Type": "application/json"}, timeout=10), 413),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.text
+        assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+def test_health_and_document(api: ApiServer) -> None:
+    health = requests.get(api.url + "/health", timeout=10)
+    assert health.status_code == 200
+    assert health.json()["status"] == "healthy"
+    assert {"dynamodb", "sqs"} == set(health.json()["checks"])
+    assert requests.get(api.url + "/openapi.json", timeout=10).json()["openapi"].startswith("3.")
+
+
+def test_queue_missing_gives_503_and_no_pending_task(start_api: Any, stack: dict[str, Any]) -> None:
+    missing_queue = stack["task_queue_url"].rsplit("/", 1)[0] + f"/missing-{uuid.uuid4().hex[:8]}"
+    server = start_api(SQS_QUEUE_URL=missing_queue)
+
+    response = requests.post(server.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"},
+                             timeout=30)
+
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "service_unavailable" and error["details"]["dependency"] == "sqs"
+    row = _row(stack, error["details"]["job_id"])
+    assert row is None or row["status"] == "failed"
+    assert requests.get(server.url + "/health", timeout=30).status_code == 503
+    log_lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    assert any(line.get("job_id") == error["details"]["job_id"] for line in log_lines)
+
+
+def test_table_missing_gives_503_and_nothing_queued(start_api: Any, stack: dict[str, Any]) -> None:
+    sqs = boto3.client("sqs")
+    queue_url = sqs.create_queue(QueueName=f"api-it-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    try:
+        server = start_api(SQS_QUEUE_URL=queue_url, DYNAMODB_TABLE=f"missing-{uuid.uuid4().hex[:8]}")
+        response = requests.post(server.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"},
+                                 timeout=30)
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["details"]["dependency"] == "dynamodb"
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        assert attributes == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+    finally:
+        sqs.delete_queue(QueueUrl=queue_url)
+
+
+def test_flask_test_client_on_the_stack(stack: dict[str, Any]) -> None:
+    aws_clients.reset_clients()
+    app = create_app(load_settings(), config=ApiConfig(instance_state_ttl_s=0.0))
+    client = app.test_client()
+
+    response = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "in process"})
+
+    assert response.status_code == 202
+    job_id = response.get_json()["job_id"]
+    assert json.loads(_take_message(stack["task_queue_url"], job_id))["task_id"] == job_id
+    assert client.get(response.headers["Location"]).get_json()["status"] == "pending"
+    assert client.get("/health").status_code == 200
