@@ -3,8 +3,8 @@
 Both policies share everything but the stopping rule: the API starts the instance on a submit
 when it is `stopped` (not when `stopping`: that job waits), a boot takes `boot_s` (billed: most of
 it is the OS and ComfyUI starting on a running instance), the worker takes one job at a time the
-moment the instance is ready, and a stop interrupts the job in progress, whose message comes back
-visible after the visibility timeout.
+moment the instance is ready (and fails a job at `job_timeout_s`), and a stop interrupts the job
+in progress, whose message comes back visible after the visibility timeout.
 
 - "design": the `QueueEmptyFor30Min` alarm (design_alarm.py) -> SNS -> a Lambda that stops the
   instance if it is `running`.
@@ -60,6 +60,7 @@ class SimResult:
     stops: int
     idle_stretches: list[tuple[int, int]]  # [start, end) of stretches on, ready and without work
     max_wait_s: int  # longest time a job waited from submit to start (a stranded job shows here)
+    timed_out: int  # attempts the worker failed at the job time limit
     on: array  # per second: 1 while billed
     depth: array  # per second: visible + in-flight messages
     alarm_transitions: list[tuple[int, str]] = field(default_factory=list)
@@ -115,7 +116,7 @@ class Simulation:
         self.current: tuple[int, int] | None = None  # (job index, ends at)
         self.last_finish: int | None = None
         self.interrupted_at: list[int] = []
-        self.starts = self.stops = 0
+        self.starts = self.stops = self.timed_out = 0
         self.max_wait = 0
 
     # -- the instance ------------------------------------------------------------------------
@@ -189,7 +190,9 @@ class Simulation:
                     index = self.queue.popleft()
                     self.max_wait = max(self.max_wait, t - self.jobs[index].arrival_s)
                     self.started_at[index] = t
-                    self.current = (index, t + self.jobs[index].duration_s)
+                    if self.jobs[index].duration_s > p.job_timeout_s:
+                        self.timed_out += 1  # the worker fails it at its limit (rule B)
+                    self.current = (index, t + min(self.jobs[index].duration_s, p.job_timeout_s))
             self.alarm.sample(t, len(self.queue))
             fired = self.alarm.evaluate(t)
             if self.policy == DESIGN:
@@ -219,6 +222,7 @@ class Simulation:
         return SimResult(
             policy=self.policy, params=p, horizon_s=horizon, billed_s=billed, interrupted_at=self.interrupted_at,
             starts=self.starts, stops=self.stops, idle_stretches=idle_stretches, max_wait_s=self.max_wait,
+            timed_out=self.timed_out,
             on=on, depth=depth,
             alarm_transitions=self.alarm.transitions if self.policy == DESIGN else [],
             alarm_fired_at=self.alarm.fired_at if self.policy == DESIGN else [],
