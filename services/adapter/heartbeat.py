@@ -21,8 +21,8 @@ from gpujobs.task_store import TaskStore
 
 log = logging.getLogger(__name__)
 
-GONE_CODES = frozenset({"ReceiptHandleIsInvalid", "MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight",
-                        "InvalidParameterValue"})
+# What SQS answers for a message that is no longer in flight (deleted, or received again elsewhere).
+GONE_CODES = frozenset({"ReceiptHandleIsInvalid", "MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight"})
 
 
 @dataclass

@@ -7,6 +7,7 @@ picks them up without waiting for the visibility timeout. A SIGKILL loses nothin
 message reappears after the visibility timeout, just after the task lease lapsed.
 """
 
+import json
 import logging
 import random
 import threading
@@ -21,7 +22,7 @@ from gpujobs import aws_clients
 from gpujobs.errors import ConfigError
 from gpujobs.task_store import TaskStore
 from services.adapter import dead_letters
-from services.adapter.heartbeat import Heartbeat, InFlight
+from services.adapter.heartbeat import GONE_CODES, Heartbeat, InFlight
 from services.adapter.job_runner import Action, JobRunner, Verdict
 from services.adapter.retry_policy import Retrier, backoff_delay, is_transient_aws, redelivery_delay
 from services.adapter.unified_api import UnifiedApi
@@ -29,7 +30,15 @@ from services.adapter.worker_config import WorkerConfig
 
 log = logging.getLogger(__name__)
 
-GONE_CODES = frozenset({"ReceiptHandleIsInvalid", "MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight"})
+
+
+def _task_id_of(message: dict[str, Any]) -> str | None:
+    """The task a message names, for log lines; None when the body is not a task message."""
+    try:
+        named = json.loads(message.get("Body", "")).get("task_id")
+    except (json.JSONDecodeError, AttributeError, TypeError):
+        return None
+    return named if isinstance(named, str) else None
 
 
 class Worker:
@@ -130,7 +139,8 @@ class Worker:
             try:
                 verdict = self.runner.handle(message)
             except Exception:  # a bug must cost one message a delay, never the loop
-                log.exception("handling the message failed", extra={"message_id": message.get("MessageId")})
+                log.exception("handling the message failed",
+                              extra={"job_id": _task_id_of(message), "message_id": message.get("MessageId")})
                 count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
                 delay = redelivery_delay(count, self.config.redelivery_base_s, rng=self.rng)
                 verdict = Verdict(Action.RETRY_LATER, delay)
@@ -143,7 +153,8 @@ class Worker:
     def _dispose(self, message: dict[str, Any], verdict: Verdict) -> None:
         """Do what the verdict says with the message; the job's outcome is already recorded."""
         receipt = message["ReceiptHandle"]
-        extra = {"message_id": message.get("MessageId"), "action": verdict.action.value}
+        extra = {"job_id": _task_id_of(message), "message_id": message.get("MessageId"),
+                 "action": verdict.action.value}
         if verdict.action == Action.LEAVE:
             return
         try:
