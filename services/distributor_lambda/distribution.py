@@ -12,6 +12,7 @@ others share its verdict. Duplicates across batches are stopped by the ledger's 
 import enum
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +24,11 @@ from services.distributor_lambda.distributor_config import DistributorConfig
 from services.distributor_lambda.forward_ledger import ForwardLedger, Reservation
 from services.distributor_lambda.forwarding import (
     MAX_ATTRIBUTES,
+    MAX_BATCH,
     REGION_ATTRIBUTE,
     REJECTION_ATTRIBUTE,
     Outbound,
+    SendResult,
     attributes_from_event,
     send_batch,
     with_attribute,
@@ -104,6 +107,10 @@ class Distributor:
         self._ledger = ledger
         self._depths = depths
         self._selector = selector
+        # Reserves, confirms and the per-region sends of a batch overlap: on AWS each is a network round
+        # trip (another region's queue is tens of milliseconds away), and Lambda bills the wall time.
+        self._pool = ThreadPoolExecutor(max_workers=max(MAX_BATCH, len(config.region_queues) + 1),
+                                        thread_name_prefix="distribute")
 
     def distribute(self, records: list[dict[str, Any]], remaining_ms: int | None) -> BatchOutcome:
         result = BatchOutcome()
@@ -130,10 +137,12 @@ class Distributor:
             leaders[routable.idempotency_key] = _Pending(message_id, routable, Outbound(f"m{index}", record["body"],
                                                                                         attributes))
 
-        by_region = self._reserve_and_route(leaders.values(), remaining_ms, result)
-        for region, pending in by_region.items():
-            self._forward(region, pending, result)
-        self._dead_letter(rejected, result)
+        by_region = self._reserve_and_route(list(leaders.values()), remaining_ms, result)
+        sends = [self._pool.submit(self._send_region, region, pending) for region, pending in by_region.items()]
+        dead_letters = self._pool.submit(self._send_dead_letters, rejected)
+        sent = [future.result() for future in sends]
+        self._settle_dead_letters(rejected, dead_letters.result(), result)
+        self._settle_forwards(sent, result)
 
         for message_id, key in followers:
             lead = result.by_message_id[leaders[key].message_id]
@@ -143,21 +152,25 @@ class Distributor:
             )
         return result
 
-    def _reserve_and_route(self, leaders: Any, remaining_ms: int | None,
+    def _reserve_and_route(self, leaders: list[_Pending], remaining_ms: int | None,
                            result: BatchOutcome) -> dict[str, list[_Pending]]:
-        by_region: dict[str, list[_Pending]] = defaultdict(list)
+        """Choose regions in record order (deterministic under the seeded random), then reserve all keys at once."""
+        routed: list[_Pending] = []
         for pending in leaders:
             try:
                 pending.region = self._selector.choose(pending.routable.priority)
             except AllQueuesOverloaded as exc:
                 result.by_message_id[pending.message_id] = Outcome(Verdict.FAILED, str(exc), overloaded=True)
                 continue
-            try:
-                reserved = self._ledger.reserve(pending.routable.idempotency_key, remaining_ms)
-            except (ClientError, BotoCoreError) as exc:
-                result.by_message_id[pending.message_id] = Outcome(Verdict.FAILED, f"idempotency put failed: {exc}")
-                continue
-            if reserved.outcome is Reservation.FORWARDED:
+            routed.append(pending)
+        reservations = self._pool.map(lambda p: self._try(self._ledger.reserve, p.routable.idempotency_key,
+                                                          remaining_ms), routed)
+        by_region: dict[str, list[_Pending]] = defaultdict(list)
+        for pending, reserved in zip(routed, reservations, strict=True):
+            if isinstance(reserved, Exception):
+                result.by_message_id[pending.message_id] = Outcome(Verdict.FAILED,
+                                                                   f"idempotency put failed: {reserved}")
+            elif reserved.outcome is Reservation.FORWARDED:
                 logger.info("duplicate acknowledged", extra={"idempotency_key": pending.routable.idempotency_key,
                                                              "region": reserved.region})
                 result.by_message_id[pending.message_id] = Outcome(Verdict.DUPLICATE, reserved.region or "")
@@ -168,38 +181,52 @@ class Distributor:
                 by_region[pending.region].append(pending)
         return by_region
 
-    def _forward(self, region: str, pending: list[_Pending], result: BatchOutcome) -> None:
+    def _send_region(self, region: str, pending: list[_Pending]) -> tuple[str, list[_Pending], SendResult]:
         outbound = [
             Outbound(p.outbound.entry_id, p.outbound.body, with_attribute(p.outbound.attributes, REGION_ATTRIBUTE,
                                                                           region))
             for p in pending
         ]
-        sent = send_batch(self._sqs_for(region), self._config.region_queues[region], outbound)
-        if sent.whole_call_failed:
-            self._depths.mark_unavailable(region)
-        for p in pending:
-            key = p.routable.idempotency_key
-            reason = sent.failed.get(p.outbound.entry_id)
-            if reason is None:
-                result.by_message_id[p.message_id] = Outcome(Verdict.FORWARDED, region)
-                try:
-                    self._ledger.confirm(key, region)
-                except (ClientError, BotoCoreError) as exc:
-                    # Already forwarded: failing it now would forward it twice once the record frees itself.
-                    logger.warning("forwarded but not confirmed", extra={"idempotency_key": key, "error": str(exc)})
-                continue
-            result.by_message_id[p.message_id] = Outcome(Verdict.FAILED, f"{region}: {reason}")
-            try:
-                self._ledger.release(key, ForwardFailed(reason))
-            except (ClientError, BotoCoreError) as exc:
-                # The in-progress expiry frees the key before the message's next receive.
-                logger.warning("forward failed and record not released",
-                               extra={"idempotency_key": key, "error": str(exc)})
+        return region, pending, send_batch(self._sqs_for(region), self._config.region_queues[region], outbound)
 
-    def _dead_letter(self, rejected: list[tuple[str, Outbound]], result: BatchOutcome) -> None:
+    def _settle_forwards(self, sent: list[tuple[str, list[_Pending], SendResult]], result: BatchOutcome) -> None:
+        """Confirm what was accepted and release what was not, all records at once."""
+        updates = []
+        for region, pending, outcome in sent:
+            if outcome.whole_call_failed:
+                self._depths.mark_unavailable(region)
+            for p in pending:
+                reason = outcome.failed.get(p.outbound.entry_id)
+                key = p.routable.idempotency_key
+                if reason is None:
+                    result.by_message_id[p.message_id] = Outcome(Verdict.FORWARDED, region)
+                    updates.append(("confirm", key, self._pool.submit(self._try, self._ledger.confirm, key, region)))
+                else:
+                    result.by_message_id[p.message_id] = Outcome(Verdict.FAILED, f"{region}: {reason}")
+                    updates.append(("release", key, self._pool.submit(self._try, self._ledger.release, key,
+                                                                      ForwardFailed(reason))))
+        for action, key, future in updates:
+            error = future.result()
+            if isinstance(error, Exception):
+                # confirm: already forwarded, so failing it now would forward it twice once the record frees
+                # itself. release: the in-progress expiry frees the key before the message's next receive.
+                logger.warning(f"idempotency {action} failed", extra={"idempotency_key": key, "error": str(error)})
+
+    @staticmethod
+    def _try(call: Callable[..., Any], *args: Any) -> Any:
+        """Run an AWS call in the pool; an AWS error is returned, not raised, so one record cannot sink the rest."""
+        try:
+            return call(*args)
+        except (ClientError, BotoCoreError) as exc:
+            return exc
+
+    def _send_dead_letters(self, rejected: list[tuple[str, Outbound]]) -> SendResult:
         if not rejected:
-            return
-        sent = send_batch(self._dead_letter_sqs, self._config.master_dlq_url, [o for _, o in rejected])
+            return SendResult()
+        return send_batch(self._dead_letter_sqs, self._config.master_dlq_url, [o for _, o in rejected])
+
+    def _settle_dead_letters(self, rejected: list[tuple[str, Outbound]], sent: SendResult,
+                             result: BatchOutcome) -> None:
         for message_id, outbound in rejected:
             reason = result.by_message_id[message_id].detail
             failure = sent.failed.get(outbound.entry_id)

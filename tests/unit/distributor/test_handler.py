@@ -195,7 +195,7 @@ def test_depth_cache_is_used_within_ttl_and_refreshed_after(aws):
         client("sqs", region).meta.events.register(
             "before-call.sqs.GetQueueAttributes", lambda region=region, **_: calls.update([region]))
     aws.install()
-    for event in batches(50):
+    for event in batches(20):
         invoke(event)
     assert calls == dict.fromkeys(REGIONS, 1)
     aws.clock.now += 59
