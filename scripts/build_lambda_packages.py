@@ -91,7 +91,9 @@ def install_dependencies(requirements: list[str], deps_root: Path) -> Path:
         "--only-binary=:all:", "--upgrade",
         *requirements,
     ]
-    subprocess.run(command, check=True)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"pip failed for {' '.join(requirements)}:\n{result.stdout}{result.stderr}")
     for entry in list(partial.iterdir()):
         stem = entry.name.split("-")[0] if entry.name.endswith(".dist-info") else entry.name
         if entry.name == "bin" or _normalise(stem) in RUNTIME_PROVIDED:

@@ -43,6 +43,7 @@ locals {
 
   shutdown_environment = merge(local.service_environment, {
     IDLE_MINUTES                 = tostring(var.idle_minutes)
+    JOB_TIMEOUT_MINUTES          = tostring(var.job_timeout_minutes)
     GPU_TAG_KEY                  = var.gpu_tag_key
     GPU_TAG_VALUE                = var.gpu_tag_value
     POWERTOOLS_SERVICE_NAME      = "power"

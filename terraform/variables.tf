@@ -318,6 +318,17 @@ variable "idle_minutes" {
   }
 }
 
+variable "job_timeout_minutes" {
+  description = "A job's own time limit in minutes (JOB_TIMEOUT_MINUTES); past it the job no longer holds the GPU on. An integer from 1 to 10080."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.job_timeout_minutes >= 1 && var.job_timeout_minutes <= 10080 && floor(var.job_timeout_minutes) == var.job_timeout_minutes
+    error_message = "job_timeout_minutes must be an integer from 1 to 10080 (7 days)."
+  }
+}
+
 variable "shutdown_alarm_name" {
   description = "Name of the queue-empty alarm (before name_prefix)."
   type        = string
