@@ -135,3 +135,17 @@ def test_overloaded_region_receives_nothing(distribution, monkeypatch):
     assert distribution.run_until_empty() == 0
     assert len(distribution.drain("us-west-2")) == 3
     assert sum(len(distribution.drain(r)) for r in ("eu-west-1", "us-east-1")) == 30
+
+
+def test_all_overloaded_leaves_the_messages_on_the_master_queue(distribution, monkeypatch):
+    monkeypatch.setenv("OVERLOAD_THRESHOLD", "1")
+    handler.install_instance(None)
+    for region, url in distribution.regional_urls.items():
+        distribution.sqs[region].send_message(QueueUrl=url, MessageBody="filler")
+    distribution.send([request(f"req-{i}") for i in range(5)])
+    handled, failed = poll_once(distribution.sqs[HOME], distribution.master_url, handler.lambda_handler, wait_s=0)
+    assert (handled, failed) == (5, 5)
+    attributes = distribution.sqs[HOME].get_queue_attributes(
+        QueueUrl=distribution.master_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "5"
+    assert all(len(distribution.drain(r)) == 1 for r in REGIONS)

@@ -65,6 +65,9 @@ def test_duplicate_request_id_is_forwarded_once_across_invocations(aws):
     assert sum(len(m) for m in forwarded(aws).values()) == 10
     statuses = Counter(item["status"]["S"] for item in aws.records())
     assert statuses == {"COMPLETED": 10}
+    # The role's dynamodb:LeadingKeys condition (terraform/modules/distributor/iam.tf) relies on this prefix.
+    assert all(item["id"]["S"].startswith("distributor#") for item in aws.records())
+    assert {json.loads(item["data"]["S"])["region"] for item in aws.records()} <= set(REGIONS)
 
 
 def test_task_message_from_the_api_is_forwarded_intact(aws):
