@@ -1,6 +1,13 @@
 """The power Lambda in process against the emulator, with the clock injected (an hour or two ahead
 of the instances' launch time, so they look idle unless the facts say otherwise)."""
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +25,7 @@ from tests.unit.power.power_testkit import LambdaContext, load_event
 pytestmark = pytest.mark.integration
 
 AHEAD = 2 * 3600
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def invoke(rig: PowerRig, instance_id: str, event_file: str, monkeypatch: pytest.MonkeyPatch,
@@ -168,3 +176,31 @@ def test_a_stranded_job_is_picked_up_by_the_next_scheduled_run(rig, monkeypatch)
     assert (second["action"], second["acted"]) == ("start", "started")
     assert rig.state(instance) in ("pending", "running")
 
+
+
+def test_local_timer_runs_the_same_logic_and_stops_on_sigterm(rig, tmp_path):
+    """`make up`'s power timer: starts a stopped instance once work waits; SIGTERM ends it promptly."""
+    instance = rig.make_instance("stopped")
+    aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "job-3"}')
+    log_path = tmp_path / "power.log"
+    env = {**os.environ, "GPU_INSTANCE_ID": instance, "SQS_QUEUE_URL": rig.queue_url,
+           "DYNAMODB_TABLE": rig.table_name, "POWER_CHECK_INTERVAL_S": "0.5"}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "services.shutdown_lambda.local_timer"], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while rig.state(instance) == "stopped" and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        assert rig.state(instance) in ("pending", "running"), log_path.read_text()[-2000:]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    decisions = [line for line in lines if line.get("message") == "power decision"]
+    assert decisions[0]["action"] == "start"
+    assert decisions[0]["config"]["idle_window_s"] == 120  # IDLE_MINUTES defaults to 2 locally
+    assert lines[-1]["message"] == "power timer stopped"
