@@ -44,6 +44,8 @@ module "stack" {
   results_bucket_force_destroy   = true
   results_bucket_name            = "gpu-orchestrator-results"
   lambda_packages_dir            = var.lambda_packages_dir
+  log_retention_days             = 1
+  idle_minutes                   = var.idle_minutes
 
   gpu_instance_id = aws_instance.gpu_stand_in.id
   gpu_tag_key     = var.gpu_tag_key

@@ -39,3 +39,9 @@ variable "gpu_tag_value" {
   type        = string
   default     = "GPU-ComfyUI"
 }
+
+variable "idle_minutes" {
+  description = "Idle window of the power Lambda; short, so a person can watch the GPU stand-in go to sleep."
+  type        = number
+  default     = 2
+}
