@@ -5,6 +5,7 @@ factory when the first invocation needs them. `build_handler()` lets tests injec
 race seams; the deployed handler is `services.shutdown_lambda.handler.lambda_handler`.
 """
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +20,7 @@ from services.shutdown_lambda.power_events import Trigger, parse_trigger
 from services.shutdown_lambda.power_facts import FactsReader
 
 logger = Logger(service="power")
-metrics = Metrics(namespace="GpuJobs", service="power")
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GpuJobs", service="power")
 
 # Leave this much of the invocation's time for logging and the metrics flush after a restart wait.
 RESERVE_S = 10.0

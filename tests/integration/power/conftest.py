@@ -52,7 +52,7 @@ def rig(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Powe
 
     monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
     monkeypatch.setenv("DYNAMODB_TABLE", table_name)
-    for key in ("IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN"):
+    for key in ("IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE"):
         monkeypatch.delenv(key, raising=False)
     yield PowerRig(queue_url, table_name, make_instance)
     if created:

@@ -24,7 +24,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PowerWorld]:
     for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
                        "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_METRICS_NAMESPACE": "GpuJobs"}.items():
         monkeypatch.setenv(key, value)
-    for key in ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN"):
+    for key in ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN",
+                "GPU_TAG_KEY", "GPU_TAG_VALUE"):
         monkeypatch.delenv(key, raising=False)
     aws_clients.reset_clients()
     with mock_aws():

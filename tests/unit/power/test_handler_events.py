@@ -131,3 +131,11 @@ def test_emits_emf_metrics(world: PowerWorld, capsys: pytest.CaptureFixture[str]
     assert len(emf) == 1, out
     assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GpuJobs"
     assert (emf[0]["GpuStops"], emf[0]["GpuStarts"], emf[0]["IdleMinutes"]) == ([1.0], [0.0], [120.0])
+
+
+def test_tag_is_configurable(world: PowerWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GPU_TAG_VALUE", "GPU-Other")
+    response = invoke(world, "schedule.json")
+    assert response["acted"] == "nothing"
+    assert response["reason"] == "instance not tagged Purpose=GPU-Other: never touched"
+    assert state(world) == "running"
