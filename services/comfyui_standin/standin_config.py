@@ -17,6 +17,8 @@ FAILURE_MODES = ("job", "http")
 
 @dataclass(frozen=True)
 class StandinConfig:
+    """`latency_s` is spent before the image work (25-50 ms for 512x384), so a job takes a little longer."""
+
     results_bucket: str
     latency_s: float = 2.0
     failure_rate: float = 0.0
