@@ -6,8 +6,10 @@
    phase, because moto's SendMessage slows down as a queue fills, so both phases start empty.
 3. The API: gunicorn with the repo's configuration (services/api/gunicorn.conf.py) on a free port.
 4. From this process, REQUESTS submits at CONCURRENCY threads, each with its own keep-alive
-   requests.Session; then the floor: the same number of (DynamoDB put + SQS send) pairs from one
-   boto3 client at the same concurrency.
+   requests.Session, and the floor: the same number of (DynamoDB put + SQS send) pairs from one
+   boto3 client at the same concurrency. Both run in interleaved blocks (alternating which goes
+   first), each block on an emptied queue, so load from other processes on a shared machine and
+   the queue depth weigh on both alike.
 
 The last line is: `api-submit p50_ms=<x> p99_ms=<y> rps=<z> floor_p50_ms=<f> ratio=<x/f>`.
 """
@@ -55,6 +57,11 @@ class Phase:
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+    @classmethod
+    def merge(cls, phases: list["Phase"]) -> "Phase":
+        return cls([ms for p in phases for ms in p.latencies_ms], sum(p.wall_s for p in phases),
+                   sum(p.errors for p in phases))
 
     @property
     def rps(self) -> float:
@@ -129,6 +136,19 @@ def create_instance(ec2: Any) -> str:
     return str(instance_id)
 
 
+def drain(sqs: Any, queue_url: str) -> None:
+    """Empty a queue by receive + delete (PurgeQueue is allowed once a minute, on moto as on AWS)."""
+    for _ in range(10_000):
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60,
+                                       WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            return
+        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+        ])
+    raise RuntimeError(f"{queue_url} did not drain")
+
+
 def start_api(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "ab")  # noqa: SIM115 (owned by the child)
     process = subprocess.Popen(
@@ -167,6 +187,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_REQUESTS", 2000)))
     parser.add_argument("--concurrency", type=int, default=int(os.environ.get("BENCH_CONCURRENCY", 16)))
     parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--blocks", type=int, default=10, help="interleaved blocks per phase")
     args = parser.parse_args()
 
     work_dir = Path(tempfile.mkdtemp(prefix="bench-api-submit-"))
@@ -188,7 +209,6 @@ def main() -> int:
         instance_id = given.gpu_instance_id or create_instance(ec2)
         api_queue = sqs.create_queue(QueueName=f"bench_api_{run_id}")["QueueUrl"]
         floor_queue = sqs.create_queue(QueueName=f"bench_floor_{run_id}")["QueueUrl"]
-        warm_queue = sqs.create_queue(QueueName=f"bench_warm_{run_id}")["QueueUrl"]
 
         port = emulator_process.free_port()
         api_env = {**env, "SQS_QUEUE_URL": api_queue, "DYNAMODB_TABLE": table, "GPU_INSTANCE_ID": instance_id,
@@ -222,17 +242,26 @@ def main() -> int:
 
             return make
 
-        # Warm both paths (connections, imports, moto's code paths); the warm-up messages are dropped.
-        run_phase(args.warmup, args.concurrency, floor_worker(warm_queue))
+        # Warm both paths (connections, imports, moto's code paths); each block drains the queues first.
+        run_phase(args.warmup, args.concurrency, floor_worker(floor_queue))
         run_phase(args.warmup, args.concurrency, api_worker)
-        sqs.purge_queue(QueueUrl=api_queue)  # the API's queue starts the measured phase empty, as the floor's
 
-        floor = run_phase(args.requests, args.concurrency, floor_worker(floor_queue))
-        submit = run_phase(args.requests, args.concurrency, api_worker)
+        floor_blocks: list[Phase] = []
+        api_blocks: list[Phase] = []
+        for block in range(args.blocks):
+            size = args.requests // args.blocks + (1 if block < args.requests % args.blocks else 0)
+            order = [("floor", floor_queue), ("api", api_queue)]
+            for name, queue_url in order if block % 2 == 0 else reversed(order):
+                drain(sqs, queue_url)
+                if name == "floor":
+                    floor_blocks.append(run_phase(size, args.concurrency, floor_worker(floor_queue)))
+                else:
+                    api_blocks.append(run_phase(size, args.concurrency, api_worker))
+        floor, submit = Phase.merge(floor_blocks), Phase.merge(api_blocks)
         print(floor.describe("floor (DynamoDB put + SQS send, boto3)"))
         print(submit.describe("api (POST through gunicorn)"))
         depth = sqs.get_queue_attributes(QueueUrl=api_queue, AttributeNames=["ApproximateNumberOfMessages"])
-        print(f"api queue depth after the run: {depth['Attributes']['ApproximateNumberOfMessages']}")
+        print(f"api queue depth after the last block: {depth['Attributes']['ApproximateNumberOfMessages']}")
         print(f"logs: {work_dir}")
         if submit.errors or floor.errors:
             print(f"errors: api={submit.errors} floor={floor.errors}", file=sys.stderr)

@@ -6,7 +6,7 @@ The job representation keeps the design's four fields (`job_id`, `status`, `resu
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gpujobs.task_model import Task, TaskStatus
 from gpujobs.workflows import BY_API_PATH
@@ -41,6 +41,15 @@ class Job(BaseModel):
             updated_at=task.updated_at,
             attempts=task.attempts,
         )
+
+
+class AcceptedJob(Job):
+    """The submit response: the job, and where to poll it."""
+
+    model_config = ConfigDict(openapi_extra={"headers": {"Location": {
+        "description": "Path of the job's status, /api/v1/jobs/{job_id}", "required": True,
+        "schema": {"type": "string"},
+    }}})
 
 
 class ErrorDetail(BaseModel):

@@ -58,7 +58,7 @@ class JobSubmitter:
                 check_fetchable(url, self.resolver)
             except UnsafeUrl as exc:
                 raise InvalidRequest(
-                    f"{name}: {exc}",
+                    f"{name}: {str(exc)[:300]}",
                     [{"loc": [name], "msg": str(exc)[:300], "type": "unsafe_url"}],
                 ) from None
 

@@ -22,7 +22,7 @@ from services.api.api_errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
-from services.api.job_schemas import ErrorResponse, Job, JobPath
+from services.api.job_schemas import AcceptedJob, ErrorResponse, Job, JobPath
 from services.api.job_submission import AWS_ERRORS, aws_error_code
 
 API_PREFIX = "/api/v1"
@@ -123,7 +123,7 @@ def jobs_blueprint(secured: bool = False) -> APIBlueprint:
     for workflow in WORKFLOWS.values():
         submit_path = workflow.api_path.removeprefix(API_PREFIX)
         bp.post(
-            submit_path, responses={202: Job, **SUBMIT_ERRORS},
+            submit_path, responses={202: AcceptedJob, **SUBMIT_ERRORS},
             summary=f"Submit a {workflow.name} job", operation_id=f"submit_{workflow.name}_job",
         )(_submit_view(workflow))
         bp.get(
