@@ -1,0 +1,1 @@
+"""The public HTTP API: Flask app factory, routes, gunicorn and Lambda entry points."""
