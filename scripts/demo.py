@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import requests
+from botocore.exceptions import BotoCoreError, ClientError
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(os.environ.get("DEMO_OUT_DIR", ROOT / "out"))
@@ -56,10 +57,14 @@ def main() -> int:
 
     s3 = aws_clients.client("s3")
     inputs = {"sample.png": png_bytes(colour_bars(512, 384)), "reference.png": png_bytes(reference_pattern())}
-    for name, data in inputs.items():
-        s3.put_object(Bucket=bucket, Key=f"demo-inputs/{name}", Body=data, ContentType="image/png")
+    try:
+        for name, data in inputs.items():
+            s3.put_object(Bucket=bucket, Key=f"demo-inputs/{name}", Body=data, ContentType="image/png")
+    except (ClientError, BotoCoreError) as exc:
+        print(f"demo: cannot upload the sample image to s3://{bucket}/demo-inputs/: {exc}", file=sys.stderr)
+        return 1
     image_url, reference_url = f"s3://{bucket}/demo-inputs/sample.png", f"s3://{bucket}/demo-inputs/reference.png"
-    print(f"demo: uploaded {image_url} (512x384) and {reference_url}")
+    print(f"demo: uploaded {image_url} (512x384) and {reference_url}", flush=True)
 
     jobs = []
     for workflow, flags in [
@@ -71,13 +76,13 @@ def main() -> int:
         if submitted.returncode != 0:
             return submitted.returncode
         job_id = submitted.stdout.strip()
-        print(f"demo: submitted {workflow} job {job_id}")
+        print(f"demo: submitted {workflow} job {job_id}", flush=True)
         jobs.append((workflow, job_id))
 
     began = time.monotonic()
     failures = 0
     for workflow, job_id in jobs:
-        print(f"demo: waiting for {workflow} job {job_id}")
+        print(f"demo: waiting for {workflow} job {job_id}", flush=True)
         waited = cli("wait", job_id, "--out", str(OUT_DIR), "--timeout", os.environ.get("DEMO_TIMEOUT_S", "900"))
         failures += waited.returncode != 0
     saved = [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
