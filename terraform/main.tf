@@ -78,6 +78,8 @@ module "results_bucket" {
   name                  = local.names.results_bucket
   result_retention_days = var.result_retention_days
   force_destroy         = var.results_bucket_force_destroy
+
+  deny_insecure_transport = var.results_bucket_deny_insecure_transport
 }
 
 module "iam" {
@@ -150,6 +152,7 @@ module "api" {
   environment          = local.api_environment
   log_retention_days   = var.log_retention_days
 
+  http_api_enabled       = var.api_http_api_enabled
   throttling_rate_limit  = var.api_throttling_rate_limit
   throttling_burst_limit = var.api_throttling_burst_limit
   domain_name            = var.api_domain_name

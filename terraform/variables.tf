@@ -170,6 +170,12 @@ variable "results_bucket_force_destroy" {
   default     = false
 }
 
+variable "results_bucket_deny_insecure_transport" {
+  description = "Deny non-TLS requests to the results bucket by bucket policy. Keep true on AWS; an emulator on plain http needs false."
+  type        = bool
+  default     = true
+}
+
 variable "input_bucket_names" {
   description = "Buckets the worker may read input images from (s3:// image URLs)."
   type        = list(string)
@@ -414,6 +420,12 @@ variable "api_name" {
   description = "Name of the HTTP API (before name_prefix)."
   type        = string
   default     = "gpu-orchestrator-api"
+}
+
+variable "api_http_api_enabled" {
+  description = "Put the API Gateway HTTP API in front of the API Lambda. Keep true on AWS; false only for emulators without API Gateway v2 (LocalStack's free edition)."
+  type        = bool
+  default     = true
 }
 
 variable "api_memory_size" {

@@ -42,10 +42,12 @@ module "stack" {
   name_prefix                    = var.name_prefix
   task_table_deletion_protection = false
   results_bucket_force_destroy   = true
-  results_bucket_name            = "gpu-orchestrator-results"
-  lambda_packages_dir            = var.lambda_packages_dir
-  log_retention_days             = 1
-  idle_minutes                   = var.idle_minutes
+  # The emulator serves plain http, which the TLS-only bucket policy would refuse.
+  results_bucket_deny_insecure_transport = false
+  results_bucket_name                    = "gpu-orchestrator-results"
+  lambda_packages_dir                    = var.lambda_packages_dir
+  log_retention_days                     = 1
+  idle_minutes                           = var.idle_minutes
 
   gpu_instance_id = aws_instance.gpu_stand_in.id
   gpu_tag_key     = var.gpu_tag_key

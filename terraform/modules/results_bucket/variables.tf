@@ -27,6 +27,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "deny_insecure_transport" {
+  description = "Attach a bucket policy that denies requests not made over TLS. Only an emulator serving plain http needs false."
+  type        = bool
+  default     = true
+}
+
 variable "tags" {
   description = "Tags for the bucket."
   type        = map(string)
