@@ -17,13 +17,3 @@ def run_tf(args: list[str], cwd: Path, data_dir: Path, env: dict[str, str] | Non
         [str(TF), *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout, check=False,
     )
 
-
-def root_modules() -> list[Path]:
-    """Every directory that Terraform runs as a root: terraform/, its environments and examples."""
-    roots = [TERRAFORM_DIR]
-    roots += sorted(p for p in (TERRAFORM_DIR / "environments").iterdir() if any(p.glob("*.tf")))
-    roots += sorted(
-        p for p in TERRAFORM_DIR.glob("**/examples/*")
-        if p.is_dir() and any(p.glob("*.tf")) and ".terraform" not in p.parts
-    )
-    return roots

@@ -45,3 +45,9 @@ variable "idle_minutes" {
   type        = number
   default     = 2
 }
+
+variable "api_http_api_enabled" {
+  description = "Create the API Gateway HTTP API; set TF_VAR_api_http_api_enabled=false on an emulator without API Gateway v2 (LocalStack's free edition)."
+  type        = bool
+  default     = true
+}

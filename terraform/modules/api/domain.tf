@@ -2,7 +2,7 @@
 # DNS is left to the caller: point a CNAME or alias at the `custom_domain_target` output.
 
 locals {
-  custom_domain = var.domain_name != null && var.certificate_arn != null
+  custom_domain = var.http_api_enabled && var.domain_name != null && var.certificate_arn != null
 }
 
 resource "aws_apigatewayv2_domain_name" "this" {
@@ -22,7 +22,7 @@ resource "aws_apigatewayv2_domain_name" "this" {
 resource "aws_apigatewayv2_api_mapping" "this" {
   count = local.custom_domain ? 1 : 0
 
-  api_id      = aws_apigatewayv2_api.this.id
+  api_id      = aws_apigatewayv2_api.this[0].id
   domain_name = aws_apigatewayv2_domain_name.this[0].id
-  stage       = aws_apigatewayv2_stage.this.id
+  stage       = aws_apigatewayv2_stage.this[0].id
 }

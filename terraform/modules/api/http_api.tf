@@ -1,11 +1,16 @@
 # API Gateway HTTP API in front of the Lambda. The routes of SPEC section 3 go to the Lambda, and
 # so does $default, so that unknown paths get the app's own JSON 404/405 instead of the gateway's.
+# `http_api_enabled = false` leaves out only the gateway, for emulators without API Gateway v2
+# (LocalStack's free edition); on AWS it stays on.
 
 locals {
-  route_keys = toset(concat(var.route_keys, ["$default"]))
+  http_api   = var.http_api_enabled ? 1 : 0
+  route_keys = var.http_api_enabled ? toset(concat(var.route_keys, ["$default"])) : toset([])
 }
 
 resource "aws_cloudwatch_log_group" "access" {
+  count = local.http_api
+
   #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days); a year of operational logs is cost without use
 
   name              = "/aws/apigateway/${var.api_name}"
@@ -16,6 +21,8 @@ resource "aws_cloudwatch_log_group" "access" {
 }
 
 resource "aws_apigatewayv2_api" "this" {
+  count = local.http_api
+
   name          = var.api_name
   description   = "GPU job orchestrator API, version 1."
   protocol_type = "HTTP"
@@ -24,7 +31,9 @@ resource "aws_apigatewayv2_api" "this" {
 }
 
 resource "aws_apigatewayv2_integration" "lambda" {
-  api_id                 = aws_apigatewayv2_api.this.id
+  count = local.http_api
+
+  api_id                 = aws_apigatewayv2_api.this[0].id
   integration_type       = "AWS_PROXY"
   integration_uri        = aws_lambda_function.this.invoke_arn
   integration_method     = "POST"
@@ -37,15 +46,17 @@ resource "aws_apigatewayv2_route" "this" {
 
   for_each = local.route_keys
 
-  api_id    = aws_apigatewayv2_api.this.id
+  api_id    = aws_apigatewayv2_api.this[0].id
   route_key = each.value
-  target    = "integrations/${aws_apigatewayv2_integration.lambda.id}"
+  target    = "integrations/${aws_apigatewayv2_integration.lambda[0].id}"
   # The app authenticates callers itself (API keys, 401 in its JSON error shape).
   authorization_type = "NONE"
 }
 
 resource "aws_apigatewayv2_stage" "this" {
-  api_id      = aws_apigatewayv2_api.this.id
+  count = local.http_api
+
+  api_id      = aws_apigatewayv2_api.this[0].id
   name        = "$default"
   auto_deploy = true
 
@@ -55,7 +66,7 @@ resource "aws_apigatewayv2_stage" "this" {
   }
 
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.access.arn
+    destination_arn = aws_cloudwatch_log_group.access[0].arn
     format = jsonencode({
       requestId          = "$context.requestId"
       ip                 = "$context.identity.sourceIp"
@@ -75,9 +86,11 @@ resource "aws_apigatewayv2_stage" "this" {
 }
 
 resource "aws_lambda_permission" "api" {
+  count = local.http_api
+
   statement_id  = "AllowInvokeFromHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+  source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*/*"
 }

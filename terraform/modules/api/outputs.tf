@@ -1,16 +1,16 @@
 output "endpoint_url" {
-  description = "Base URL of the API (custom domain when one is set)."
-  value       = local.custom_domain ? "https://${var.domain_name}" : aws_apigatewayv2_api.this.api_endpoint
+  description = "Base URL of the API (custom domain when one is set); null without the HTTP API."
+  value       = local.custom_domain ? "https://${var.domain_name}" : one(aws_apigatewayv2_api.this[*].api_endpoint)
 }
 
 output "invoke_url" {
   description = "Generated base URL of the API's stage."
-  value       = aws_apigatewayv2_stage.this.invoke_url
+  value       = one(aws_apigatewayv2_stage.this[*].invoke_url)
 }
 
 output "api_id" {
   description = "Id of the HTTP API."
-  value       = aws_apigatewayv2_api.this.id
+  value       = one(aws_apigatewayv2_api.this[*].id)
 }
 
 output "function_name" {
@@ -30,7 +30,7 @@ output "log_group_name" {
 
 output "access_log_group_name" {
   description = "Log group of the API's access log."
-  value       = aws_cloudwatch_log_group.access.name
+  value       = one(aws_cloudwatch_log_group.access[*].name)
 }
 
 output "custom_domain_target" {

@@ -59,6 +59,12 @@ variable "environment" {
   type        = map(string)
 }
 
+variable "http_api_enabled" {
+  description = "Put the API Gateway HTTP API in front of the Lambda. Off only for emulators without API Gateway v2."
+  type        = bool
+  default     = true
+}
+
 variable "route_keys" {
   description = "Routes sent to the Lambda, as \"METHOD /path\"; $default is always added."
   type        = list(string)
