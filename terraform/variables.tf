@@ -18,24 +18,44 @@ variable "skip_credentials_validation" {
   description = "Skip the STS credential check when the provider starts. Only for emulators; false on AWS."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.skip_credentials_validation != null
+    error_message = "skip_credentials_validation must be true or false."
+  }
 }
 
 variable "skip_requesting_account_id" {
   description = "Do not ask STS/IAM for the account id. Only for emulators; false on AWS."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.skip_requesting_account_id != null
+    error_message = "skip_requesting_account_id must be true or false."
+  }
 }
 
 variable "skip_metadata_api_check" {
   description = "Do not look for credentials in the EC2 instance metadata service. Only for emulators; false on AWS."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.skip_metadata_api_check != null
+    error_message = "skip_metadata_api_check must be true or false."
+  }
 }
 
 variable "s3_use_path_style" {
   description = "Address S3 buckets by path instead of by host name. Only for emulators; false on AWS."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.s3_use_path_style != null
+    error_message = "s3_use_path_style must be true or false."
+  }
 }
 
 variable "name_prefix" {
@@ -55,6 +75,11 @@ variable "tags" {
   default = {
     Project   = "gpu-orchestrator"
     ManagedBy = "terraform"
+  }
+
+  validation {
+    condition     = alltrue([for key in keys(var.tags) : length(key) <= 128 && !startswith(lower(key), "aws:")])
+    error_message = "tags keys must be at most 128 characters and must not start with aws: (reserved by AWS)."
   }
 }
 
@@ -132,12 +157,22 @@ variable "task_table_deletion_protection" {
   description = "Refuse to delete the task table until this is turned off. Recommended on AWS."
   type        = bool
   default     = true
+
+  validation {
+    condition     = var.task_table_deletion_protection != null
+    error_message = "task_table_deletion_protection must be true or false."
+  }
 }
 
 variable "task_table_point_in_time_recovery" {
   description = "Keep continuous backups of the task table."
   type        = bool
   default     = true
+
+  validation {
+    condition     = var.task_table_point_in_time_recovery != null
+    error_message = "task_table_point_in_time_recovery must be true or false."
+  }
 }
 
 # --- Results bucket -------------------------------------------------------------------------
@@ -168,18 +203,33 @@ variable "results_bucket_force_destroy" {
   description = "Let destroy delete the results bucket with its objects. Keep false on AWS."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.results_bucket_force_destroy != null
+    error_message = "results_bucket_force_destroy must be true or false."
+  }
 }
 
 variable "results_bucket_deny_insecure_transport" {
   description = "Deny non-TLS requests to the results bucket by bucket policy. Keep true on AWS; an emulator on plain http needs false."
   type        = bool
   default     = true
+
+  validation {
+    condition     = var.results_bucket_deny_insecure_transport != null
+    error_message = "results_bucket_deny_insecure_transport must be true or false."
+  }
 }
 
 variable "input_bucket_names" {
   description = "Buckets the worker may read input images from (s3:// image URLs)."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for name in var.input_bucket_names : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", name))])
+    error_message = "input_bucket_names must hold S3 bucket names: 3 to 63 lower-case letters, digits, dots or hyphens."
+  }
 }
 
 # --- GPU instance and IAM -------------------------------------------------------------------
@@ -198,24 +248,44 @@ variable "gpu_tag_key" {
   description = "Tag key that marks the GPU instance; starting and stopping are allowed only on instances that carry it."
   type        = string
   default     = "Purpose"
+
+  validation {
+    condition     = length(var.gpu_tag_key) >= 1 && length(var.gpu_tag_key) <= 128 && !startswith(lower(var.gpu_tag_key), "aws:")
+    error_message = "gpu_tag_key must be 1 to 128 characters and must not start with aws:."
+  }
 }
 
 variable "gpu_tag_value" {
   description = "Value of gpu_tag_key on the GPU instance."
   type        = string
   default     = "GPU-ComfyUI"
+
+  validation {
+    condition     = length(var.gpu_tag_value) >= 1 && length(var.gpu_tag_value) <= 256
+    error_message = "gpu_tag_value must be 1 to 256 characters."
+  }
 }
 
 variable "manage_gpu_instance_tag" {
   description = "Put the gpu_tag_key=gpu_tag_value tag on the existing GPU instance (off when it is tagged already)."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.manage_gpu_instance_tag != null
+    error_message = "manage_gpu_instance_tag must be true or false."
+  }
 }
 
 variable "api_role_name" {
   description = "Name of the API's role (before name_prefix)."
   type        = string
   default     = "gpu-orchestrator-task-role"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,44}$", var.api_role_name))
+    error_message = "api_role_name must be 1 to 44 letters, digits or +=,.@_- (IAM allows 64, less room for name_prefix)."
+  }
 }
 
 variable "api_trusted_services" {
@@ -233,18 +303,33 @@ variable "gpu_instance_role_name" {
   description = "Name of the GPU worker's role (before name_prefix)."
   type        = string
   default     = "gpu-instance-role"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,44}$", var.gpu_instance_role_name))
+    error_message = "gpu_instance_role_name must be 1 to 44 letters, digits or +=,.@_- (IAM allows 64, less room for name_prefix)."
+  }
 }
 
 variable "gpu_instance_profile_name" {
   description = "Name of the GPU worker's instance profile (before name_prefix)."
   type        = string
   default     = "gpu-instance-profile"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,44}$", var.gpu_instance_profile_name))
+    error_message = "gpu_instance_profile_name must be 1 to 44 letters, digits or +=,.@_- (IAM allows 64, less room for name_prefix)."
+  }
 }
 
 variable "shutdown_role_name" {
   description = "Name of the power Lambda's role (before name_prefix)."
   type        = string
   default     = "lambda-gpu-shutdown-role"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,44}$", var.shutdown_role_name))
+    error_message = "shutdown_role_name must be 1 to 44 letters, digits or +=,.@_- (IAM allows 64, less room for name_prefix)."
+  }
 }
 
 # --- Lambda functions -----------------------------------------------------------------------
@@ -253,6 +338,11 @@ variable "lambda_packages_dir" {
   description = "Directory holding the Lambda zips built by scripts/build_lambda_packages.py (api.zip, shutdown.zip, distributor.zip). Null means build/lambda in the repository."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.lambda_packages_dir == null || trimspace(coalesce(var.lambda_packages_dir, "-")) != ""
+    error_message = "lambda_packages_dir must be null or a directory path."
+  }
 }
 
 variable "lambda_runtime" {
@@ -303,12 +393,22 @@ variable "api_function_name" {
   description = "Name of the API Lambda (before name_prefix)."
   type        = string
   default     = "gpu-orchestrator-api"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,44}$", var.api_function_name))
+    error_message = "api_function_name must be 1 to 44 letters, digits, hyphens or underscores (Lambda allows 64, less room for name_prefix)."
+  }
 }
 
 variable "shutdown_function_name" {
   description = "Name of the power Lambda (before name_prefix)."
   type        = string
   default     = "shutdown-gpu-lambda"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,44}$", var.shutdown_function_name))
+    error_message = "shutdown_function_name must be 1 to 44 letters, digits, hyphens or underscores (Lambda allows 64, less room for name_prefix)."
+  }
 }
 
 # --- Power management -----------------------------------------------------------------------
@@ -339,6 +439,11 @@ variable "shutdown_alarm_name" {
   description = "Name of the queue-empty alarm (before name_prefix)."
   type        = string
   default     = "QueueEmptyFor30Min"
+
+  validation {
+    condition     = length(var.shutdown_alarm_name) >= 1 && length(var.shutdown_alarm_name) <= 200
+    error_message = "shutdown_alarm_name must be 1 to 200 characters."
+  }
 }
 
 variable "shutdown_topic_name" {
@@ -356,6 +461,11 @@ variable "shutdown_topic_kms_key_arn" {
   description = "Customer-managed KMS key for the topic; its key policy must let cloudwatch.amazonaws.com use it. Null leaves the topic unencrypted (it carries only alarm state changes)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.shutdown_topic_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.shutdown_topic_kms_key_arn))
+    error_message = "shutdown_topic_kms_key_arn must be a KMS key ARN (arn:aws:kms:...)."
+  }
 }
 
 variable "alarm_period_seconds" {
@@ -395,6 +505,11 @@ variable "power_schedule_enabled" {
   description = "Run the periodic re-check (recommended: the alarm alone acts only on state changes)."
   type        = bool
   default     = true
+
+  validation {
+    condition     = var.power_schedule_enabled != null
+    error_message = "power_schedule_enabled must be true or false."
+  }
 }
 
 variable "shutdown_reserved_concurrency" {
@@ -412,6 +527,11 @@ variable "shutdown_environment" {
   description = "Extra environment variables for the power Lambda (e.g. LOG_LEVEL); they override the computed ones."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = alltrue([for key in keys(var.shutdown_environment) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", key)) && !contains(["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "_HANDLER", "_X_AMZN_TRACE_ID"], key)])
+    error_message = "shutdown_environment keys must be letters, digits and underscores, starting with a letter, and not one that Lambda reserves (AWS_REGION, AWS_LAMBDA_*, _HANDLER, ...)."
+  }
 }
 
 # --- API ------------------------------------------------------------------------------------
@@ -420,12 +540,22 @@ variable "api_name" {
   description = "Name of the HTTP API (before name_prefix)."
   type        = string
   default     = "gpu-orchestrator-api"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,108}$", var.api_name))
+    error_message = "api_name must be 1 to 108 letters, digits, hyphens or underscores."
+  }
 }
 
 variable "api_http_api_enabled" {
   description = "Put the API Gateway HTTP API in front of the API Lambda. Keep true on AWS; false only for emulators without API Gateway v2 (LocalStack's free edition)."
   type        = bool
   default     = true
+
+  validation {
+    condition     = var.api_http_api_enabled != null
+    error_message = "api_http_api_enabled must be true or false."
+  }
 }
 
 variable "api_memory_size" {
@@ -509,6 +639,11 @@ variable "api_environment" {
   description = "Extra environment variables for the API Lambda (e.g. MAX_CONTENT_LENGTH, GPU_STATE_CACHE_S); they override the computed ones."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = alltrue([for key in keys(var.api_environment) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", key)) && !contains(["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "_HANDLER", "_X_AMZN_TRACE_ID"], key)])
+    error_message = "api_environment keys must be letters, digits and underscores, starting with a letter, and not one that Lambda reserves (AWS_REGION, AWS_LAMBDA_*, _HANDLER, ...)."
+  }
 }
 
 # --- Dashboard ------------------------------------------------------------------------------
@@ -517,4 +652,9 @@ variable "dashboard_name" {
   description = "Name of the CloudWatch dashboard (before name_prefix)."
   type        = string
   default     = "gpu-orchestrator"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,235}$", var.dashboard_name))
+    error_message = "dashboard_name must be 1 to 235 letters, digits, hyphens or underscores."
+  }
 }

@@ -124,3 +124,19 @@ run "custom_domain_needs_a_certificate" {
   }
   expect_failures = [output.api_endpoint_url]
 }
+
+run "rejects_an_environment_variable_lambda_reserves" {
+  command = plan
+  variables {
+    api_environment = { AWS_REGION = "eu-west-1" }
+  }
+  expect_failures = [var.api_environment]
+}
+
+run "rejects_a_tag_key_aws_reserves" {
+  command = plan
+  variables {
+    gpu_tag_key = "aws:purpose"
+  }
+  expect_failures = [var.gpu_tag_key]
+}
