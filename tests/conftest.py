@@ -38,16 +38,15 @@ def emulator() -> Iterator[str]:
     aws_clients.reset_clients()
 
 
-def _ensure_lambda_packages() -> None:
-    packages = Path(os.environ.get("LAMBDA_PACKAGES_DIR", ROOT / "build" / "lambda"))
-    if not all((packages / f"{name}.zip").exists() for name in ("api", "shutdown", "distributor")):
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "build_lambda_packages.py")], check=True)
+def _build_lambda_packages() -> None:
+    """Rebuild every session (about 2 s with the builder's cache), so the zips never hold stale code."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_lambda_packages.py")], check=True)
 
 
 @pytest.fixture(scope="session")
 def stack_info(emulator: str) -> Iterator[local_stack.LocalStack]:
     """The local environment applied once to the emulator; destroyed at the end of the session."""
-    _ensure_lambda_packages()
+    _build_lambda_packages()
     run_dir = Path(tempfile.mkdtemp(prefix="gpujobs-stack-"))
     applied = local_stack.apply(emulator_process.environment(emulator), run_dir)
     os.environ["GPUJOBS_OUTPUTS_FILE"] = str(applied.outputs_file)
