@@ -31,6 +31,7 @@ class LocalStack:
     outputs: dict[str, Any]
     outputs_file: Path
     apply_seconds: float
+    instance_state_after_apply: str | None = None
 
     @property
     def state_file(self) -> Path:

@@ -49,6 +49,9 @@ def stack_info(emulator: str) -> Iterator[local_stack.LocalStack]:
     _build_lambda_packages()
     run_dir = Path(tempfile.mkdtemp(prefix="gpujobs-stack-"))
     applied = local_stack.apply(emulator_process.environment(emulator), run_dir)
+    # Tests that submit jobs start the stand-in; remember the state Terraform left it in.
+    instances = aws_clients.client("ec2").describe_instances(InstanceIds=[applied.outputs["gpu_instance_id"]])
+    applied.instance_state_after_apply = instances["Reservations"][0]["Instances"][0]["State"]["Name"]
     os.environ["GPUJOBS_OUTPUTS_FILE"] = str(applied.outputs_file)
     yield applied
     os.environ.pop("GPUJOBS_OUTPUTS_FILE", None)
