@@ -15,7 +15,7 @@ ACTIVITY_KEY = "#last-activity"
 
 
 def _db(dynamodb: Any) -> Any:
-    return dynamodb if dynamodb is not None else aws_clients.client("dynamodb")
+    return dynamodb if dynamodb is not None else aws_clients.task_table_client()
 
 
 def record_activity(table_name: str, now: int, dynamodb: Any = None) -> bool:

@@ -3,15 +3,20 @@
 boto3 takes the endpoint from the standard AWS_ENDPOINT_URL, so the same code talks to moto,
 LocalStack or AWS. Clients are built lazily (module import stays cheap) and shared, since boto3
 clients are thread-safe once made but their construction is not.
+
+The task table may live in another region than the service using it (a GPU pool in us-west-2
+sharing the home region's table), so every client for that table comes from `task_table_client`.
 """
 
 import os
 import threading
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 from botocore.config import Config
+
+from gpujobs.settings import load_settings
 
 _lock = threading.Lock()
 
@@ -38,6 +43,24 @@ def _client(service: str, region: str | None, endpoint: str | None, max_pool: in
 def client(service: str, region: str | None = None, *, max_pool: int = 32) -> Any:
     """A shared client for `service`; cached per region and endpoint, so tests can switch both."""
     return _client(service, region, os.environ.get("AWS_ENDPOINT_URL"), max_pool)
+
+
+class TableRegions(Protocol):
+    """What `task_table_client` needs to know: gpujobs.settings.Settings and the services' configs."""
+
+    @property
+    def aws_region(self) -> str | None: ...
+
+    @property
+    def table_region(self) -> str | None: ...
+
+
+def task_table_client(settings: TableRegions | None = None, *, max_pool: int = 32) -> Any:
+    """The DynamoDB client for the task table: in DYNAMODB_REGION when set, else in the service's own
+    region. Without `settings`, they are read from the environment / Terraform outputs now."""
+    if settings is None:
+        settings = load_settings()
+    return client("dynamodb", settings.table_region or settings.aws_region, max_pool=max_pool)
 
 
 def reset_clients() -> None:

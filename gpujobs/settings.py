@@ -4,10 +4,17 @@ Terraform is the only place resources are declared; services learn their names e
 file in the shape `terraform output -json` prints (named by GPUJOBS_OUTPUTS_FILE) or from plain
 environment variables (the design's SQS_QUEUE_URL, DYNAMODB_TABLE, GPU_INSTANCE_ID, AWS_REGION),
 which win when both are given. Nothing is read at import time.
+
+Two settings serve the multi-region mode (SPEC section 6), where several GPU pools share one task
+table in the home region: `table_region` (DYNAMODB_REGION) is that table's region, because a pool's
+services run in their own region but every conditional write must reach the one strongly
+consistent table; `pool` (GPU_POOL) names the pool a service belongs to, so task rows and the
+power logic can tell the pools' work apart.
 """
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -33,7 +40,12 @@ SOURCES: dict[str, Source] = {
     "table_name": Source("DYNAMODB_TABLE", "task_table_name"),
     "gpu_instance_id": Source("GPU_INSTANCE_ID", "gpu_instance_id"),
     "results_bucket": Source("RESULTS_BUCKET", "results_bucket_name"),
+    "table_region": Source("DYNAMODB_REGION", "task_table_region"),
+    "pool": Source("GPU_POOL", "gpu_pool"),
 }
+
+# A pool name goes into DynamoDB keys and filter values and into log lines: keep it plain.
+POOL_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,17 @@ class Settings:
     table_name: str | None = None
     gpu_instance_id: str | None = None
     results_bucket: str | None = None
+    # Region of the task table (and its last-activity rows); None: the service's own region.
+    table_region: str | None = None
+    # Name of this service's GPU pool in the multi-region mode; None: the single-pool system.
+    pool: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.pool is not None and not POOL_PATTERN.fullmatch(self.pool):
+            raise ConfigError(
+                f"{SOURCES['pool'].env}={self.pool!r} (or output {SOURCES['pool'].output!r}) must be 1-64 "
+                "characters of A-Z, a-z, 0-9, '.', '_' or '-'"
+            )
 
     def require(self, *names: str) -> "Settings":
         """Raise ConfigError naming every missing setting, so a service fails at start, not later."""

@@ -57,7 +57,7 @@ class TaskStore:
     @property
     def db(self) -> Any:
         if self._db is None:
-            self._db = aws_clients.client("dynamodb")
+            self._db = aws_clients.task_table_client()
         return self._db
 
     # -- reads -----------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def note_retry_error(table_name: str, task_id: str, worker_id: str, error: str, 
                      dynamodb: Any = None) -> bool:
     """Record why a job was handed back to the queue and let its lease lapse now, so the next
     receive may claim it at once. Only the lease holder may write; False if it no longer holds it."""
-    db = dynamodb if dynamodb is not None else aws_clients.client("dynamodb")
+    db = dynamodb if dynamodb is not None else aws_clients.task_table_client()
     try:
         db.update_item(
             TableName=table_name,
@@ -115,7 +115,7 @@ def sweep_dead_letters(dlq_url: str, table_name: str, now: int, *, max_receives:
     message's own receive count is used. Safe to run from several places at once.
     """
     sqs = sqs if sqs is not None else aws_clients.client("sqs")
-    db = dynamodb if dynamodb is not None else aws_clients.client("dynamodb")
+    db = dynamodb if dynamodb is not None else aws_clients.task_table_client()
     store = TaskStore(table_name, db)
     report = SweepReport()
     seen = 0

@@ -48,8 +48,7 @@ class Worker:
         self.config = config
         pool = max(10, config.concurrency * 2 + 4)
         self.sqs = sqs if sqs is not None else aws_clients.client("sqs", config.aws_region, max_pool=pool)
-        dynamodb = dynamodb if dynamodb is not None else aws_clients.client("dynamodb", config.aws_region,
-                                                                            max_pool=pool)
+        dynamodb = dynamodb if dynamodb is not None else aws_clients.task_table_client(config, max_pool=pool)
         self.store = TaskStore(config.table_name, dynamodb)
         self.clock = clock
         self.rng = rng or random.Random()

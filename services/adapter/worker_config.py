@@ -19,6 +19,10 @@ class WorkerConfig:
     table_name: str
     dlq_url: str | None = None
     aws_region: str | None = None
+    # DYNAMODB_REGION: the task table's region when it is not the worker's (a pool sharing the home table).
+    table_region: str | None = None
+    # GPU_POOL: recorded on each task this worker claims, and names its last-activity row.
+    pool: str | None = None
     api_url: str = "http://127.0.0.1:8000"
     concurrency: int = 1
     wait_time_s: int = 20
@@ -58,6 +62,8 @@ class WorkerConfig:
             table_name=settings.table_name or "",
             dlq_url=settings.dlq_url,
             aws_region=settings.aws_region,
+            table_region=settings.table_region,
+            pool=settings.pool,
             api_url=api_url,
             concurrency=env_int("WORKER_CONCURRENCY", 1, minimum=1, maximum=64),
             wait_time_s=env_int("WAIT_TIME_S", 20, minimum=0, maximum=20),

@@ -80,7 +80,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_content_length
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    store = TaskStore(settings.table_name or "", dynamodb or aws_clients.client("dynamodb", region))
+    store = TaskStore(settings.table_name or "", dynamodb or aws_clients.task_table_client(settings))
     sqs = sqs or aws_clients.client("sqs", region)
     gpu = GpuInstanceStarter(settings.gpu_instance_id or "", ec2 or aws_clients.client("ec2", region),
                              ttl_s=config.instance_state_ttl_s)

@@ -29,12 +29,14 @@ RESERVE_S = 10.0
 def build_controller(settings: PowerSettings, clock: Callable[[], float], dry_run: bool,
                      sleep: Callable[[float], None] = time.sleep, restart_wait_s: float = 40.0,
                      **seams: Any) -> PowerController:
+    # The instance and queue are this pool's, in its own region; the task table may be in the home region.
+    ec2 = aws_clients.client("ec2", settings.aws_region)
     reader = FactsReader(
         instance_id=settings.instance_id, queue_url=settings.queue_url, table_name=settings.table_name,
-        ec2=aws_clients.client("ec2"), sqs=aws_clients.client("sqs"), dynamodb=aws_clients.client("dynamodb"),
-        clock=clock,
+        ec2=ec2, sqs=aws_clients.client("sqs", settings.aws_region),
+        dynamodb=aws_clients.task_table_client(settings), clock=clock,
     )
-    return PowerController(read_facts=reader.read, ec2=aws_clients.client("ec2"), config=settings.policy,
+    return PowerController(read_facts=reader.read, ec2=ec2, config=settings.policy,
                            logger=logger, metrics=metrics, dry_run=dry_run, sleep=sleep,
                            restart_wait_s=restart_wait_s, **seams)
 

@@ -16,10 +16,14 @@ class PowerSettings:
     table_name: str
     policy: PowerConfig
     dry_run: bool
+    aws_region: str | None = None
+    table_region: str | None = None  # the task table's region, when not this pool's own
+    pool: str | None = None  # count only this pool's tasks and activity (multi-region mode)
 
 
 def load_power_settings(idle_minutes_default: int = 30) -> PowerSettings:
-    """GPU_INSTANCE_ID, SQS_QUEUE_URL, DYNAMODB_TABLE (or the Terraform outputs file), IDLE_MINUTES,
+    """GPU_INSTANCE_ID, SQS_QUEUE_URL, DYNAMODB_TABLE, and for a pool of the multi-region mode GPU_POOL
+    and DYNAMODB_REGION (or the Terraform outputs file), IDLE_MINUTES,
     JOB_TIMEOUT_MINUTES (rule B; the worker's JOB_TIMEOUT_S default is 30 min too), DRY_RUN, and
     GPU_TAG_KEY/GPU_TAG_VALUE (default Purpose=GPU-ComfyUI, the tag the IAM conditions use)."""
     settings = load_settings(require=["gpu_instance_id", "queue_url", "table_name"])
@@ -39,4 +43,7 @@ def load_power_settings(idle_minutes_default: int = 30) -> PowerSettings:
         table_name=settings.table_name or "",
         policy=policy,
         dry_run=env_bool("DRY_RUN", False),
+        aws_region=settings.aws_region,
+        table_region=settings.table_region,
+        pool=settings.pool,
     )

@@ -9,7 +9,8 @@ from services.adapter.worker_config import WorkerConfig
 @pytest.fixture
 def env(monkeypatch):
     for name in ("GPUJOBS_OUTPUTS_FILE", "SQS_DLQ_URL", "WORKER_ID", "COMFYUI_API_URL", "WORKER_CONCURRENCY",
-                 "VISIBILITY_TIMEOUT_S", "HEARTBEAT_INTERVAL_S", "JOB_TIMEOUT_S", "WAIT_TIME_S"):
+                 "VISIBILITY_TIMEOUT_S", "HEARTBEAT_INTERVAL_S", "JOB_TIMEOUT_S", "WAIT_TIME_S", "GPU_POOL",
+                 "DYNAMODB_REGION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SQS_QUEUE_URL", "http://127.0.0.1:1/123/q")
     monkeypatch.setenv("DYNAMODB_TABLE", "task_store")
@@ -58,3 +59,15 @@ def test_values_from_the_environment(env):
     config = WorkerConfig.from_env()
     assert (config.concurrency, config.dlq_url, config.worker_id, config.api_url) == (
         8, "http://127.0.0.1:1/123/dlq", "gpu-1", "http://127.0.0.1:9000")
+
+
+def test_pool_and_table_region_from_the_environment(env):
+    unpooled = WorkerConfig.from_env()
+    assert (unpooled.pool, unpooled.table_region) == (None, None)
+    env.setenv("GPU_POOL", "us-west-2")
+    env.setenv("DYNAMODB_REGION", "us-east-1")
+    config = WorkerConfig.from_env()
+    assert (config.pool, config.table_region) == ("us-west-2", "us-east-1")
+    env.setenv("GPU_POOL", "us west 2")
+    with pytest.raises(ConfigError, match="GPU_POOL"):
+        WorkerConfig.from_env()

@@ -86,7 +86,8 @@ def moto_clients() -> Iterator[MotoClients]:
     """One in-process moto per test module (clients are slow to build); each test makes its own resources."""
     with pytest.MonkeyPatch.context() as patch:
         for key in ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "API_KEYS", "SQS_QUEUE_URL", "DYNAMODB_TABLE",
-                    "GPU_INSTANCE_ID", "MAX_CONTENT_LENGTH", "GPU_STATE_CACHE_S"):
+                    "GPU_INSTANCE_ID", "MAX_CONTENT_LENGTH", "GPU_STATE_CACHE_S", "GPU_POOL",
+                    "DYNAMODB_REGION"):
             patch.delenv(key, raising=False)
         for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():

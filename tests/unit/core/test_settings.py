@@ -2,9 +2,10 @@ import json
 
 import pytest
 
+from gpujobs import aws_clients
 from gpujobs.env_values import env_bool, env_int, parse_bool
 from gpujobs.errors import ConfigError
-from gpujobs.settings import OUTPUTS_FILE_VAR, load_settings
+from gpujobs.settings import OUTPUTS_FILE_VAR, Settings, load_settings
 
 
 def write_outputs(tmp_path, **values):
@@ -79,3 +80,47 @@ def test_env_int_checks_type_and_range(monkeypatch):
     monkeypatch.delenv("N")
     assert env_int("N", 3) == 3
     assert env_bool("UNSET_FLAG_FOR_TEST", True) is True
+
+
+def test_pool_settings_from_the_environment():
+    settings = load_settings({"DYNAMODB_REGION": "us-east-1", "GPU_POOL": "us-west-2", "AWS_REGION": "us-west-2"})
+    assert (settings.table_region, settings.pool, settings.aws_region) == ("us-east-1", "us-west-2", "us-west-2")
+
+
+def test_pool_settings_from_the_outputs_file(tmp_path):
+    path = write_outputs(tmp_path, task_table_region="us-east-1", gpu_pool="eu-west-1", aws_region="eu-west-1")
+    settings = load_settings({OUTPUTS_FILE_VAR: path})
+    assert (settings.table_region, settings.pool) == ("us-east-1", "eu-west-1")
+
+
+def test_pool_settings_default_to_none():
+    settings = load_settings({"AWS_REGION": "us-west-2"})
+    assert (settings.table_region, settings.pool) == (None, None)
+
+
+@pytest.mark.parametrize("pool", ["us west", "a" * 65, "pool/1", "#x", "pööl"])
+def test_bad_pool_is_refused_naming_the_variable(pool):
+    with pytest.raises(ConfigError, match="GPU_POOL"):
+        load_settings({"GPU_POOL": pool})
+
+
+@pytest.mark.parametrize("pool", ["a", "us-west-2", "Pool_1.b", "x" * 64])
+def test_good_pool_names_are_accepted(pool):
+    assert load_settings({"GPU_POOL": pool}).pool == pool
+
+
+def test_task_table_client_is_built_for_the_table_region(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    aws_clients.reset_clients()
+    pooled = Settings(aws_region="us-west-2", table_region="us-east-1")
+    assert aws_clients.task_table_client(pooled).meta.region_name == "us-east-1"
+    assert aws_clients.task_table_client(Settings(aws_region="us-west-2")).meta.region_name == "us-west-2"
+
+
+def test_task_table_client_reads_the_environment_when_not_given_settings(monkeypatch):
+    for key in ("AWS_ENDPOINT_URL", OUTPUTS_FILE_VAR):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("DYNAMODB_REGION", "ap-south-1")
+    aws_clients.reset_clients()
+    assert aws_clients.task_table_client().meta.region_name == "ap-south-1"

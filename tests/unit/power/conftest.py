@@ -25,7 +25,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PowerWorld]:
                        "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_METRICS_NAMESPACE": "GpuJobs"}.items():
         monkeypatch.setenv(key, value)
     for key in ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN",
-                "GPU_TAG_KEY", "GPU_TAG_VALUE"):
+                "GPU_TAG_KEY", "GPU_TAG_VALUE", "GPU_POOL", "DYNAMODB_REGION"):
         monkeypatch.delenv(key, raising=False)
     aws_clients.reset_clients()
     with mock_aws():

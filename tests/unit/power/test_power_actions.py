@@ -88,7 +88,8 @@ def power_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.delenv("GPUJOBS_OUTPUTS_FILE", raising=False)
     for key, value in {"GPU_INSTANCE_ID": "i-1", "SQS_QUEUE_URL": "http://q", "DYNAMODB_TABLE": "t"}.items():
         monkeypatch.setenv(key, value)
-    for key in ("IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE"):
+    for key in ("IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE", "GPU_POOL",
+                "DYNAMODB_REGION"):
         monkeypatch.delenv(key, raising=False)
     return monkeypatch
 
@@ -114,4 +115,19 @@ def test_nonsense_settings_fail_at_start(power_env: pytest.MonkeyPatch, name: st
 def test_missing_instance_fails_at_start(power_env: pytest.MonkeyPatch) -> None:
     power_env.delenv("GPU_INSTANCE_ID")
     with pytest.raises(ConfigError, match="GPU_INSTANCE_ID"):
+        load_power_settings()
+
+
+def test_pool_settings(power_env: pytest.MonkeyPatch) -> None:
+    settings = load_power_settings()
+    assert (settings.pool, settings.table_region) == (None, None)
+    power_env.setenv("GPU_POOL", "eu-west-1")
+    power_env.setenv("DYNAMODB_REGION", "us-east-1")
+    power_env.setenv("AWS_REGION", "eu-west-1")
+    settings = load_power_settings()
+    assert (settings.pool, settings.table_region, settings.aws_region) == ("eu-west-1", "us-east-1", "eu-west-1")
+    power_env.setenv("GPU_POOL", "")
+    assert load_power_settings().pool is None
+    power_env.setenv("GPU_POOL", "x" * 65)
+    with pytest.raises(ConfigError, match="GPU_POOL"):
         load_power_settings()

@@ -1,0 +1,94 @@
+"""The power logic of one pool in the multi-region mode: its instance and queue in its own region
+(us-west-2), the task table in the home region (us-east-1). A table of the same name in us-west-2 catches
+a client built for the wrong region: moto in process keeps regions apart."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from gpujobs import aws_clients
+from gpujobs.task_model import Task
+from gpujobs.task_store import TaskStore
+from services.shutdown_lambda.handler import build_handler
+from tests.unit.power.power_testkit import LambdaContext, create_task_table, load_event
+
+HOME, POOL_REGION, TABLE = "us-east-1", "us-west-2", "task_store"
+TAG = {"Key": "Purpose", "Value": "GPU-ComfyUI"}
+IDLE_FOR = 2 * 3600
+
+
+@dataclass
+class PoolWorld:
+    home: TaskStore
+    local: TaskStore
+    ec2: Any
+    sqs: Any
+    queue_url: str
+    instance_id: str
+    now: int
+
+    def state(self) -> str:
+        reservations = self.ec2.describe_instances(InstanceIds=[self.instance_id])["Reservations"]
+        return reservations[0]["Instances"][0]["State"]["Name"]
+
+    def invoke(self, event_file: str = "schedule.json") -> dict[str, Any]:
+        handler = build_handler(clock=lambda: self.now, sleep=lambda _s: None)
+        return handler(load_event(event_file), LambdaContext())
+
+
+@pytest.fixture
+def pool_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PoolWorld]:
+    for key in ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN",
+                "GPU_TAG_KEY", "GPU_TAG_VALUE", "GPU_POOL", "DYNAMODB_REGION"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": POOL_REGION,
+                       "AWS_DEFAULT_REGION": POOL_REGION, "POWERTOOLS_METRICS_NAMESPACE": "GpuJobs",
+                       "DYNAMODB_TABLE": TABLE}.items():
+        monkeypatch.setenv(key, value)
+    aws_clients.reset_clients()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name=POOL_REGION)
+        sqs = boto3.client("sqs", region_name=POOL_REGION)
+        instance = ec2.run_instances(
+            ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="g5.xlarge",
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [TAG]}],
+        )["Instances"][0]
+        queue_url = sqs.create_queue(QueueName="tasks_us_west_2")["QueueUrl"]
+        home_db, local_db = (boto3.client("dynamodb", region_name=r) for r in (HOME, POOL_REGION))
+        create_task_table(home_db, TABLE)
+        create_task_table(local_db, TABLE)
+        monkeypatch.setenv("GPU_INSTANCE_ID", instance["InstanceId"])
+        monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
+        yield PoolWorld(TaskStore(TABLE, home_db), TaskStore(TABLE, local_db), ec2, sqs, queue_url,
+                        instance["InstanceId"], int(instance["LaunchTime"].timestamp()) + IDLE_FOR)
+    aws_clients.reset_clients()
+
+
+def processing(store: TaskStore, task_id: str, now: int) -> None:
+    """A task a worker claimed a minute ago (its lease still held)."""
+    store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, now - 120))
+    store.claim(task_id, "w-1", now - 60, lease_s=280)
+
+
+def test_task_facts_come_from_the_table_in_dynamodb_region(pool_world: PoolWorld,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DYNAMODB_REGION", HOME)
+    processing(pool_world.home, "job-home", pool_world.now)
+    response = pool_world.invoke()
+    assert (response["acted"], response["reason"]) == ("nothing", "job running")
+    assert pool_world.state() == "running"
+
+
+def test_instance_and_queue_are_read_in_the_pool_region(pool_world: PoolWorld,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DYNAMODB_REGION", HOME)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", HOME)  # AWS_REGION (us-west-2) names the pool's region
+    pool_world.ec2.stop_instances(InstanceIds=[pool_world.instance_id])
+    pool_world.sqs.send_message(QueueUrl=pool_world.queue_url, MessageBody="{}")
+    response = pool_world.invoke()
+    assert (response["action"], response["acted"]) == ("start", "started")
+    assert pool_world.state() in ("pending", "running")
