@@ -28,7 +28,7 @@ run "start_and_stop_carry_the_tag_condition" {
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.api_instance.statement, data.aws_iam_policy_document.shutdown_instance.statement) :
+      for s in concat(data.aws_iam_policy_document.api_instance[0].statement, data.aws_iam_policy_document.shutdown_instance.statement) :
       anytrue([for c in s.condition : c.test == "StringEquals" && c.variable == "ec2:ResourceTag/Purpose" && length(c.values) == 1 && contains(c.values, "GPU-ComfyUI")])
       if length(setintersection(s.actions, ["ec2:StartInstances", "ec2:StopInstances"])) > 0
     ])
@@ -41,13 +41,13 @@ run "start_and_stop_carry_the_tag_condition" {
   }
 
   assert {
-    condition     = length([for s in data.aws_iam_policy_document.api_instance.statement : s if contains(s.actions, "ec2:StartInstances")]) == 1
+    condition     = length([for s in data.aws_iam_policy_document.api_instance[0].statement : s if contains(s.actions, "ec2:StartInstances")]) == 1
     error_message = "The API role must be allowed to start the GPU instance."
   }
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.api_instance.statement, data.aws_iam_policy_document.shutdown_instance.statement) :
+      for s in concat(data.aws_iam_policy_document.api_instance[0].statement, data.aws_iam_policy_document.shutdown_instance.statement) :
       length(s.resources) == 1 && contains(s.resources, "arn:aws:ec2:us-east-1:123456789012:instance/i-0f0f6fd680921de5f")
       if length(setintersection(s.actions, ["ec2:StartInstances", "ec2:StopInstances"])) > 0
     ])
@@ -56,7 +56,7 @@ run "start_and_stop_carry_the_tag_condition" {
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.api_instance.statement, data.aws_iam_policy_document.shutdown_instance.statement) :
+      for s in concat(data.aws_iam_policy_document.api_instance[0].statement, data.aws_iam_policy_document.shutdown_instance.statement) :
       length(setsubtract(s.actions, ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus"])) == 0
       if contains(s.resources, "*")
     ])
@@ -64,7 +64,7 @@ run "start_and_stop_carry_the_tag_condition" {
   }
 
   assert {
-    condition     = length([for s in data.aws_iam_policy_document.api_instance.statement : s if contains(s.actions, "ec2:StopInstances")]) == 0
+    condition     = length([for s in data.aws_iam_policy_document.api_instance[0].statement : s if contains(s.actions, "ec2:StopInstances")]) == 0
     error_message = "The API must not be able to stop the GPU instance."
   }
 }

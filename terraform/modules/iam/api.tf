@@ -1,6 +1,9 @@
 # gpu-orchestrator-task-role: the API enqueues jobs, writes task rows and wakes the GPU instance.
+# Left out (api_role_enabled = false) for a GPU pool of another region, which has no API of its own.
 
 resource "aws_iam_role" "api" {
+  count = var.api_role_enabled ? 1 : 0
+
   name               = var.api_role_name
   description        = "Orchestrator API: enqueue jobs, write task rows, start the tagged GPU instance."
   assume_role_policy = data.aws_iam_policy_document.api_trust.json
@@ -9,20 +12,26 @@ resource "aws_iam_role" "api" {
 }
 
 data "aws_iam_policy_document" "api_queue" {
+  count = var.api_role_enabled ? 1 : 0
+
   statement {
     sid       = "SendTasks"
     actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
-    resources = [var.task_queue_arn]
+    resources = [coalesce(var.api_queue_arn, var.task_queue_arn)]
   }
 }
 
 resource "aws_iam_role_policy" "api_queue" {
+  count = var.api_role_enabled ? 1 : 0
+
   name   = "task-queue-send"
-  role   = aws_iam_role.api.id
-  policy = data.aws_iam_policy_document.api_queue.json
+  role   = aws_iam_role.api[0].id
+  policy = data.aws_iam_policy_document.api_queue[0].json
 }
 
 data "aws_iam_policy_document" "api_table" {
+  count = var.api_role_enabled ? 1 : 0
+
   statement {
     sid = "TaskRows"
     actions = [
@@ -38,12 +47,16 @@ data "aws_iam_policy_document" "api_table" {
 }
 
 resource "aws_iam_role_policy" "api_table" {
+  count = var.api_role_enabled ? 1 : 0
+
   name   = "task-table-write"
-  role   = aws_iam_role.api.id
-  policy = data.aws_iam_policy_document.api_table.json
+  role   = aws_iam_role.api[0].id
+  policy = data.aws_iam_policy_document.api_table[0].json
 }
 
 data "aws_iam_policy_document" "api_results" {
+  count = var.api_role_enabled ? 1 : 0
+
   statement {
     sid       = "PresignResults"
     actions   = ["s3:GetObject"]
@@ -52,12 +65,16 @@ data "aws_iam_policy_document" "api_results" {
 }
 
 resource "aws_iam_role_policy" "api_results" {
+  count = var.api_role_enabled ? 1 : 0
+
   name   = "results-read"
-  role   = aws_iam_role.api.id
-  policy = data.aws_iam_policy_document.api_results.json
+  role   = aws_iam_role.api[0].id
+  policy = data.aws_iam_policy_document.api_results[0].json
 }
 
 data "aws_iam_policy_document" "api_instance" {
+  count = var.api_role_enabled ? 1 : 0
+
   statement {
     sid       = "DescribeInstances"
     actions   = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus"]
@@ -78,12 +95,16 @@ data "aws_iam_policy_document" "api_instance" {
 }
 
 resource "aws_iam_role_policy" "api_instance" {
+  count = var.api_role_enabled ? 1 : 0
+
   name   = "gpu-instance-start"
-  role   = aws_iam_role.api.id
-  policy = data.aws_iam_policy_document.api_instance.json
+  role   = aws_iam_role.api[0].id
+  policy = data.aws_iam_policy_document.api_instance[0].json
 }
 
 data "aws_iam_policy_document" "api_logs" {
+  count = var.api_role_enabled ? 1 : 0
+
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
@@ -92,7 +113,41 @@ data "aws_iam_policy_document" "api_logs" {
 }
 
 resource "aws_iam_role_policy" "api_logs" {
+  count = var.api_role_enabled ? 1 : 0
+
   name   = "logs-write"
-  role   = aws_iam_role.api.id
-  policy = data.aws_iam_policy_document.api_logs.json
+  role   = aws_iam_role.api[0].id
+  policy = data.aws_iam_policy_document.api_logs[0].json
+}
+
+# The API's role and policies became optional; existing state keeps them without a replacement.
+
+moved {
+  from = aws_iam_role.api
+  to   = aws_iam_role.api[0]
+}
+
+moved {
+  from = aws_iam_role_policy.api_queue
+  to   = aws_iam_role_policy.api_queue[0]
+}
+
+moved {
+  from = aws_iam_role_policy.api_table
+  to   = aws_iam_role_policy.api_table[0]
+}
+
+moved {
+  from = aws_iam_role_policy.api_results
+  to   = aws_iam_role_policy.api_results[0]
+}
+
+moved {
+  from = aws_iam_role_policy.api_instance
+  to   = aws_iam_role_policy.api_instance[0]
+}
+
+moved {
+  from = aws_iam_role_policy.api_logs
+  to   = aws_iam_role_policy.api_logs[0]
 }

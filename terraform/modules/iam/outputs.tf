@@ -1,11 +1,11 @@
 output "api_role_arn" {
-  description = "ARN of the API's role."
-  value       = aws_iam_role.api.arn
+  description = "ARN of the API's role (null when api_role_enabled is false)."
+  value       = one(aws_iam_role.api[*].arn)
 }
 
 output "api_role_name" {
-  description = "Name of the API's role."
-  value       = aws_iam_role.api.name
+  description = "Name of the API's role (null when api_role_enabled is false)."
+  value       = one(aws_iam_role.api[*].name)
 }
 
 output "gpu_instance_role_arn" {
@@ -35,7 +35,7 @@ output "shutdown_role_name" {
 
 output "api_instance_policy_json" {
   description = "The API's EC2 policy document, for tests that check the tag condition."
-  value       = data.aws_iam_policy_document.api_instance.json
+  value       = one(data.aws_iam_policy_document.api_instance[*].json)
 }
 
 output "shutdown_instance_policy_json" {

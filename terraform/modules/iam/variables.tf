@@ -1,6 +1,19 @@
 variable "api_role_name" {
-  description = "Name of the API's role (the design's gpu-orchestrator-task-role)."
+  description = "Name of the API's role (the design's gpu-orchestrator-task-role); ignored when api_role_enabled is false."
   type        = string
+  default     = null
+}
+
+variable "api_role_enabled" {
+  description = "Whether to create the API's role; false for a GPU pool in another region, which only needs the worker and power roles."
+  type        = bool
+  default     = true
+}
+
+variable "api_queue_arn" {
+  description = "ARN of the queue the API sends to, when it is not the task queue (the distributor's master queue); null means task_queue_arn."
+  type        = string
+  default     = null
 }
 
 variable "gpu_instance_role_name" {
@@ -68,8 +81,9 @@ variable "gpu_tag_value" {
 }
 
 variable "api_log_group_name" {
-  description = "Log group of the API Lambda."
+  description = "Log group of the API Lambda; ignored when api_role_enabled is false."
   type        = string
+  default     = null
 }
 
 variable "shutdown_log_group_name" {
