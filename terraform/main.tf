@@ -22,7 +22,27 @@ locals {
     shutdown_alarm       = "${local.prefix}${var.shutdown_alarm_name}"
     power_schedule       = "${local.prefix}gpu-power-recheck"
     dashboard            = "${local.prefix}${var.dashboard_name}"
+    master_queue         = "${local.prefix}distributor_master_queue"
+    master_dlq           = "${local.prefix}distributor_master_queue_dlq"
+    distributor_table    = "${local.prefix}distributor_idempotency"
+    distributor_function = "${local.prefix}distributor-lambda"
+    distributor_role     = "${local.prefix}lambda-distributor-role"
   }
+
+  # With the distributor, this region is one GPU pool among others: the API sends to the master
+  # queue and wakes no instance (the job may run in any region; each pool's power logic starts its
+  # own instance when its queue has work), and this pool's worker stamps its region on its tasks.
+  distributor = one(module.distributor[*])
+  submit_queue = local.distributor == null ? {
+    url = module.task_queue.queue_url, dlq_url = module.task_queue.dlq_url, arn = module.task_queue.queue_arn
+    } : {
+    url = local.distributor.master_queue_url, dlq_url = local.distributor.master_dlq_url, arn = local.distributor.master_queue_arn
+  }
+  pool = var.distributor_enabled ? var.aws_region : null
+  pool_queues = merge(var.distributor_remote_queues, {
+    (var.aws_region) = { queue_url = module.task_queue.queue_url, queue_arn = module.task_queue.queue_arn }
+  })
+  power_schedule = coalesce(var.power_schedule_expression, var.distributor_enabled ? "rate(1 minute)" : "rate(5 minutes)")
 
   packages_dir = coalesce(var.lambda_packages_dir, "${path.module}/../build/lambda")
 
@@ -36,12 +56,18 @@ locals {
     RESULTS_BUCKET  = module.results_bucket.bucket_name
   }
 
-  api_environment = merge(local.service_environment, {
-    POWERTOOLS_SERVICE_NAME      = "api"
-    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
-  }, var.api_environment)
+  api_environment = merge(
+    { for key, value in local.service_environment : key => value if !(var.distributor_enabled && key == "GPU_INSTANCE_ID") },
+    {
+      SQS_QUEUE_URL                = local.submit_queue.url
+      SQS_DLQ_URL                  = local.submit_queue.dlq_url
+      POWERTOOLS_SERVICE_NAME      = "api"
+      POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    },
+    var.api_environment,
+  )
 
-  shutdown_environment = merge(local.service_environment, {
+  shutdown_environment = merge(local.service_environment, local.pool == null ? {} : { GPU_POOL = local.pool }, {
     IDLE_MINUTES                 = tostring(var.idle_minutes)
     JOB_TIMEOUT_MINUTES          = tostring(var.job_timeout_minutes)
     GPU_TAG_KEY                  = var.gpu_tag_key
@@ -90,6 +116,7 @@ module "iam" {
   gpu_instance_profile_name = local.names.gpu_instance_profile
   shutdown_role_name        = local.names.shutdown_role
   api_trusted_services      = var.api_trusted_services
+  api_queue_arn             = local.submit_queue.arn
 
   task_queue_arn     = module.task_queue.queue_arn
   task_table_arn     = module.task_table.table_arn
@@ -133,7 +160,7 @@ module "power" {
   alarm_evaluation_periods = var.alarm_evaluation_periods
 
   schedule_name       = local.names.power_schedule
-  schedule_expression = var.power_schedule_expression
+  schedule_expression = local.power_schedule
   schedule_enabled    = var.power_schedule_enabled
 }
 
@@ -170,5 +197,22 @@ module "dashboard" {
   metrics_namespace    = var.metrics_namespace
 }
 
-# The multi-region distributor (SPEC section 6) plugs in here as modules/distributor, fed with
-# "${local.packages_dir}/distributor.zip"; the API then sends to its master queue.
+module "distributor" {
+  source = "./modules/distributor"
+  count  = var.distributor_enabled ? 1 : 0
+
+  package_path           = "${local.packages_dir}/distributor.zip"
+  master_queue_name      = local.names.master_queue
+  master_dlq_name        = local.names.master_dlq
+  idempotency_table_name = local.names.distributor_table
+  function_name          = local.names.distributor_function
+  role_name              = local.names.distributor_role
+  runtime                = var.lambda_runtime
+  reserved_concurrency   = var.distributor_reserved_concurrency
+  overload_threshold     = var.distributor_overload_threshold
+  point_in_time_recovery = var.task_table_point_in_time_recovery
+  log_retention_days     = var.log_retention_days
+  metrics_namespace      = var.metrics_namespace
+
+  regional_queues = local.pool_queues
+}

@@ -150,3 +150,43 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = module.dashboard.dashboard_name
 }
+
+output "task_table_region" {
+  description = "Region of the task table; GPU pools in other regions reach it there (DYNAMODB_REGION)."
+  value       = var.aws_region
+}
+
+output "task_table_status_index_arn" {
+  description = "ARN of the task table's status index (for the power roles of GPU pools in other regions)."
+  value       = module.task_table.status_index_arn
+}
+
+output "results_bucket_arn" {
+  description = "ARN of the results bucket (for the worker roles of GPU pools in other regions)."
+  value       = module.results_bucket.bucket_arn
+}
+
+output "gpu_pool" {
+  description = "This region's pool name with the distributor (its worker's GPU_POOL), null without."
+  value       = local.pool
+}
+
+output "submit_queue_url" {
+  description = "The queue the API sends jobs to: the distributor's master queue, or the task queue without it."
+  value       = local.submit_queue.url
+}
+
+output "distributor_master_queue_url" {
+  description = "URL of the distributor's master queue (null without the distributor)."
+  value       = try(local.distributor.master_queue_url, null)
+}
+
+output "distributor_function_name" {
+  description = "Name of the distributor Lambda (null without the distributor)."
+  value       = try(local.distributor.lambda_function_name, null)
+}
+
+output "distributor_queue_urls" {
+  description = "Region -> pool queue URL the distributor forwards to (null without the distributor)."
+  value       = try(local.distributor.region_queue_urls, null)
+}

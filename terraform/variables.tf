@@ -491,12 +491,12 @@ variable "alarm_evaluation_periods" {
 }
 
 variable "power_schedule_expression" {
-  description = "How often the power Lambda re-checks, as an EventBridge schedule expression, e.g. rate(5 minutes)."
+  description = "How often the power Lambda re-checks, as an EventBridge schedule expression, e.g. rate(5 minutes). Null: rate(5 minutes), or rate(1 minute) with the distributor, where the re-check is what starts a stopped instance."
   type        = string
-  default     = "rate(5 minutes)"
+  default     = null
 
   validation {
-    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.power_schedule_expression))
+    condition     = var.power_schedule_expression == null || can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", coalesce(var.power_schedule_expression, "rate(5 minutes)")))
     error_message = "power_schedule_expression must be rate(N minutes|hours|days) or cron(...)."
   }
 }
@@ -656,5 +656,49 @@ variable "dashboard_name" {
   validation {
     condition     = can(regex("^[A-Za-z0-9_-]{1,235}$", var.dashboard_name))
     error_message = "dashboard_name must be 1 to 235 letters, digits, hyphens or underscores."
+  }
+}
+
+# ---------------------------------------------------------------- multi-region distributor (SPEC 6)
+
+variable "distributor_enabled" {
+  description = "Send jobs to a master queue that the distributor Lambda spreads over the pools' queues (this region's task queue plus distributor_remote_queues), instead of straight to the task queue. See modules/distributor/README.md for when to."
+  type        = bool
+  default     = false
+}
+
+variable "distributor_remote_queues" {
+  description = "Queues of the GPU pools in other regions (outputs of modules/gpu_pool), keyed by region. This region's task queue is always one of the distributor's queues."
+  type = map(object({
+    queue_url = string
+    queue_arn = string
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for region in keys(var.distributor_remote_queues) : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", region))])
+    error_message = "Each key of distributor_remote_queues must be an AWS region name such as us-west-2."
+  }
+}
+
+variable "distributor_overload_threshold" {
+  description = "Depth (visible plus in flight) at or over which a pool's queue gets no more jobs. A positive integer."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.distributor_overload_threshold >= 1 && floor(var.distributor_overload_threshold) == var.distributor_overload_threshold
+    error_message = "distributor_overload_threshold must be a positive integer."
+  }
+}
+
+variable "distributor_reserved_concurrency" {
+  description = "Reserved concurrency of the distributor Lambda (the design's 100). An integer from 2 to 1000."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.distributor_reserved_concurrency >= 2 && var.distributor_reserved_concurrency <= 1000 && floor(var.distributor_reserved_concurrency) == var.distributor_reserved_concurrency
+    error_message = "distributor_reserved_concurrency must be an integer from 2 to 1000."
   }
 }
