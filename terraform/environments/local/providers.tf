@@ -8,3 +8,14 @@ provider "aws" {
   skip_metadata_api_check     = true
   s3_use_path_style           = true
 }
+
+# The second GPU pool's region, used only when distributor_enabled is on.
+provider "aws" {
+  alias  = "second_region"
+  region = var.second_region
+
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+}

@@ -51,3 +51,15 @@ variable "api_http_api_enabled" {
   type        = bool
   default     = true
 }
+
+variable "distributor_enabled" {
+  description = "Run the multi-region mode: the distributor's master queue in front of this region's pool and a second pool (its own queue, power Lambda and stopped stand-in) in second_region."
+  type        = bool
+  default     = false
+}
+
+variable "second_region" {
+  description = "Region of the second GPU pool when distributor_enabled is on."
+  type        = string
+  default     = "us-west-2"
+}
