@@ -26,4 +26,41 @@ module "stack" {
   api_reserved_concurrency = var.api_reserved_concurrency
 
   shutdown_reserved_concurrency = var.shutdown_reserved_concurrency
+
+  distributor_enabled       = var.second_pool != null
+  distributor_remote_queues = { for pool in module.second_pool : pool.region => pool }
+}
+
+# Multi-region mode (modules/distributor/README.md): a second GPU pool in another region, behind the
+# distributor's master queue. Terraform cannot loop over providers, so a third region is one more
+# provider block and one more module block like these two, added to distributor_remote_queues.
+provider "aws" {
+  alias  = "second_pool"
+  region = try(var.second_pool.region, var.aws_region)
+
+  default_tags {
+    tags = var.tags
+  }
+}
+
+module "second_pool" {
+  source    = "../../modules/gpu_pool"
+  count     = var.second_pool == null ? 0 : 1
+  providers = { aws = aws.second_pool }
+
+  name_prefix             = var.name_prefix
+  gpu_instance_id         = var.second_pool.gpu_instance_id
+  manage_gpu_instance_tag = var.manage_gpu_instance_tag
+  task_table_name         = module.stack.task_table_name
+  task_table_arn          = module.stack.task_table_arn
+  status_index_arn        = module.stack.task_table_status_index_arn
+  task_table_region       = module.stack.task_table_region
+  results_bucket_name     = module.stack.results_bucket_name
+  results_bucket_arn      = module.stack.results_bucket_arn
+  input_bucket_arns       = [for name in var.input_bucket_names : "arn:aws:s3:::${name}"]
+  package_path            = "${coalesce(var.lambda_packages_dir, "${path.module}/../../../build/lambda")}/shutdown.zip"
+  idle_minutes            = var.idle_minutes
+  log_retention_days      = var.log_retention_days
+
+  shutdown_reserved_concurrency = var.shutdown_reserved_concurrency
 }

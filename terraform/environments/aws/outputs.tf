@@ -142,3 +142,38 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = module.stack.dashboard_name
 }
+
+output "task_table_region" {
+  description = "Region of the task table (DYNAMODB_REGION for pools in other regions)."
+  value       = module.stack.task_table_region
+}
+
+output "gpu_pool" {
+  description = "This region's pool name with the distributor (GPU_POOL), null without."
+  value       = module.stack.gpu_pool
+}
+
+output "submit_queue_url" {
+  description = "The queue the API sends jobs to: the master queue with the distributor, else the task queue."
+  value       = module.stack.submit_queue_url
+}
+
+output "distributor_function_name" {
+  description = "Name of the distributor Lambda (null without the distributor)."
+  value       = module.stack.distributor_function_name
+}
+
+output "distributor_queue_urls" {
+  description = "Region -> pool queue URL the distributor forwards to (null without the distributor)."
+  value       = module.stack.distributor_queue_urls
+}
+
+output "second_pool" {
+  description = "The second pool's region, instance profile, power Lambda and worker environment (null without it)."
+  value = var.second_pool == null ? null : {
+    region                    = module.second_pool[0].region
+    gpu_instance_profile_name = module.second_pool[0].gpu_instance_profile_name
+    shutdown_lambda_name      = module.second_pool[0].shutdown_lambda_name
+    worker_environment        = module.second_pool[0].worker_environment
+  }
+}

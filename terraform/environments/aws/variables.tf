@@ -85,3 +85,17 @@ variable "shutdown_reserved_concurrency" {
   type        = number
   default     = 1
 }
+
+variable "second_pool" {
+  description = "A second GPU pool in another region, which turns the distributor on: {region, gpu_instance_id}. Null (the default) keeps the single-region system."
+  type = object({
+    region          = string
+    gpu_instance_id = string
+  })
+  default = null
+
+  validation {
+    condition     = var.second_pool == null || (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", try(var.second_pool.region, ""))) && try(var.second_pool.region, "") != var.aws_region)
+    error_message = "second_pool.region must be an AWS region name other than aws_region."
+  }
+}
