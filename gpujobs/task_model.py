@@ -66,6 +66,8 @@ class Task:
     started_at: int | None = None
     finished_at: int | None = None
     lease_expires_at: int | None = None
+    # The GPU pool whose worker claimed the task last (multi-region mode); None until then or without pools.
+    pool: str | None = None
 
     @classmethod
     def new(cls, task_id: str, job_type: str, request_body: dict[str, Any], now: int,
@@ -97,6 +99,7 @@ class Task:
             started_at=num("started_at"),
             finished_at=num("finished_at"),
             lease_expires_at=num("lease_expires_at"),
+            pool=item.get("pool"),
         )
 
     def to_item(self) -> dict[str, Any]:

@@ -170,17 +170,20 @@ class TaskStore:
         keys = [f":{prefix}{i}" for i in range(len(ordered))]
         return f"#s IN ({', '.join(keys)})", {k: s.value for k, s in zip(keys, ordered, strict=True)}
 
-    def claim(self, task_id: str, worker_id: str, now: int, lease_s: int) -> Task:
+    def claim(self, task_id: str, worker_id: str, now: int, lease_s: int, pool: str | None = None) -> Task:
         """Move to processing for `worker_id`: from pending, or from processing whose lease lapsed
-        (or that this worker already holds). Counts the attempt and records the start."""
+        (or that this worker already holds). Counts the attempt and records the start. With `pool`,
+        records it in the same write (attribute `pool`): each pool's power logic counts its own work."""
         condition = (
             "#s = :pending OR (#s = :target AND "
             "(attribute_not_exists(lease_expires_at) OR lease_expires_at < :now OR worker_id = :w))"
         )
+        sets: dict[str, Any] = {"worker_id": worker_id, "started_at": now, "updated_at": now,
+                                "lease_expires_at": now + lease_s}
+        if pool is not None:
+            sets["pool"] = pool
         return self._update(
-            task_id, TaskStatus.PROCESSING, condition,
-            {"worker_id": worker_id, "started_at": now, "updated_at": now,
-             "lease_expires_at": now + lease_s},
+            task_id, TaskStatus.PROCESSING, condition, sets,
             {":pending": TaskStatus.PENDING.value, ":now": now, ":w": worker_id},
             add={"attempts": 1},
         )

@@ -162,7 +162,8 @@ class JobRunner:
         task_id = task_message.task_id
 
         def claim() -> Task:
-            return self.store.claim(task_id, self.config.worker_id, self._now(), self.config.lease_s)
+            return self.store.claim(task_id, self.config.worker_id, self._now(), self.config.lease_s,
+                                    pool=self.config.pool)
 
         try:
             return self._aws(claim, "claim the task")

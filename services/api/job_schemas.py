@@ -27,6 +27,11 @@ class Job(BaseModel):
     created_at: int = Field(description="Epoch seconds")
     updated_at: int = Field(description="Epoch seconds")
     attempts: int = Field(default=0, description="How many times a worker has started the job")
+    pool: str | None = Field(
+        default=None,
+        description="The GPU pool (its region, e.g. us-west-2) whose worker ran the job, in the multi-region "
+                    "mode; null until a worker claims it, and always null with a single GPU pool",
+    )
 
     @classmethod
     def from_task(cls, task: Task) -> "Job":
@@ -40,6 +45,7 @@ class Job(BaseModel):
             created_at=task.created_at,
             updated_at=task.updated_at,
             attempts=task.attempts,
+            pool=task.pool,
         )
 
 

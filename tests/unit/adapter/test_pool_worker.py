@@ -69,3 +69,10 @@ def test_worker_writes_to_the_table_in_dynamodb_region(world: PoolWorld, monkeyp
     task_id = run_one_job(world)
     assert world.home.get(task_id).status == TaskStatus.COMPLETED
     assert rows(world.local) == [], "nothing may be written to the pool region's table of the same name"
+
+
+def test_worker_records_its_pool_on_the_task(world: PoolWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DYNAMODB_REGION", HOME)
+    monkeypatch.setenv("GPU_POOL", POOL_REGION)
+    task = world.home.get(run_one_job(world))
+    assert (task.status, task.pool, task.worker_id) == (TaskStatus.COMPLETED, POOL_REGION, "w-west")

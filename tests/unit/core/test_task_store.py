@@ -77,6 +77,30 @@ def test_claim_complete_happy_path(store):
     assert done.comfy_job_id == "c-1"
 
 
+def test_claim_with_a_pool_records_it(store):
+    store.create(new_task())
+    claimed = store.claim("t1", "w1", now=1010, lease_s=300, pool="us-west-2")
+    assert claimed.pool == "us-west-2"
+    raw = store.db.get_item(TableName=TABLE, Key={"task_id": {"S": "t1"}}, ConsistentRead=True)["Item"]
+    assert raw["pool"] == {"S": "us-west-2"}
+    assert store.complete("t1", "w1", "s3://r/out.png", now=1020).pool == "us-west-2"
+
+
+def test_claim_without_a_pool_writes_none(store):
+    store.create(new_task())
+    assert store.claim("t1", "w1", now=1010, lease_s=300).pool is None
+    raw = store.db.get_item(TableName=TABLE, Key={"task_id": {"S": "t1"}}, ConsistentRead=True)["Item"]
+    assert "pool" not in raw
+
+
+def test_a_refused_claim_writes_no_pool(store):
+    store.create(new_task())
+    store.claim("t1", "w1", now=1010, lease_s=300, pool="us-west-2")
+    with pytest.raises(TransitionRejected):
+        store.claim("t1", "w2", now=1100, lease_s=300, pool="eu-west-1")
+    assert store.get("t1").pool == "us-west-2"
+
+
 def test_second_worker_cannot_claim_a_live_lease(store):
     store.create(new_task())
     store.claim("t1", "w1", now=1010, lease_s=300)
