@@ -296,7 +296,7 @@ class JobRunner:
 
     def _record_activity(self, extra: dict[str, Any]) -> None:
         try:
-            activity.record_activity(self.config.table_name, self._now(), self.store.db)
+            activity.record_activity(self.config.table_name, self._now(), self.store.db, pool=self.config.pool)
         except Exception as exc:
             log.warning("could not record activity: %s", exc, extra=extra)
 

@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from gpujobs import aws_clients
+from gpujobs.activity import last_activity, record_activity
 from gpujobs.task_model import TaskStatus
 from gpujobs.task_store import TaskStore
 from services.adapter.fake_unified_api import FakeUnifiedApi
@@ -76,3 +77,13 @@ def test_worker_records_its_pool_on_the_task(world: PoolWorld, monkeypatch: pyte
     monkeypatch.setenv("GPU_POOL", POOL_REGION)
     task = world.home.get(run_one_job(world))
     assert (task.status, task.pool, task.worker_id) == (TaskStatus.COMPLETED, POOL_REGION, "w-west")
+
+
+def test_worker_moves_only_its_pool_activity_row(world: PoolWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DYNAMODB_REGION", HOME)
+    monkeypatch.setenv("GPU_POOL", POOL_REGION)
+    record_activity(TABLE, 100, world.home.db, pool="eu-west-1")
+    run_one_job(world)
+    assert last_activity(TABLE, world.home.db, pool=POOL_REGION) is not None
+    assert last_activity(TABLE, world.home.db, pool="eu-west-1") == 100
+    assert last_activity(TABLE, world.home.db) is None
