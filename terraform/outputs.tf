@@ -190,3 +190,8 @@ output "distributor_queue_urls" {
   description = "Region -> pool queue URL the distributor forwards to (null without the distributor)."
   value       = try(local.distributor.region_queue_urls, null)
 }
+
+output "worker_environment" {
+  description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it)."
+  value       = merge(local.service_environment, { AWS_REGION = var.aws_region }, local.pool == null ? {} : { GPU_POOL = local.pool })
+}

@@ -3,6 +3,12 @@
 #
 #   sudo services/adapter/install.sh --queue-url URL --table NAME [--dlq-url URL] [--region R]
 #   sudo services/adapter/install.sh --from-tags        # read the same values from instance tags
+#   sudo services/adapter/install.sh --from-json worker.json
+#
+# --from-json reads the values from Terraform's worker_environment output (a JSON object of
+# SQS_QUEUE_URL, SQS_DLQ_URL, DYNAMODB_TABLE, DYNAMODB_REGION, GPU_POOL, AWS_REGION, ...), made by
+#   terraform output -json worker_environment > worker.json
+# (for a pool in another region: terraform output -json second_pool | jq .worker_environment).
 #
 # Creates a virtualenv under the prefix, installs this package into it, writes the environment
 # file, installs the unit and enables it. --from-tags reads the instance tags SQS_QUEUE_URL,
@@ -12,10 +18,10 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
-  echo "Options: --queue-url --dlq-url --table --region --api-url --concurrency --worker-id"
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  echo "Options: --queue-url --dlq-url --table --table-region --pool --region --api-url --concurrency --worker-id"
   echo "         --prefix DIR (default /opt/gpu-orchestrator) --user NAME (default ubuntu)"
-  echo "         --from-tags --root DIR --no-systemctl --skip-venv --no-start"
+  echo "         --from-tags --from-json FILE --root DIR --no-systemctl --skip-venv --no-start"
 }
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -24,7 +30,8 @@ src_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 prefix=/opt/gpu-orchestrator
 run_user=ubuntu
 root=""
-queue_url="" dlq_url="" table="" region="" api_url="" concurrency="" worker_id=""
+queue_url="" dlq_url="" table="" table_region="" pool="" region="" api_url="" concurrency="" worker_id=""
+from_json=""
 from_tags=false systemctl_on=true venv_on=true start_on=true
 
 while [[ $# -gt 0 ]]; do
@@ -32,6 +39,9 @@ while [[ $# -gt 0 ]]; do
     --queue-url) queue_url="${2:?}"; shift 2 ;;
     --dlq-url) dlq_url="${2:?}"; shift 2 ;;
     --table) table="${2:?}"; shift 2 ;;
+    --table-region) table_region="${2:?}"; shift 2 ;;
+    --pool) pool="${2:?}"; shift 2 ;;
+    --from-json) from_json="${2:?}"; shift 2 ;;
     --region) region="${2:?}"; shift 2 ;;
     --api-url) api_url="${2:?}"; shift 2 ;;
     --concurrency) concurrency="${2:?}"; shift 2 ;;
@@ -66,6 +76,37 @@ if $from_tags; then
   [[ -n "$region" ]] || region="$(imds meta-data/placement/region)"
 fi
 
+if [[ -n "$from_json" ]]; then
+  [[ -r "$from_json" ]] || die "--from-json: cannot read $from_json"
+  parsed="$(python3 - "$from_json" <<'PY'
+import json, sys
+try:
+    values = json.load(open(sys.argv[1]))
+except ValueError:
+    sys.exit(1)
+if not isinstance(values, dict):
+    sys.exit(1)
+for key, value in values.items():
+    if value is None:
+        continue
+    if not isinstance(value, str) or "\n" in value:
+        sys.exit(1)
+    print(f"{key}={value}")
+PY
+)" || die "--from-json: $from_json is not a JSON object of strings"
+  # Options given on the command line win over the file, as they do over tags.
+  while IFS='=' read -r key value; do
+    case "$key" in
+      SQS_QUEUE_URL) [[ -n "$queue_url" ]] || queue_url="$value" ;;
+      SQS_DLQ_URL) [[ -n "$dlq_url" ]] || dlq_url="$value" ;;
+      DYNAMODB_TABLE) [[ -n "$table" ]] || table="$value" ;;
+      DYNAMODB_REGION) [[ -n "$table_region" ]] || table_region="$value" ;;
+      GPU_POOL) [[ -n "$pool" ]] || pool="$value" ;;
+      AWS_REGION) [[ -n "$region" ]] || region="$value" ;;
+    esac
+  done <<< "$parsed"
+fi
+
 [[ -n "$queue_url" ]] || die "the task queue is needed: --queue-url URL (or the SQS_QUEUE_URL tag with --from-tags)"
 [[ -n "$table" ]] || die "the task table is needed: --table NAME (or the DYNAMODB_TABLE tag with --from-tags)"
 if [[ -n "$concurrency" && ! "$concurrency" =~ ^[1-9][0-9]*$ ]]; then
@@ -92,6 +133,8 @@ umask 027
   echo "DYNAMODB_TABLE=$table"
   [[ -z "$dlq_url" ]] || echo "SQS_DLQ_URL=$dlq_url"
   [[ -z "$region" ]] || echo "AWS_REGION=$region"
+  [[ -z "$table_region" ]] || echo "DYNAMODB_REGION=$table_region"
+  [[ -z "$pool" ]] || echo "GPU_POOL=$pool"
   [[ -z "$api_url" ]] || echo "COMFYUI_API_URL=$api_url"
   [[ -z "$concurrency" ]] || echo "WORKER_CONCURRENCY=$concurrency"
   [[ -z "$worker_id" ]] || echo "WORKER_ID=$worker_id"

@@ -38,7 +38,7 @@ run "without_the_distributor_the_api_sends_to_the_task_queue" {
   }
 
   assert {
-    condition     = !contains(keys(local.shutdown_environment), "GPU_POOL") && local.power_schedule == "rate(5 minutes)"
+    condition     = !contains(keys(local.shutdown_environment), "GPU_POOL") && !contains(keys(output.worker_environment), "GPU_POOL") && local.power_schedule == "rate(5 minutes)"
     error_message = "Without the distributor the power Lambda has no pool and re-checks every 5 minutes."
   }
 }
@@ -84,6 +84,11 @@ run "with_the_distributor_the_api_sends_to_the_master_queue" {
   assert {
     condition     = local.shutdown_environment.GPU_POOL == "us-east-1" && local.shutdown_environment.SQS_QUEUE_URL == module.task_queue.queue_url && output.gpu_pool == "us-east-1"
     error_message = "This region's power Lambda must watch its own pool's queue and know its pool name."
+  }
+
+  assert {
+    condition     = output.worker_environment.GPU_POOL == "us-east-1" && output.worker_environment.SQS_QUEUE_URL == module.task_queue.queue_url && output.worker_environment.AWS_REGION == "us-east-1"
+    error_message = "This region's worker must read the task queue (not the master queue) and stamp its pool name."
   }
 
   assert {

@@ -177,3 +177,8 @@ output "second_pool" {
     worker_environment   = module.second_pool[0].worker_environment
   } : null
 }
+
+output "worker_environment" {
+  description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it)."
+  value       = module.stack.worker_environment
+}

@@ -1,5 +1,6 @@
 """install.sh writes the environment file and the unit; it refuses to go on without a queue or table."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,30 @@ def test_install_script_passes_shellcheck():
     shellcheck = Path(sys.executable).with_name("shellcheck")
     result = subprocess.run([str(shellcheck), str(SCRIPT)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout
+
+
+def test_reads_terraforms_worker_environment(tmp_path):
+    outputs = tmp_path / "worker.json"
+    outputs.write_text(json.dumps({
+        "SQS_QUEUE_URL": "https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2",
+        "SQS_DLQ_URL": "https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2_dlq",
+        "DYNAMODB_TABLE": "task_store", "DYNAMODB_REGION": "us-east-1", "GPU_POOL": "us-west-2",
+        "AWS_REGION": "us-west-2", "GPU_INSTANCE_ID": "i-0a1b2c3d4e5f60718", "RESULTS_BUCKET": "results",
+    }))
+    result = install(tmp_path / "root", "--from-json", str(outputs), "--table", "override_table")
+    assert result.returncode == 0, result.stderr
+    env = (tmp_path / "root" / "etc" / "sqs-adapter.env").read_text().splitlines()
+    assert "SQS_QUEUE_URL=https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2" in env
+    assert "SQS_DLQ_URL=https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2_dlq" in env
+    assert {"DYNAMODB_TABLE=override_table", "DYNAMODB_REGION=us-east-1", "GPU_POOL=us-west-2",
+            "AWS_REGION=us-west-2"} <= set(env)
+
+
+@pytest.mark.parametrize("content", ['["not", "an", "object"]', '{"SQS_QUEUE_URL": 3}', "not json"])
+def test_refuses_a_json_file_that_is_not_an_environment(tmp_path, content):
+    outputs = tmp_path / "worker.json"
+    outputs.write_text(content)
+    result = install(tmp_path / "root", "--from-json", str(outputs))
+    assert result.returncode != 0
+    assert "--from-json" in result.stderr
+    assert not (tmp_path / "root" / "etc" / "sqs-adapter.env").exists()
