@@ -16,6 +16,8 @@ from gpujobs.errors import TaskNotFound, TransitionRejected
 from gpujobs.task_model import Task, TaskStatus, sources_of
 
 STATUS_INDEX = "status-created_at-index"
+# Rows read per page when filtering the status index by pool (see list_by_status_in_pool).
+POOL_PAGE_SIZE = 100
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -87,6 +89,37 @@ class TaskStore:
             Limit=limit,
         )
         return [Task.from_item(deserialize(i)) for i in response.get("Items", [])]
+
+    def list_by_status_in_pool(self, status: TaskStatus, pool: str, limit: int, max_read: int) -> list[Task]:
+        """Newest first, only tasks whose `pool` is `pool`, at most `limit` of them.
+
+        DynamoDB applies a FilterExpression after `Limit` rows were read, so one page may hold
+        none of this pool's tasks while the index holds more: pages are read until `limit` tasks
+        match, the index ends, or `max_read` rows (of every pool) were read. Older tasks of this
+        pool beyond `max_read` newer rows are not seen; callers choose the bound knowing that."""
+        found: list[Task] = []
+        read = 0
+        start: dict[str, Any] | None = None
+        while len(found) < limit and read < max_read:
+            kwargs: dict[str, Any] = {
+                "TableName": self.table_name,
+                "IndexName": STATUS_INDEX,
+                "KeyConditionExpression": "#s = :s",
+                "FilterExpression": "#p = :p",
+                "ExpressionAttributeNames": {"#s": "status", "#p": "pool"},
+                "ExpressionAttributeValues": {":s": {"S": status.value}, ":p": {"S": pool}},
+                "ScanIndexForward": False,
+                "Limit": min(POOL_PAGE_SIZE, max_read - read),
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            response = self.db.query(**kwargs)
+            read += response.get("ScannedCount", 0)
+            found.extend(Task.from_item(deserialize(i)) for i in response.get("Items", []))
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+        return found[:limit]
 
     def count_by_status(self, status: TaskStatus) -> int:
         count, start = 0, None

@@ -34,7 +34,7 @@ def build_controller(settings: PowerSettings, clock: Callable[[], float], dry_ru
     reader = FactsReader(
         instance_id=settings.instance_id, queue_url=settings.queue_url, table_name=settings.table_name,
         ec2=ec2, sqs=aws_clients.client("sqs", settings.aws_region),
-        dynamodb=aws_clients.task_table_client(settings), clock=clock,
+        dynamodb=aws_clients.task_table_client(settings), clock=clock, pool=settings.pool,
     )
     return PowerController(read_facts=reader.read, ec2=ec2, config=settings.policy,
                            logger=logger, metrics=metrics, dry_run=dry_run, sleep=sleep,

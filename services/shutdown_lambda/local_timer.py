@@ -35,7 +35,8 @@ class PowerTimer:
                                       sleep=self.stopping.wait, restart_wait_s=min(40.0, 4 * self.interval_s))
         logger.info("power timer started", extra={"interval_s": self.interval_s,
                                                   "idle_window_s": settings.policy.idle_window_s,
-                                                  "instance_id": settings.instance_id, "dry_run": settings.dry_run})
+                                                  "instance_id": settings.instance_id, "pool": settings.pool,
+                                                  "dry_run": settings.dry_run})
         while not self.stopping.is_set():
             try:
                 controller.run("local-timer")

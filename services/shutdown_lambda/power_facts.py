@@ -2,6 +2,12 @@
 
 Nothing here is cached: each decision reads the world again, because the alarm that triggered it
 may be minutes late. Clients are passed in (tests point them at the emulator); the clock is too.
+
+With a pool (multi-region mode, GPU_POOL) the task table is shared with other pools, so only this
+pool's work counts: processing and finished tasks whose `pool` is this pool, and this pool's
+last-activity row. Pending tasks are not read at all: a pending task's pool is unknown until a
+worker claims it (the distributor may have sent it to any region), and this pool's waiting work is
+exactly what its regional queue shows as visible or delayed messages.
 """
 
 from collections.abc import Callable
@@ -22,6 +28,14 @@ PROCESSING_SCAN_LIMIT = 100
 # main record; these cover a cancelled or failed task the worker never saw).
 FINISHED_SCAN_LIMIT = 5
 FINISHED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
+# With a pool, the status index holds every pool's tasks and the pool filter applies after the read
+# (TaskStore.list_by_status_in_pool), so a bound on rows read per status keeps a decision cheap.
+# Processing rows of all pools together are few (one per running job, plus lapsed leases until the
+# dead-letter sweep fails them); should this pool's live job lie beyond the bound, its in-flight
+# message still holds the instance on. Finished rows pile up (30 days of them), and they are only
+# a backstop to the activity row, so the newest few hundred suffice.
+POOL_PROCESSING_READ_LIMIT = 2000
+POOL_FINISHED_READ_LIMIT = 300
 QUEUE_ATTRIBUTES = [
     "ApproximateNumberOfMessages",
     "ApproximateNumberOfMessagesNotVisible",
@@ -66,19 +80,25 @@ class FactsReader:
     sqs: Any
     dynamodb: Any
     clock: Callable[[], float]
+    pool: str | None = None
 
     def read(self) -> PowerFacts:
         instance = describe_instance(self.ec2, self.instance_id)
         attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=QUEUE_ATTRIBUTES)["Attributes"]
         store = TaskStore(self.table_name, self.dynamodb)
-        pending_count = store.count_by_status(TaskStatus.PENDING)
-        newest_pending = store.list_by_status(TaskStatus.PENDING, limit=1) if pending_count else []
-        processing = store.list_by_status(TaskStatus.PROCESSING, limit=PROCESSING_SCAN_LIMIT)
-        finished = [
-            t.finished_at or t.updated_at
-            for status in FINISHED_STATUSES
-            for t in store.list_by_status(status, limit=FINISHED_SCAN_LIMIT)
-        ]
+        if self.pool:
+            pending_count, newest_pending = 0, []
+            processing = store.list_by_status_in_pool(TaskStatus.PROCESSING, self.pool, PROCESSING_SCAN_LIMIT,
+                                                      POOL_PROCESSING_READ_LIMIT)
+            finished_tasks = [t for status in FINISHED_STATUSES for t in store.list_by_status_in_pool(
+                status, self.pool, FINISHED_SCAN_LIMIT, POOL_FINISHED_READ_LIMIT)]
+        else:
+            pending_count = store.count_by_status(TaskStatus.PENDING)
+            newest_pending = store.list_by_status(TaskStatus.PENDING, limit=1) if pending_count else []
+            processing = store.list_by_status(TaskStatus.PROCESSING, limit=PROCESSING_SCAN_LIMIT)
+            finished_tasks = [t for status in FINISHED_STATUSES
+                              for t in store.list_by_status(status, limit=FINISHED_SCAN_LIMIT)]
+        finished = [t.finished_at or t.updated_at for t in finished_tasks]
         return PowerFacts(
             now=int(self.clock()),
             instance_id=self.instance_id,
@@ -91,6 +111,6 @@ class FactsReader:
             pending_count=pending_count,
             newest_pending_created_at=newest_pending[0].created_at if newest_pending else None,
             processing=tuple(ProcessingTask(t.task_id, t.started_at, t.updated_at) for t in processing),
-            last_activity_at=activity.last_activity(self.table_name, self.dynamodb),
+            last_activity_at=activity.last_activity(self.table_name, self.dynamodb, pool=self.pool),
             last_finished_at=max(finished) if finished else None,
         )

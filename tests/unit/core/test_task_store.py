@@ -4,6 +4,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from gpujobs import task_store
 from gpujobs.errors import TransitionRejected
 from gpujobs.task_model import TERMINAL, Task, TaskStatus, can_move
 from gpujobs.task_store import STATUS_INDEX, TaskStore
@@ -173,3 +174,31 @@ def test_transition_on_missing_task_is_rejected(store):
     with pytest.raises(TransitionRejected) as caught:
         store.fail("ghost", "x", now=1)
     assert caught.value.current is None
+
+
+def claimed_in(store, task_id, created_at, pool):
+    store.create(new_task(task_id, now=created_at))
+    store.claim(task_id, "w", now=created_at + 1, lease_s=300, pool=pool)
+
+
+def test_pool_listing_pages_past_other_pools_rows(store, monkeypatch):
+    monkeypatch.setattr(task_store, "POOL_PAGE_SIZE", 3)
+    claimed_in(store, "west-old", 100, "us-west-2")
+    claimed_in(store, "west-new", 101, "us-west-2")
+    for i in range(7):  # newer than both, so the first pages hold none of us-west-2's rows
+        claimed_in(store, f"east-{i}", 200 + i, "eu-west-1")
+    found = store.list_by_status_in_pool(TaskStatus.PROCESSING, "us-west-2", limit=5, max_read=1000)
+    assert [t.task_id for t in found] == ["west-new", "west-old"]
+    only_newest = store.list_by_status_in_pool(TaskStatus.PROCESSING, "us-west-2", limit=1, max_read=1000)
+    assert [t.task_id for t in only_newest] == ["west-new"]
+    assert store.list_by_status_in_pool(TaskStatus.COMPLETED, "us-west-2", limit=5, max_read=1000) == []
+
+
+def test_pool_listing_reads_at_most_max_read_rows(store, monkeypatch):
+    monkeypatch.setattr(task_store, "POOL_PAGE_SIZE", 3)
+    claimed_in(store, "west", 100, "us-west-2")
+    for i in range(7):
+        claimed_in(store, f"east-{i}", 200 + i, "eu-west-1")
+    assert store.list_by_status_in_pool(TaskStatus.PROCESSING, "us-west-2", limit=5, max_read=7) == []
+    assert [t.task_id for t in store.list_by_status_in_pool(TaskStatus.PROCESSING, "us-west-2", limit=5,
+                                                            max_read=8)] == ["west"]

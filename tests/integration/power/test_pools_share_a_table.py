@@ -1,0 +1,164 @@
+"""Two GPU pools of the multi-region mode against the emulator: one task table in the home region, and per
+pool a queue and a GPU instance in the pool's own region, a worker and the power Lambda's logic, each
+configured only by the environment Terraform gives it (AWS_REGION, DYNAMODB_REGION, GPU_POOL, ...).
+
+A job claimed by pool B's worker must keep pool B's instance on and leave pool A's facts idle, so pool A's
+instance is stopped; a pending task (its pool unknown until claimed) holds neither on. Resources are made
+here with unique names (the session stack has one region only) and deleted after the test.
+"""
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from gpujobs import activity, aws_clients
+from gpujobs.task_model import Task, TaskStatus
+from gpujobs.task_store import TaskStore
+from services.adapter.fake_unified_api import FakeUnifiedApi
+from services.adapter.worker import Worker
+from services.adapter.worker_config import WorkerConfig
+from services.shutdown_lambda.handler import build_handler
+from services.shutdown_lambda.power_config import load_power_settings
+from services.shutdown_lambda.power_facts import FactsReader
+from services.shutdown_lambda.power_policy import PowerFacts
+from tests.unit.adapter.conftest import running, wait_for
+from tests.unit.power.power_testkit import LambdaContext, create_task_table, load_event
+
+pytestmark = pytest.mark.integration
+
+HOME = "us-east-1"
+POOL_A, POOL_B = "us-west-2", "eu-west-1"
+CAMERA = "/api/v1/camera-angle/jobs"
+TAG = {"Key": "Purpose", "Value": "GPU-ComfyUI"}
+# The power clock runs this far ahead of the instances' launch, so an instance is idle unless its facts
+# say otherwise; jobs may run longer than that (JOB_TIMEOUT_MINUTES), so a claimed job is not overdue.
+AHEAD = 2 * 3600
+
+
+@dataclass
+class Pool:
+    name: str
+    queue_url: str
+    instance_id: str
+    ec2: Any
+    sqs: Any
+
+
+@dataclass
+class Pools:
+    table: str
+    home_db: Any
+    pools: dict[str, Pool]
+
+    def use(self, monkeypatch: pytest.MonkeyPatch, name: str) -> Pool:
+        """The environment Terraform gives pool `name`'s worker and power Lambda."""
+        pool = self.pools[name]
+        for key, value in {"AWS_REGION": name, "AWS_DEFAULT_REGION": name, "DYNAMODB_REGION": HOME,
+                           "GPU_POOL": name, "DYNAMODB_TABLE": self.table, "SQS_QUEUE_URL": pool.queue_url,
+                           "GPU_INSTANCE_ID": pool.instance_id}.items():
+            monkeypatch.setenv(key, value)
+        return pool
+
+    def state(self, name: str) -> str:
+        pool = self.pools[name]
+        reservations = pool.ec2.describe_instances(InstanceIds=[pool.instance_id])["Reservations"]
+        return reservations[0]["Instances"][0]["State"]["Name"]
+
+    def power_clock(self, name: str) -> int:
+        pool = self.pools[name]
+        reservations = pool.ec2.describe_instances(InstanceIds=[pool.instance_id])["Reservations"]
+        return int(reservations[0]["Instances"][0]["LaunchTime"].timestamp()) + AHEAD
+
+    def facts(self, monkeypatch: pytest.MonkeyPatch, name: str) -> PowerFacts:
+        """Pool `name`'s facts read as its power Lambda reads them, from its settings."""
+        self.use(monkeypatch, name)
+        settings = load_power_settings()
+        return FactsReader(settings.instance_id, settings.queue_url, settings.table_name,
+                           aws_clients.client("ec2", settings.aws_region),
+                           aws_clients.client("sqs", settings.aws_region), aws_clients.task_table_client(settings),
+                           clock=lambda: self.power_clock(name), pool=settings.pool).read()
+
+    def invoke_power(self, monkeypatch: pytest.MonkeyPatch, name: str) -> dict[str, Any]:
+        self.use(monkeypatch, name)
+        now = self.power_clock(name)
+        return build_handler(clock=lambda: now, sleep=lambda _s: None)(load_event("schedule.json"), LambdaContext())
+
+
+@pytest.fixture
+def pools(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pools]:
+    monkeypatch.delenv("GPUJOBS_OUTPUTS_FILE", raising=False)  # only the environment below names resources
+    monkeypatch.setenv("JOB_TIMEOUT_MINUTES", str(4 * AHEAD // 60))
+    for key in ("IDLE_MINUTES", "DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE"):
+        monkeypatch.delenv(key, raising=False)
+    aws_clients.reset_clients()
+    suffix = uuid.uuid4().hex[:10]
+    table = f"pool_tasks_{suffix}"
+    home_db = boto3.client("dynamodb", region_name=HOME)
+    create_task_table(home_db, table)
+    made: dict[str, Pool] = {}
+    try:
+        for name in (POOL_A, POOL_B):
+            ec2, sqs = boto3.client("ec2", region_name=name), boto3.client("sqs", region_name=name)
+            queue_url = sqs.create_queue(QueueName=f"pool_tasks_{name}_{suffix}",
+                                         Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+            made[name] = Pool(name, queue_url, "", ec2, sqs)
+            made[name].instance_id = ec2.run_instances(
+                ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="g5.xlarge",
+                TagSpecifications=[{"ResourceType": "instance", "Tags": [TAG]}],
+            )["Instances"][0]["InstanceId"]
+        yield Pools(table, home_db, made)
+    finally:
+        for pool in made.values():
+            if pool.instance_id:
+                pool.ec2.terminate_instances(InstanceIds=[pool.instance_id])
+            pool.sqs.delete_queue(QueueUrl=pool.queue_url)
+        home_db.delete_table(TableName=table)
+        aws_clients.reset_clients()
+
+
+def test_job_claimed_in_pool_b_holds_only_pool_b_on(pools: Pools, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = TaskStore(pools.table, pools.home_db)
+    # Submitted but not yet forwarded by the distributor: no pool may count it.
+    store.create(Task.new("job-unrouted", CAMERA, {"image_url": "s3://inputs/a.png", "prompt": "x"}, 1))
+    task_id = f"job-{uuid.uuid4().hex[:8]}"
+    body = {"image_url": "s3://inputs/cat.png", "prompt": "rotate"}
+    store.create(Task.new(task_id, CAMERA, body, 1))
+    pool_b = pools.use(monkeypatch, POOL_B)
+    pool_b.sqs.send_message(QueueUrl=pool_b.queue_url,
+                            MessageBody=json.dumps({"task_id": task_id, "api_path": CAMERA, "request_body": body}))
+
+    fake = FakeUnifiedApi().start()
+    fake.behaviour.latency_s = 3600  # the job stays processing while the power logic looks
+    for key, value in {"COMFYUI_API_URL": fake.url, "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.1",
+                       "MAX_POLL_INTERVAL_S": "0.5", "VISIBILITY_TIMEOUT_S": "60", "SHUTDOWN_GRACE_S": "0",
+                       "WORKER_ID": "worker-b"}.items():
+        monkeypatch.setenv(key, value)
+    try:
+        with running(Worker(WorkerConfig.from_env())):
+            claimed = wait_for(lambda: (t := store.find(task_id)) and t.status == TaskStatus.PROCESSING and t)
+            assert (claimed.pool, claimed.worker_id) == (POOL_B, "worker-b")
+
+            facts_b = pools.facts(monkeypatch, POOL_B)
+            assert [t.task_id for t in facts_b.processing] == [task_id]
+            assert facts_b.queue_in_flight == 1
+            facts_a = pools.facts(monkeypatch, POOL_A)
+            assert (facts_a.processing, facts_a.pending_count, facts_a.last_activity_at) == ((), 0, None)
+            assert (facts_a.queue_visible, facts_a.queue_in_flight, facts_a.last_finished_at) == (0, 0, None)
+
+            response_b = pools.invoke_power(monkeypatch, POOL_B)
+            assert (response_b["acted"], response_b["reason"]) == ("nothing", "job running")
+            response_a = pools.invoke_power(monkeypatch, POOL_A)
+            assert (response_a["action"], response_a["acted"], response_a["idle_s"]) == ("stop", "stopped", AHEAD)
+            assert (pools.state(POOL_B), pools.state(POOL_A)) == ("running", "stopped")
+            fake.behaviour.latency_s = 0  # now let pool B's job finish
+            wait_for(lambda: store.get(task_id).status == TaskStatus.COMPLETED, timeout_s=30)
+    finally:
+        fake.stop()
+    assert activity.last_activity(pools.table, pools.home_db, pool=POOL_B) is not None
+    assert activity.last_activity(pools.table, pools.home_db, pool=POOL_A) is None
+    assert store.get("job-unrouted").status == TaskStatus.PENDING
