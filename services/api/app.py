@@ -10,6 +10,7 @@ models and served at /openapi.json, with the docs pages under /docs.
 """
 
 import hmac
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,11 @@ from services.api.job_schemas import ErrorResponse
 from services.api.job_submission import JobSubmitter
 from services.api.jobs_api import jobs_blueprint
 
-REQUIRED_SETTINGS = ("queue_url", "table_name", "gpu_instance_id")
+log = logging.getLogger(__name__)
+
+# GPU_INSTANCE_ID is optional: in the multi-region mode the API sends to the distributor's master queue and
+# has no instance of its own to wake; each pool's power logic starts its instance when its queue has work.
+REQUIRED_SETTINGS = ("queue_url", "table_name")
 
 # Returns None to let a request through, or the seconds a client should wait (answered with 429).
 RateLimiter = Callable[[Request], float | None]
@@ -44,7 +49,7 @@ class ApiServices:
     config: ApiConfig
     store: TaskStore
     sqs: Any
-    gpu: GpuInstanceStarter
+    gpu: GpuInstanceStarter | None  # None: no GPU_INSTANCE_ID, submits wake no instance
     submitter: JobSubmitter
     rate_limiter: RateLimiter | None = None
 
@@ -82,8 +87,12 @@ def create_app(
 
     store = TaskStore(settings.table_name or "", dynamodb or aws_clients.task_table_client(settings))
     sqs = sqs or aws_clients.client("sqs", region)
-    gpu = GpuInstanceStarter(settings.gpu_instance_id or "", ec2 or aws_clients.client("ec2", region),
-                             ttl_s=config.instance_state_ttl_s)
+    gpu: GpuInstanceStarter | None = None
+    if settings.gpu_instance_id:
+        gpu = GpuInstanceStarter(settings.gpu_instance_id, ec2 or aws_clients.client("ec2", region),
+                                 ttl_s=config.instance_state_ttl_s)
+    else:
+        log.info("no GPU_INSTANCE_ID: submits start no instance; each pool's power logic starts its own")
     submitter = JobSubmitter(store=store, sqs=sqs, queue_url=settings.queue_url or "", gpu=gpu,
                              resolver=resolver, clock=clock, retention_s=config.task_retention_s)
     app.extensions["gpujobs_api"] = ApiServices(settings, config, store, sqs, gpu, submitter, rate_limiter)

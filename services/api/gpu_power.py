@@ -6,6 +6,9 @@ DescribeInstances, and only one thread refreshes it while the others go on with 
 the wake is recorded (log line and `wake_requested`) and the next refresh after the cache expires
 starts it once it is `stopped`; the power Lambda also starts a stopped instance that has waiting
 work. EC2 failures are logged and never fail a submit: the job is already queued.
+
+Without GPU_INSTANCE_ID (the multi-region mode) the API builds no starter and makes no EC2 call:
+the job may run in any region, and each pool's power logic starts its own instance.
 """
 
 import logging

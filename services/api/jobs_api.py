@@ -74,7 +74,8 @@ def _submit_view(workflow: Workflow) -> Callable[..., Response]:
     submit.__name__ = f"submit_{workflow.name.replace('-', '_')}"
     submit.__doc__ = (
         f"Submit a {workflow.name} job.\n\nAnswers 202 at once with the job; the GPU is started when it is "
-        "stopped. Poll the Location header for the outcome."
+        "stopped (in the multi-region mode, by the pool the job is sent to). Poll the Location header for "
+        "the outcome."
     )
     return submit
 

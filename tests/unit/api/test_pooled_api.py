@@ -1,11 +1,17 @@
 """The API in the multi-region mode: the task table may be in another region than the API's own, and the
 API may have no GPU instance of its own to wake (each pool's power logic starts its own)."""
 
+import json
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
+from gpujobs import aws_clients
 from gpujobs.task_store import TaskStore
-from tests.unit.api.conftest import REGION, Aws
+from services.api.api_config import ApiConfig
+from services.api.app import create_app
+from tests.unit.api.conftest import REGION, Aws, public_resolver
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://inputs/cat.png", "prompt": "rotate"}
@@ -34,3 +40,47 @@ def test_pool_is_documented_in_the_job_schema(client: Any) -> None:
     job = client.get("/openapi.json").get_json()["components"]["schemas"]["Job"]
     assert "region" in job["properties"]["pool"]["description"]
     assert "pool" not in job.get("required", [])
+
+
+class NoEc2:
+    """Stands in for the EC2 client and records any use of it."""
+
+    def __init__(self) -> None:
+        self.used: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        self.used.append(name)
+        raise AssertionError(f"the API called EC2 {name} without a GPU instance")
+
+
+def test_without_gpu_instance_a_submit_is_queued_and_no_instance_touched(aws: Aws, make_app: Any) -> None:
+    ec2 = NoEc2()
+    app = make_app(settings=replace(aws.settings, gpu_instance_id=None), ec2=ec2)
+    assert app.extensions["gpujobs_api"].gpu is None
+    response = app.test_client().post(CAMERA, json=BODY)
+    assert response.status_code == 202, response.get_json()
+    assert response.get_json()["status"] == "pending"
+    [body] = aws.queue_bodies()
+    assert json.loads(body)["task_id"] == response.get_json()["job_id"]
+    assert ec2.used == []
+    assert aws.instance_state() == "stopped"
+
+
+def test_without_gpu_instance_from_the_environment_no_ec2_client_is_made(
+        aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SQS_QUEUE_URL", aws.queue_url)
+    monkeypatch.setenv("DYNAMODB_TABLE", aws.table_name)
+    wanted: list[str] = []
+    real_client = aws_clients.client
+
+    def recording(service: str, *args: Any, **kwargs: Any) -> Any:
+        wanted.append(service)
+        return real_client(service, *args, **kwargs)
+
+    monkeypatch.setattr(aws_clients, "client", recording)
+    client = create_app(config=ApiConfig(), resolver=public_resolver).test_client()
+    assert client.post(CAMERA, json=BODY).status_code == 202
+    assert client.get("/health").get_json()["status"] == "healthy"
+    assert "ec2" not in wanted and {"dynamodb", "sqs"} <= set(wanted)
+    assert len(aws.queue_bodies()) == 1
+    assert aws.instance_state() == "stopped"
