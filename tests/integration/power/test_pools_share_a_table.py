@@ -17,11 +17,16 @@ import boto3
 import pytest
 
 from gpujobs import activity, aws_clients
+from gpujobs.settings import load_settings
 from gpujobs.task_model import Task, TaskStatus
 from gpujobs.task_store import TaskStore
 from services.adapter.fake_unified_api import FakeUnifiedApi
 from services.adapter.worker import Worker
 from services.adapter.worker_config import WorkerConfig
+from services.api.api_config import ApiConfig
+from services.api.app import create_app
+from services.distributor_lambda import handler as distributor
+from services.distributor_lambda.local_event_source import poll_once
 from services.shutdown_lambda.handler import build_handler
 from services.shutdown_lambda.power_config import load_power_settings
 from services.shutdown_lambda.power_facts import FactsReader
@@ -162,3 +167,65 @@ def test_job_claimed_in_pool_b_holds_only_pool_b_on(pools: Pools, monkeypatch: p
     assert activity.last_activity(pools.table, pools.home_db, pool=POOL_B) is not None
     assert activity.last_activity(pools.table, pools.home_db, pool=POOL_A) is None
     assert store.get("job-unrouted").status == TaskStatus.PENDING
+
+
+def test_job_goes_api_to_distributor_to_one_pool_which_alone_wakes_and_runs_it(
+        pools: Pools, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole multi-region path with the environment Terraform gives each piece: the API sends to the
+    master queue and wakes nothing; the distributor forwards the job to exactly one pool's queue; only
+    that pool's power logic starts its instance; that pool's worker runs the job and stamps its pool."""
+    home_sqs = boto3.client("sqs", region_name=HOME)
+    suffix = uuid.uuid4().hex[:8]
+    master = home_sqs.create_queue(QueueName=f"master_{suffix}")["QueueUrl"]
+    master_dlq = home_sqs.create_queue(QueueName=f"master_dlq_{suffix}")["QueueUrl"]
+    ledger = f"distributor_idempotency_{suffix}"
+    pools.home_db.create_table(TableName=ledger, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                               BillingMode="PAY_PER_REQUEST")
+    for pool in pools.pools.values():
+        pool.ec2.stop_instances(InstanceIds=[pool.instance_id])
+    fake = FakeUnifiedApi().start()
+    try:
+        for key in ("GPU_INSTANCE_ID", "GPU_POOL", "DYNAMODB_REGION"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in {"AWS_REGION": HOME, "AWS_DEFAULT_REGION": HOME, "SQS_QUEUE_URL": master,
+                           "DYNAMODB_TABLE": pools.table}.items():
+            monkeypatch.setenv(key, value)
+        client = create_app(load_settings(), config=ApiConfig()).test_client()
+        submitted = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "rotate"})
+        assert submitted.status_code == 202, submitted.get_json()
+        job_id = submitted.get_json()["job_id"]
+
+        monkeypatch.setenv("REGION_QUEUES", json.dumps({name: p.queue_url for name, p in pools.pools.items()}))
+        monkeypatch.setenv("MASTER_DLQ_URL", master_dlq)
+        monkeypatch.setenv("IDEMPOTENCY_TABLE", ledger)
+        distributor.install_instance(None)
+        assert poll_once(home_sqs, master, distributor.lambda_handler, wait_s=0) == (1, 0)
+
+        depth = {name: int(p.sqs.get_queue_attributes(QueueUrl=p.queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+            for name, p in pools.pools.items()}
+        assert sorted(depth.values()) == [0, 1], depth
+        chosen = next(name for name, count in depth.items() if count == 1)
+        other = next(name for name in pools.pools if name != chosen)
+
+        assert pools.invoke_power(monkeypatch, other)["action"] == "none"
+        assert pools.invoke_power(monkeypatch, chosen)["action"] == "start"
+        assert (pools.state(chosen), pools.state(other)) == ("running", "stopped")
+
+        for key, value in {"COMFYUI_API_URL": fake.url, "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.1",
+                           "MAX_POLL_INTERVAL_S": "0.5", "VISIBILITY_TIMEOUT_S": "60", "SHUTDOWN_GRACE_S": "0",
+                           "WORKER_ID": f"worker-{chosen}"}.items():
+            monkeypatch.setenv(key, value)
+        pools.use(monkeypatch, chosen)
+        store = TaskStore(pools.table, pools.home_db)
+        with running(Worker(WorkerConfig.from_env())):
+            wait_for(lambda: store.get(job_id).status == TaskStatus.COMPLETED, timeout_s=30)
+        status = client.get(f"/api/v1/jobs/{job_id}").get_json()
+        assert (status["status"], status["pool"]) == ("completed", chosen)
+    finally:
+        fake.stop()
+        distributor.install_instance(None)
+        home_sqs.delete_queue(QueueUrl=master)
+        home_sqs.delete_queue(QueueUrl=master_dlq)
+        pools.home_db.delete_table(TableName=ledger)
