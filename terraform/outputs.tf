@@ -193,5 +193,5 @@ output "distributor_queue_urls" {
 
 output "worker_environment" {
   description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it)."
-  value       = merge(local.service_environment, { AWS_REGION = var.aws_region }, local.pool == null ? {} : { GPU_POOL = local.pool })
+  value       = merge(local.service_environment, { AWS_REGION = var.aws_region, POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace }, local.pool == null ? {} : { GPU_POOL = local.pool })
 }

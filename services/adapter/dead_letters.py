@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from gpujobs import aws_clients
+from gpujobs import aws_clients, job_metrics
 from gpujobs.task_model import TERMINAL, Task, TaskStatus
 from gpujobs.task_store import TaskStore, deserialize, serialize
 
@@ -169,6 +169,7 @@ def _settle(message: dict[str, Any], store: TaskStore, db: Any, table_name: str,
     if _fail_unless_held(db, table_name, task_id, error, now):
         report.failed.append(task_id)
         log.warning("task failed: %s", error, extra={"job_id": task_id, "message_id": message.get("MessageId")})
+        job_metrics.count(job_metrics.JOBS_FAILED, "worker", job_id=task_id)
         return True
     # The row changed between the read and the write: look again on the next sweep.
     report.still_running.append(task_id)

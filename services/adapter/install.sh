@@ -31,7 +31,7 @@ prefix=/opt/gpu-orchestrator
 run_user=ubuntu
 root=""
 queue_url="" dlq_url="" table="" table_region="" pool="" region="" api_url="" concurrency="" worker_id=""
-from_json=""
+from_json="" metrics_namespace=""
 from_tags=false systemctl_on=true venv_on=true start_on=true
 
 while [[ $# -gt 0 ]]; do
@@ -103,6 +103,7 @@ PY
       DYNAMODB_REGION) [[ -n "$table_region" ]] || table_region="$value" ;;
       GPU_POOL) [[ -n "$pool" ]] || pool="$value" ;;
       AWS_REGION) [[ -n "$region" ]] || region="$value" ;;
+      POWERTOOLS_METRICS_NAMESPACE) metrics_namespace="$value" ;;
     esac
   done <<< "$parsed"
 fi
@@ -135,6 +136,7 @@ umask 027
   [[ -z "$region" ]] || echo "AWS_REGION=$region"
   [[ -z "$table_region" ]] || echo "DYNAMODB_REGION=$table_region"
   [[ -z "$pool" ]] || echo "GPU_POOL=$pool"
+  [[ -z "$metrics_namespace" ]] || echo "POWERTOOLS_METRICS_NAMESPACE=$metrics_namespace"
   [[ -z "$api_url" ]] || echo "COMFYUI_API_URL=$api_url"
   [[ -z "$concurrency" ]] || echo "WORKER_CONCURRENCY=$concurrency"
   [[ -z "$worker_id" ]] || echo "WORKER_ID=$worker_id"

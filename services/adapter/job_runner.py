@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from gpujobs import activity
+from gpujobs import activity, job_metrics
 from gpujobs.errors import TransitionRejected
 from gpujobs.task_message import MessageInvalid, TaskMessage, parse_message
 from gpujobs.task_model import TERMINAL, Task, TaskStatus
@@ -130,6 +130,7 @@ class JobRunner:
                       "create the task row")
             self._aws(lambda: self.store.fail(exc.task_id, f"rejected the queue message: {exc}", now,
                                               self.config.worker_id), "fail the task")
+            job_metrics.count(job_metrics.JOBS_FAILED, "worker", job_id=exc.task_id)
             self._record_activity(extra)
         except TransitionRejected as rejected:
             log.warning("task is %s; left as it is", rejected.current, extra=extra)
@@ -285,9 +286,11 @@ class JobRunner:
                 self._aws(lambda: self.store.complete(task_id, worker_id, outcome.result_s3_uri, now),
                           "record completion")
                 log.info("job completed: %s", outcome.result_s3_uri, extra=extra)
+                job_metrics.count(job_metrics.JOBS_COMPLETED, "worker", job_id=task_id)
             else:
                 self._aws(lambda: self.store.fail(task_id, outcome.error, now, worker_id), "record failure")
                 log.warning("job failed: %s", outcome.error, extra=extra)
+                job_metrics.count(job_metrics.JOBS_FAILED, "worker", job_id=task_id)
         except TransitionRejected as exc:
             log.warning("outcome not recorded: the task is %s now", exc.current, extra=extra)
             return Verdict(Action.DELETE) if exc.current in TERMINAL or exc.current is None else Verdict(Action.LEAVE)

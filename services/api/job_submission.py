@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from gpujobs import job_metrics
 from gpujobs.errors import TransitionRejected
 from gpujobs.task_message import TaskMessage
 from gpujobs.task_model import DEFAULT_RETENTION_S, Task, TaskStatus
@@ -89,6 +90,7 @@ class JobSubmitter:
                 {"Retry-After": "5"},
             ) from None
         log.info("job queued", extra=extra)
+        job_metrics.count(job_metrics.JOBS_SUBMITTED, "api", workflow=workflow.name)
         if self.gpu is not None:
             self.gpu.ensure_starting(task.task_id)
         return task

@@ -40,5 +40,5 @@ output "alarm_name" {
 
 output "worker_environment" {
   description = "Environment of the pool's worker (sqs-adapter.service): its queue, the home table and region, its pool name."
-  value       = merge(local.service_environment, { AWS_REGION = local.region })
+  value       = merge(local.service_environment, { AWS_REGION = local.region, POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace })
 }

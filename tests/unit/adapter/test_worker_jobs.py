@@ -170,3 +170,16 @@ def test_unknown_api_path_fails_the_named_task(aws, fake_api, make_worker):
         wait_for(aws.empty)
     assert task.status == TaskStatus.FAILED
     assert "unknown api_path" in task.error_message
+
+
+def test_outcomes_are_counted(aws, fake_api, make_worker, capsys):
+    done, rejected = new_task_id(), new_task_id()
+    aws.send(job_body(done))
+    with running(make_worker()):
+        wait_for(lambda: finished(aws, done))
+        fake_api.behaviour.submit_status = 422
+        aws.send(job_body(rejected))
+        wait_for(lambda: finished(aws, rejected))
+    counts = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert sorted((c["job_id"], "JobsCompleted" in c, "JobsFailed" in c) for c in counts) == sorted(
+        [(done, True, False), (rejected, False, True)])

@@ -102,3 +102,11 @@ class _Ec2:
     def __init__(self, describe: Any, start: Any) -> None:
         self.describe_instances = describe
         self.start_instances = start
+
+
+def test_each_accepted_job_is_counted_once_and_a_refused_one_not(client: Any, capsys: Any) -> None:
+    capsys.readouterr()
+    assert client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "turn left"}).status_code == 202
+    assert client.post(CAMERA, json={"prompt": "no image"}).status_code == 422
+    counts = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [(c["service"], c.get("JobsSubmitted"), c["workflow"]) for c in counts] == [("api", 1, "camera-angle")]
