@@ -42,7 +42,8 @@ locals {
   pool_queues = merge(var.distributor_remote_queues, {
     (var.aws_region) = { queue_url = module.task_queue.queue_url, queue_arn = module.task_queue.queue_arn }
   })
-  power_schedule = coalesce(var.power_schedule_expression, var.distributor_enabled ? "rate(1 minute)" : "rate(5 minutes)")
+  task_queue_visibility = coalesce(var.task_queue_visibility_timeout_seconds, var.distributor_enabled ? 3600 : 300)
+  power_schedule        = coalesce(var.power_schedule_expression, var.distributor_enabled ? "rate(1 minute)" : "rate(5 minutes)")
 
   packages_dir = coalesce(var.lambda_packages_dir, "${path.module}/../build/lambda")
 
@@ -84,7 +85,7 @@ module "task_queue" {
 
   name                       = local.names.task_queue
   dlq_name                   = local.names.task_dlq
-  visibility_timeout_seconds = var.task_queue_visibility_timeout_seconds
+  visibility_timeout_seconds = local.task_queue_visibility
   receive_wait_time_seconds  = var.task_queue_receive_wait_time_seconds
   message_retention_seconds  = var.task_queue_message_retention_seconds
   max_receive_count          = var.task_queue_max_receive_count

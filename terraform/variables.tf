@@ -97,12 +97,12 @@ variable "task_queue_name" {
 }
 
 variable "task_queue_visibility_timeout_seconds" {
-  description = "How long a received task stays hidden from other workers. An integer from 0 to 43200."
+  description = "How long a received task stays hidden from other workers. An integer from 0 to 43200. Null: 300, or the design's 3600 for regional queues when the distributor is on (the task queue is then this region's pool queue)."
   type        = number
-  default     = 300
+  default     = null
 
   validation {
-    condition     = var.task_queue_visibility_timeout_seconds >= 0 && var.task_queue_visibility_timeout_seconds <= 43200 && floor(var.task_queue_visibility_timeout_seconds) == var.task_queue_visibility_timeout_seconds
+    condition     = var.task_queue_visibility_timeout_seconds == null || (coalesce(var.task_queue_visibility_timeout_seconds, 0) >= 0 && coalesce(var.task_queue_visibility_timeout_seconds, 0) <= 43200 && floor(coalesce(var.task_queue_visibility_timeout_seconds, 0)) == coalesce(var.task_queue_visibility_timeout_seconds, 0))
     error_message = "task_queue_visibility_timeout_seconds must be an integer from 0 to 43200."
   }
 }

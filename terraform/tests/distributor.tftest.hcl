@@ -38,7 +38,7 @@ run "without_the_distributor_the_api_sends_to_the_task_queue" {
   }
 
   assert {
-    condition     = !contains(keys(local.shutdown_environment), "GPU_POOL") && !contains(keys(output.worker_environment), "GPU_POOL") && local.power_schedule == "rate(5 minutes)"
+    condition     = !contains(keys(local.shutdown_environment), "GPU_POOL") && !contains(keys(output.worker_environment), "GPU_POOL") && local.power_schedule == "rate(5 minutes)" && local.task_queue_visibility == 300
     error_message = "Without the distributor the power Lambda has no pool and re-checks every 5 minutes."
   }
 }
@@ -94,6 +94,11 @@ run "with_the_distributor_the_api_sends_to_the_master_queue" {
   assert {
     condition     = local.power_schedule == "rate(1 minute)"
     error_message = "With the distributor the re-check is what starts a stopped instance, so it runs every minute."
+  }
+
+  assert {
+    condition     = local.task_queue_visibility == 3600
+    error_message = "With the distributor this region's task queue is a regional queue, with the design's 3600 s visibility."
   }
 
   assert {
