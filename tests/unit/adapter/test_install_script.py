@@ -66,7 +66,8 @@ def test_reads_terraforms_worker_environment(tmp_path):
         "SQS_QUEUE_URL": "https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2",
         "SQS_DLQ_URL": "https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2_dlq",
         "DYNAMODB_TABLE": "task_store", "DYNAMODB_REGION": "us-east-1", "GPU_POOL": "us-west-2",
-        "AWS_REGION": "us-west-2", "POWERTOOLS_METRICS_NAMESPACE": "Team/Gpu", "GPU_INSTANCE_ID": "i-0a1b2c3d4e5f60718", "RESULTS_BUCKET": "results",
+        "AWS_REGION": "us-west-2", "POWERTOOLS_METRICS_NAMESPACE": "Team/Gpu",
+        "GPU_INSTANCE_ID": "i-0a1b2c3d4e5f60718", "RESULTS_BUCKET": "results",
     }))
     result = install(tmp_path / "root", "--from-json", str(outputs), "--table", "override_table")
     assert result.returncode == 0, result.stderr
