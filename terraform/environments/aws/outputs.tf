@@ -182,3 +182,18 @@ output "worker_environment" {
   description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it)."
   value       = module.stack.worker_environment
 }
+
+output "task_table_status_index_arn" {
+  description = "ARN of the task table's status index (for the power roles of pools in other regions)."
+  value       = module.stack.task_table_status_index_arn
+}
+
+output "results_bucket_arn" {
+  description = "ARN of the results bucket (for the worker roles of pools in other regions)."
+  value       = module.stack.results_bucket_arn
+}
+
+output "distributor_master_queue_url" {
+  description = "URL of the distributor's master queue (null without the distributor)."
+  value       = module.stack.distributor_master_queue_url
+}
