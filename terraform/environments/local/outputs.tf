@@ -1,3 +1,6 @@
+# Shared by both environments (environments/aws/outputs.tf is a link to this file), so the two
+# always hand the services the same outputs under the same names.
+
 output "aws_region" {
   description = "Region of every resource (AWS_REGION)."
   value       = module.stack.aws_region
@@ -169,13 +172,14 @@ output "distributor_queue_urls" {
 }
 
 output "second_pool" {
-  description = "The second pool's region, instance, power Lambda and worker environment (null without the distributor)."
-  value = var.distributor_enabled ? {
-    region               = module.second_pool[0].region
-    gpu_instance_id      = aws_instance.second_stand_in[0].id
-    shutdown_lambda_name = module.second_pool[0].shutdown_lambda_name
-    worker_environment   = module.second_pool[0].worker_environment
-  } : null
+  description = "The second pool's region, instance and its profile, power Lambda and worker environment (null without one)."
+  value = length(module.second_pool) == 0 ? null : {
+    region                    = module.second_pool[0].region
+    gpu_instance_id           = module.second_pool[0].gpu_instance_id
+    gpu_instance_profile_name = module.second_pool[0].gpu_instance_profile_name
+    shutdown_lambda_name      = module.second_pool[0].shutdown_lambda_name
+    worker_environment        = module.second_pool[0].worker_environment
+  }
 }
 
 output "worker_environment" {

@@ -42,3 +42,8 @@ output "worker_environment" {
   description = "Environment of the pool's worker (sqs-adapter.service): its queue, the home table and region, its pool name."
   value       = merge(local.service_environment, { AWS_REGION = local.region, POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace })
 }
+
+output "gpu_instance_id" {
+  description = "Id of the pool's GPU instance."
+  value       = var.gpu_instance_id
+}
