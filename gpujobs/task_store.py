@@ -77,17 +77,18 @@ class TaskStore:
             raise TaskNotFound(task_id)
         return task
 
+    def _status_query(self, status: TaskStatus, pool: str | None = None, **extra: Any) -> dict[str, Any]:
+        """Arguments of one Query of the status index for `status`, only `pool`'s tasks when given."""
+        names, values = {"#s": "status"}, {":s": {"S": status.value}}
+        if pool is not None:
+            names["#p"], values[":p"] = "pool", {"S": pool}
+            extra["FilterExpression"] = "#p = :p"
+        return {"TableName": self.table_name, "IndexName": STATUS_INDEX, "KeyConditionExpression": "#s = :s",
+                "ExpressionAttributeNames": names, "ExpressionAttributeValues": values, **extra}
+
     def list_by_status(self, status: TaskStatus, limit: int = 100) -> list[Task]:
         """Newest first, through the status GSI (eventually consistent, as GSIs are)."""
-        response = self.db.query(
-            TableName=self.table_name,
-            IndexName=STATUS_INDEX,
-            KeyConditionExpression="#s = :s",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":s": {"S": status.value}},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
+        response = self.db.query(**self._status_query(status, ScanIndexForward=False, Limit=limit))
         return [Task.from_item(deserialize(i)) for i in response.get("Items", [])]
 
     def list_by_status_in_pool(self, status: TaskStatus, pool: str, limit: int, max_read: int) -> list[Task]:
@@ -101,16 +102,8 @@ class TaskStore:
         read = 0
         start: dict[str, Any] | None = None
         while len(found) < limit and read < max_read:
-            kwargs: dict[str, Any] = {
-                "TableName": self.table_name,
-                "IndexName": STATUS_INDEX,
-                "KeyConditionExpression": "#s = :s",
-                "FilterExpression": "#p = :p",
-                "ExpressionAttributeNames": {"#s": "status", "#p": "pool"},
-                "ExpressionAttributeValues": {":s": {"S": status.value}, ":p": {"S": pool}},
-                "ScanIndexForward": False,
-                "Limit": min(POOL_PAGE_SIZE, max_read - read),
-            }
+            kwargs = self._status_query(status, pool, ScanIndexForward=False,
+                                        Limit=min(POOL_PAGE_SIZE, max_read - read))
             if start:
                 kwargs["ExclusiveStartKey"] = start
             response = self.db.query(**kwargs)
@@ -124,14 +117,7 @@ class TaskStore:
     def count_by_status(self, status: TaskStatus) -> int:
         count, start = 0, None
         while True:
-            kwargs: dict[str, Any] = {
-                "TableName": self.table_name,
-                "IndexName": STATUS_INDEX,
-                "KeyConditionExpression": "#s = :s",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":s": {"S": status.value}},
-                "Select": "COUNT",
-            }
+            kwargs = self._status_query(status, Select="COUNT")
             if start:
                 kwargs["ExclusiveStartKey"] = start
             response = self.db.query(**kwargs)
