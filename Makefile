@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## create .venv and install the pinned dependencies
 
 up: $(STAMP) package ## run the whole system on this machine (emulator, Terraform, API, GPU stand-in, power) until Ctrl-C
-	$(PY) -m scripts.run_local
+	$(PY) -m local.run
 
 test: $(STAMP) package ## everything CI runs: lint, Terraform checks, unit and integration tests
 	$(MAKE) --no-print-directory lint

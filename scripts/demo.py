@@ -31,7 +31,7 @@ LOCAL_DEFAULTS = {
 
 
 def cli(*argv: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gpujobs.client_cli", *argv], cwd=ROOT, text=True,
+    return subprocess.run([sys.executable, "-m", "gpujobs_cli.cli", *argv], cwd=ROOT, text=True,
                           stdout=subprocess.PIPE if capture else subprocess.DEVNULL, check=False)
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from gpujobs import aws_clients
-from scripts import emulator as emulator_process
-from scripts import local_stack
+from local import emulator as emulator_process
+from local import stack as local_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 

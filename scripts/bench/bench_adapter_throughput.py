@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 from gpujobs.task_message import TaskMessage  # noqa: E402
 from gpujobs.task_model import Task, TaskStatus  # noqa: E402
 from gpujobs.task_store import STATUS_INDEX, serialize  # noqa: E402
-from scripts import emulator as emulator_process  # noqa: E402
-from services.adapter.fake_unified_api import FakeUnifiedApi  # noqa: E402
+from local import emulator as emulator_process  # noqa: E402
+from tests.doubles.fake_unified_api import FakeUnifiedApi  # noqa: E402
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://bench-inputs/cat.png", "prompt": "rotate the camera 30 degrees left", "steps": 8}

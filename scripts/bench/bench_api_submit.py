@@ -42,7 +42,7 @@ from gpujobs.settings import load_settings  # noqa: E402
 from gpujobs.task_message import TaskMessage  # noqa: E402
 from gpujobs.task_model import Task  # noqa: E402
 from gpujobs.task_store import TaskStore  # noqa: E402
-from scripts import emulator as emulator_process  # noqa: E402
+from local import emulator as emulator_process  # noqa: E402
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://bench-inputs/cat.png", "prompt": "rotate the camera 30 degrees left", "seed": 7}

@@ -36,10 +36,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from gpujobs import aws_clients  # noqa: E402
-from scripts import emulator as emulator_process  # noqa: E402
+from local import emulator as emulator_process  # noqa: E402
+from local.distributor_source import LocalContext  # noqa: E402
 from services.distributor_lambda import handler  # noqa: E402
 from services.distributor_lambda.distributor_config import DistributorConfig  # noqa: E402
-from services.distributor_lambda.local_event_source import LocalContext  # noqa: E402
 
 REGIONS = ["eu-west-1", "us-east-1", "us-west-2"]
 HOME = "us-east-1"

@@ -10,8 +10,8 @@ import sys
 
 from gpujobs.aws_clients import client
 from gpujobs.errors import ConfigError
+from local.distributor_source import LocalEventSource
 from services.distributor_lambda.handler import lambda_handler
-from services.distributor_lambda.local_event_source import LocalEventSource
 
 
 def main() -> int:

@@ -17,9 +17,7 @@ from array import array
 from collections import deque
 from dataclasses import dataclass, field
 
-from services.power_sim.design_alarm import ALARM, AlarmModel, AlarmSpec
-from services.power_sim.traces import Job
-from services.shutdown_lambda.power_policy import (
+from gpujobs.power_policy import (
     GPU_TAG_KEY,
     GPU_TAG_VALUE,
     Action,
@@ -28,6 +26,8 @@ from services.shutdown_lambda.power_policy import (
     ProcessingTask,
     decide,
 )
+from services.power_sim.design_alarm import ALARM, AlarmModel, AlarmSpec
+from services.power_sim.traces import Job
 
 DESIGN = "design"
 OURS = "ours"

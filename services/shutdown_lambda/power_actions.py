@@ -17,7 +17,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
-from services.shutdown_lambda.power_policy import Action, Decision, PowerConfig, PowerFacts, decide
+from gpujobs.power_policy import Action, Decision, PowerConfig, PowerFacts, decide
 
 
 @dataclass(frozen=True)

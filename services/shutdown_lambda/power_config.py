@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from gpujobs.env_values import env_bool, env_int
 from gpujobs.errors import ConfigError
+from gpujobs.power_policy import GPU_TAG_KEY, GPU_TAG_VALUE, PowerConfig
 from gpujobs.settings import load_settings
-from services.shutdown_lambda.power_policy import GPU_TAG_KEY, GPU_TAG_VALUE, PowerConfig
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from gpujobs import activity
+from gpujobs.power_policy import PowerFacts, ProcessingTask
 from gpujobs.task_model import TaskStatus
 from gpujobs.task_store import TaskStore
-from services.shutdown_lambda.power_policy import PowerFacts, ProcessingTask
 
 # A single GPU runs a handful of jobs at once at most; more than this many is a sign of trouble,
 # and the count still holds the GPU on because any live one does.

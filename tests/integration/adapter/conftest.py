@@ -20,7 +20,7 @@ import pytest
 
 from gpujobs import aws_clients
 from gpujobs.task_store import TaskStore
-from services.adapter.fake_unified_api import FakeUnifiedApi
+from tests.doubles.fake_unified_api import FakeUnifiedApi
 
 ROOT = Path(__file__).resolve().parents[3]
 CAMERA = "/api/v1/camera-angle/jobs"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from scripts.emulator import free_port
+from local.emulator import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 

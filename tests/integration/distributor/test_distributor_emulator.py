@@ -14,8 +14,8 @@ import boto3
 import pytest
 
 from gpujobs import aws_clients
+from local.distributor_source import poll_once
 from services.distributor_lambda import handler
-from services.distributor_lambda.local_event_source import poll_once
 
 pytestmark = pytest.mark.integration
 

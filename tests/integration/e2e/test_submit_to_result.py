@@ -18,7 +18,7 @@ import pytest
 import requests
 from PIL import Image
 
-from scripts.emulator import free_port
+from local.emulator import free_port
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
@@ -53,7 +53,7 @@ def system(stack, tmp_path_factory) -> Iterator[dict[str, str]]:
     commands = {
         "api": [gunicorn, "-c", "services/api/gunicorn.conf.py", "--bind", f"127.0.0.1:{api_port}",
                 "--workers", "1", "services.api.wsgi:app"],
-        "standin": [sys.executable, "-m", "services.comfyui_standin", "--port", str(standin_port)],
+        "standin": [sys.executable, "-m", "local.comfyui_standin", "--port", str(standin_port)],
         "worker": [sys.executable, "-m", "services.adapter"],
     }
     processes = {

@@ -17,20 +17,20 @@ import boto3
 import pytest
 
 from gpujobs import activity, aws_clients
+from gpujobs.power_policy import PowerFacts
 from gpujobs.settings import load_settings
 from gpujobs.task_model import Task, TaskStatus
 from gpujobs.task_store import TaskStore
-from services.adapter.fake_unified_api import FakeUnifiedApi
+from local.distributor_source import poll_once
 from services.adapter.worker import Worker
 from services.adapter.worker_config import WorkerConfig
 from services.api.api_config import ApiConfig
 from services.api.app import create_app
 from services.distributor_lambda import handler as distributor
-from services.distributor_lambda.local_event_source import poll_once
 from services.shutdown_lambda.handler import build_handler
 from services.shutdown_lambda.power_config import load_power_settings
 from services.shutdown_lambda.power_facts import FactsReader
-from services.shutdown_lambda.power_policy import PowerFacts
+from tests.doubles.fake_unified_api import FakeUnifiedApi
 from tests.unit.adapter.conftest import running, wait_for
 from tests.unit.power.power_testkit import LambdaContext, create_task_table, load_event
 

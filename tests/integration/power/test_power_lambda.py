@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from gpujobs import activity, aws_clients
+from gpujobs.power_policy import PowerConfig
 from gpujobs.task_model import Task
 from gpujobs.task_store import TaskStore
 from services.shutdown_lambda.handler import build_handler, logger
 from services.shutdown_lambda.power_actions import PowerController
 from services.shutdown_lambda.power_facts import FactsReader
-from services.shutdown_lambda.power_policy import PowerConfig
 from tests.integration.power.conftest import PowerRig
 from tests.unit.power.power_testkit import LambdaContext, load_event
 
@@ -178,7 +178,7 @@ def test_a_stranded_job_is_picked_up_by_the_next_scheduled_run(rig, monkeypatch)
 
 
 
-def test_local_timer_runs_the_same_logic_and_stops_on_sigterm(rig, tmp_path):
+def test_power_timer_runs_the_same_logic_and_stops_on_sigterm(rig, tmp_path):
     """`make up`'s power timer: starts a stopped instance once work waits; SIGTERM ends it promptly."""
     instance = rig.make_instance("stopped")
     aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "job-3"}')
@@ -186,7 +186,7 @@ def test_local_timer_runs_the_same_logic_and_stops_on_sigterm(rig, tmp_path):
     env = {**os.environ, "GPU_INSTANCE_ID": instance, "SQS_QUEUE_URL": rig.queue_url,
            "DYNAMODB_TABLE": rig.table_name, "POWER_CHECK_INTERVAL_S": "0.5"}
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "services.shutdown_lambda.local_timer"], cwd=ROOT, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "local.power_timer"], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

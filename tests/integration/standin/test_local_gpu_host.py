@@ -43,7 +43,7 @@ def test_children_run_only_while_the_instance_runs(stack, instance_id, processes
     worker_script = tmp_path / "fake_worker.py"
     worker_script.write_text(FAKE_WORKER)
     host = processes(
-        [sys.executable, "-m", "services.local_gpu_host"],
+        [sys.executable, "-m", "local.gpu_host"],
         {"GPU_INSTANCE_ID": instance_id, "BOOT_DELAY_S": "1", "LOCAL_GPU_POLL_S": "0.2",
          "LOCAL_GPU_STANDIN_PORT": str(port), "STANDIN_LATENCY_S": "0",
          "LOCAL_GPU_WORKER_CMD": f"{sys.executable} {worker_script} {worker_file}"},

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 def start_standin(processes, python, *flags):
     port = free_port()
-    processes([python, "-m", "services.comfyui_standin", "--port", str(port), "--latency", "0", *flags],
+    processes([python, "-m", "local.comfyui_standin", "--port", str(port), "--latency", "0", *flags],
               log_name=f"standin-{port}")
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: answers(f"{base}/health"), 30, "the stand-in's /health")

@@ -14,9 +14,9 @@ import pytest
 from moto import mock_aws
 
 from gpujobs.task_store import STATUS_INDEX, TaskStore
-from services.adapter.fake_unified_api import FakeUnifiedApi
 from services.adapter.worker import Worker
 from services.adapter.worker_config import WorkerConfig
+from tests.doubles.fake_unified_api import FakeUnifiedApi
 
 CAMERA = "/api/v1/camera-angle/jobs"
 

@@ -14,9 +14,9 @@ from gpujobs import aws_clients
 from gpujobs.activity import last_activity, record_activity
 from gpujobs.task_model import TaskStatus
 from gpujobs.task_store import TaskStore
-from services.adapter.fake_unified_api import FakeUnifiedApi
 from services.adapter.worker import Worker
 from services.adapter.worker_config import WorkerConfig
+from tests.doubles.fake_unified_api import FakeUnifiedApi
 from tests.unit.power.power_testkit import create_task_table
 
 from .conftest import job_body, new_task_id, running, wait_for

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from gpujobs.client_cli import main
+from gpujobs_cli.cli import main
 
 
 def run(api, *argv):

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from gpujobs.client_progress import ProgressLine, format_elapsed, job_age, job_phase
+from gpujobs_cli.progress import ProgressLine, format_elapsed, job_age, job_phase
 
 
 @pytest.mark.parametrize(

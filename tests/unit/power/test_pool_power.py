@@ -12,11 +12,11 @@ from moto import mock_aws
 
 from gpujobs import aws_clients
 from gpujobs.activity import record_activity
+from gpujobs.power_policy import PowerFacts
 from gpujobs.task_model import Task
 from gpujobs.task_store import TaskStore
 from services.shutdown_lambda.handler import build_handler
 from services.shutdown_lambda.power_facts import FactsReader
-from services.shutdown_lambda.power_policy import PowerFacts
 from tests.unit.power.power_testkit import LambdaContext, create_task_table, load_event
 
 HOME, POOL_REGION, TABLE = "us-east-1", "us-west-2", "task_store"

@@ -8,9 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gpujobs.errors import ConfigError
+from gpujobs.power_policy import PowerConfig, PowerFacts
 from services.shutdown_lambda.power_actions import PowerController
 from services.shutdown_lambda.power_config import load_power_settings
-from services.shutdown_lambda.power_policy import PowerConfig, PowerFacts
 
 NOW = 1_800_000_000
 IDLE = PowerFacts(now=NOW, instance_id="i-1", instance_state="running", tags={"Purpose": "GPU-ComfyUI"},

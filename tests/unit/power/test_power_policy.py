@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from services.shutdown_lambda.power_policy import (
+from gpujobs.power_policy import (
     Action,
     PowerConfig,
     PowerFacts,

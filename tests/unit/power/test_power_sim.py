@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from gpujobs import power_policy
 from services.power_sim import simulation
 from services.power_sim.__main__ import main as simulator_main
 from services.power_sim.design_alarm import AlarmSpec
 from services.power_sim.simulation import DESIGN, OURS, SimParams, ideal_billed_s, simulate
 from services.power_sim.traces import Job, read_csv, synthetic_day, write_csv
-from services.shutdown_lambda import power_policy
 
 WINDOW = 1800
 BOOT = 120

@@ -10,8 +10,8 @@ from moto import mock_aws
 from PIL import Image
 
 from gpujobs import aws_clients
-from services.comfyui_standin.app import create_app
-from services.comfyui_standin.standin_config import StandinConfig
+from local.comfyui_standin.app import create_app
+from local.comfyui_standin.standin_config import StandinConfig
 
 BUCKET = "standin-results"
 INPUT_KEY = "inputs/pattern.png"

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from services.comfyui_standin import image_edits
+from local.comfyui_standin import image_edits
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import pytest
 import responses
 from PIL import Image
 
-from services.comfyui_standin.image_fetch import ImageFetcher
-from services.comfyui_standin.job_runner import JobRunner
-from services.comfyui_standin.standin_config import StandinConfig
+from local.comfyui_standin.image_fetch import ImageFetcher
+from local.comfyui_standin.job_runner import JobRunner
+from local.comfyui_standin.standin_config import StandinConfig
 
 BUCKET = "standin-results"
 INPUT = f"s3://{BUCKET}/inputs/pattern.png"
@@ -212,7 +212,7 @@ def test_https_input_is_fetched_and_a_private_address_is_refused(s3, wait_for_jo
     responses.get("https://images.example.com/gone.png", status=404)
     config = StandinConfig(results_bucket=BUCKET, latency_s=0.0)
     runner = JobRunner(config, fetcher=ImageFetcher(1_000_000, 5.0, resolver=PublicResolver()))
-    from services.comfyui_standin.app import create_app
+    from local.comfyui_standin.app import create_app
 
     client = create_app(runner=runner).test_client()
     try:

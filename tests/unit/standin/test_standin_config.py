@@ -3,8 +3,8 @@
 import pytest
 
 from gpujobs.errors import ConfigError
-from services.comfyui_standin.__main__ import main
-from services.comfyui_standin.standin_config import StandinConfig
+from local.comfyui_standin.__main__ import main
+from local.comfyui_standin.standin_config import StandinConfig
 
 
 def test_from_env_reads_the_knobs(monkeypatch):

@@ -3,7 +3,7 @@
 It honours the same HTTP contract (submit, status, health) and does real, deterministic image
 work with Pillow instead of a diffusion model, so the whole path runs on one machine.
 
-    python -m services.comfyui_standin --host 127.0.0.1 --port 8000
+    python -m local.comfyui_standin --host 127.0.0.1 --port 8000
 
 Knobs (flags override them): STANDIN_LATENCY_S (seconds a job waits before its image work; default
 2), STANDIN_FAILURE_RATE (0-1) with STANDIN_FAILURE_MODE (`job`: accepted jobs end `failed`; `http`:

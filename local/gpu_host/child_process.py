@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Mapping
 
-from services.local_gpu_host.host_config import ChildSpec
+from local.gpu_host.host_config import ChildSpec
 
 log = logging.getLogger(__name__)
 

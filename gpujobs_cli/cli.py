@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gpujobs.client_download import download_result
-from gpujobs.client_http import DEFAULT_API_URL, ApiClient, ApiUnavailable, ClientError
-from gpujobs.client_progress import ProgressLine, job_age, job_phase
 from gpujobs.workflows import WORKFLOWS
+from gpujobs_cli.download import download_result
+from gpujobs_cli.http import DEFAULT_API_URL, ApiClient, ApiUnavailable, ClientError
+from gpujobs_cli.progress import ProgressLine, job_age, job_phase
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 5
 FINAL = {"completed", "failed", "cancelled"}

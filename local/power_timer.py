@@ -1,4 +1,4 @@
-"""`python -m services.shutdown_lambda.local_timer`: the power Lambda's logic on a timer, for `make up`.
+"""`python -m local.power_timer`: the power Lambda's logic on a timer, for `make up`.
 
 Runs the same decide-and-act code as the Lambda every POWER_CHECK_INTERVAL_S seconds (default 15)
 against whatever AWS_ENDPOINT_URL names (the emulator), with a short idle window (IDLE_MINUTES,

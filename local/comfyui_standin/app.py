@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException
 
 from gpujobs.errors import ConfigError
 from gpujobs.workflows import WORKFLOWS
-from services.comfyui_standin.job_runner import JobRunner
-from services.comfyui_standin.standin_config import StandinConfig
+from local.comfyui_standin.job_runner import JobRunner
+from local.comfyui_standin.standin_config import StandinConfig
 
 SERVICE_NAME = "comfyui-unified-api-standin"
 MAX_BODY_BYTES = 1024 * 1024

@@ -14,8 +14,8 @@ import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gpujobs import aws_clients
-from services.local_gpu_host.child_process import Child
-from services.local_gpu_host.host_config import HostConfig
+from local.gpu_host.child_process import Child
+from local.gpu_host.host_config import HostConfig
 
 log = logging.getLogger(__name__)
 

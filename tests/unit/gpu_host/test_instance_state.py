@@ -4,7 +4,7 @@ import pytest
 from moto import mock_aws
 
 from gpujobs import aws_clients
-from services.local_gpu_host.gpu_host import ec2_instance_state
+from local.gpu_host.gpu_host import ec2_instance_state
 
 
 @pytest.fixture

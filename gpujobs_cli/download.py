@@ -14,8 +14,8 @@ from botocore.exceptions import BotoCoreError
 from botocore.exceptions import ClientError as BotoClientError
 
 from gpujobs import aws_clients
-from gpujobs.client_http import ClientError
 from gpujobs.url_guard import UnsafeUrl, parse_s3_uri
+from gpujobs_cli.http import ClientError
 
 URL_FIELDS = ("result_url", "presigned_url", "result_presigned_url", "download_url")
 

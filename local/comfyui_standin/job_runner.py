@@ -19,10 +19,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gpujobs.workflows import CameraAngleRequest, QwenImageEditRequest, Workflow, WorkflowRequest
-from services.comfyui_standin import image_edits
-from services.comfyui_standin.image_fetch import ImageFetcher, ImageUnavailable
-from services.comfyui_standin.result_store import ResultStore
-from services.comfyui_standin.standin_config import StandinConfig
+from local.comfyui_standin import image_edits
+from local.comfyui_standin.image_fetch import ImageFetcher, ImageUnavailable
+from local.comfyui_standin.result_store import ResultStore
+from local.comfyui_standin.standin_config import StandinConfig
 
 log = logging.getLogger(__name__)
 

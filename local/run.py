@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gpujobs.env_values import env_int
-from scripts import emulator, local_stack
+from local import emulator
+from local import stack as local_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
@@ -102,10 +103,10 @@ def main() -> int:
             return 1
         print(f"api        http://{API_BIND}  (gunicorn, ready in {time.monotonic() - t0:.1f} s; "
               f"docs at /docs, OpenAPI at /openapi.json)", flush=True)
-        supervisor.start("gpu-host", [sys.executable, "-m", "services.local_gpu_host"], env)
+        supervisor.start("gpu-host", [sys.executable, "-m", "local.gpu_host"], env)
         print(f"gpu host   runs the ComfyUI stand-in (127.0.0.1:8000) and the worker while instance "
               f"{stack.outputs.get('gpu_instance_id')} is running (boot delay {env['BOOT_DELAY_S']} s)")
-        supervisor.start("power", [sys.executable, "-m", "services.shutdown_lambda.local_timer"], env)
+        supervisor.start("power", [sys.executable, "-m", "local.power_timer"], env)
         print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")
         print(f"ready in {time.monotonic() - began:.1f} s. Logs in {RUN_DIR}/*.log. "
               f"Try: make demo. Ctrl-C stops everything.", flush=True)

@@ -1,4 +1,4 @@
-"""`python -m services.local_gpu_host`: run the stand-in and the worker while the emulated instance runs.
+"""`python -m local.gpu_host`: run the stand-in and the worker while the emulated instance runs.
 
 Reads GPU_INSTANCE_ID (or the Terraform outputs file) and the LOCAL_GPU_* / BOOT_DELAY_S knobs;
 SIGTERM or SIGINT stops the children (worker first) and exits.
@@ -13,14 +13,14 @@ import sys
 from gpujobs.errors import ConfigError
 from gpujobs.json_logging import configure_logging
 from gpujobs.settings import load_settings
-from services.local_gpu_host.gpu_host import GpuHost, ec2_instance_state
-from services.local_gpu_host.host_config import HostConfig
+from local.gpu_host.gpu_host import GpuHost, ec2_instance_state
+from local.gpu_host.host_config import HostConfig
 
-log = logging.getLogger("services.local_gpu_host")
+log = logging.getLogger("local.gpu_host")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.local_gpu_host", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local.gpu_host", description=__doc__)
     parser.add_argument("--boot-delay", type=float, help="seconds from `running` to the services starting "
                                                          "(BOOT_DELAY_S, default 20)")
     args = parser.parse_args(argv)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.local_gpu_host.gpu_host import GpuHost
-from services.local_gpu_host.host_config import ChildSpec, HostConfig
+from local.gpu_host.gpu_host import GpuHost
+from local.gpu_host.host_config import ChildSpec, HostConfig
 
 # Sleeps until SIGTERM, then records its name in a file and exits 0 (or ignores SIGTERM when asked).
 CHILD = """

@@ -5,8 +5,8 @@ import sys
 import pytest
 
 from gpujobs.errors import ConfigError
-from services.local_gpu_host.__main__ import main
-from services.local_gpu_host.host_config import HostConfig
+from local.gpu_host.__main__ import main
+from local.gpu_host.host_config import HostConfig
 
 
 def test_defaults_run_the_standin_and_the_worker(monkeypatch):
@@ -15,7 +15,7 @@ def test_defaults_run_the_standin_and_the_worker(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     config = HostConfig.from_env("i-1")
     assert config.boot_delay_s == 20.0
-    assert config.standin.command == (sys.executable, "-m", "services.comfyui_standin", "--host", "127.0.0.1",
+    assert config.standin.command == (sys.executable, "-m", "local.comfyui_standin", "--host", "127.0.0.1",
                                       "--port", "8000")
     assert config.worker.command == (sys.executable, "-m", "services.adapter")
     assert config.worker.stop_timeout_s == 40.0

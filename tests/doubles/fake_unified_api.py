@@ -2,7 +2,7 @@
 
 It honours the contract of SPEC section 4 without doing any image work, and can be told to be
 slow, to refuse, to fail, to forget its jobs or to be down, so each of the worker's paths can be
-driven from a test. The ComfyUI stand-in (services/comfyui_standin) is the realistic one.
+driven from a test. The ComfyUI stand-in (local/comfyui_standin) is the realistic one.
 """
 
 import itertools

@@ -1,4 +1,4 @@
-"""`python -m services.comfyui_standin --host 127.0.0.1 --port 8000`: serve the stand-in until SIGTERM/SIGINT.
+"""`python -m local.comfyui_standin --host 127.0.0.1 --port 8000`: serve the stand-in until SIGTERM/SIGINT.
 
 Command-line flags override the STANDIN_* environment variables; the results bucket comes from
 --results-bucket, RESULTS_BUCKET or the Terraform outputs file (GPUJOBS_OUTPUTS_FILE).
@@ -14,15 +14,15 @@ from werkzeug.serving import make_server
 
 from gpujobs.errors import ConfigError
 from gpujobs.json_logging import configure_logging
-from services.comfyui_standin.app import create_app
-from services.comfyui_standin.job_runner import JobRunner
-from services.comfyui_standin.standin_config import FAILURE_MODES, StandinConfig
+from local.comfyui_standin.app import create_app
+from local.comfyui_standin.job_runner import JobRunner
+from local.comfyui_standin.standin_config import FAILURE_MODES, StandinConfig
 
-log = logging.getLogger("services.comfyui_standin")
+log = logging.getLogger("local.comfyui_standin")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m services.comfyui_standin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local.comfyui_standin", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--latency", type=float, dest="latency_s", help="seconds a job takes (STANDIN_LATENCY_S)")

@@ -40,7 +40,7 @@ class HostConfig:
     def from_env(cls, instance_id: str, boot_delay_s: float | None = None) -> "HostConfig":
         port = env_int("LOCAL_GPU_STANDIN_PORT", 8000, minimum=1, maximum=65535)
         standin_cmd = _command("LOCAL_GPU_STANDIN_CMD",
-                               [sys.executable, "-m", "services.comfyui_standin", "--host", "127.0.0.1",
+                               [sys.executable, "-m", "local.comfyui_standin", "--host", "127.0.0.1",
                                 "--port", str(port)])
         worker_cmd = _command("LOCAL_GPU_WORKER_CMD", [sys.executable, "-m", "services.adapter"])
         health = os.environ.get("LOCAL_GPU_STANDIN_HEALTH_URL", f"http://127.0.0.1:{port}/health")
