@@ -47,35 +47,57 @@ locals {
 
   packages_dir = coalesce(var.lambda_packages_dir, "${path.module}/../build/lambda")
 
-  # What every service reads to find the resources (gpujobs/settings.py). AWS_REGION is set by
-  # Lambda itself and may not be set here.
-  service_environment = {
-    SQS_QUEUE_URL   = module.task_queue.queue_url
-    SQS_DLQ_URL     = module.task_queue.dlq_url
-    DYNAMODB_TABLE  = module.task_table.table_name
-    GPU_INSTANCE_ID = var.gpu_instance_id
-    RESULTS_BUCKET  = module.results_bucket.bucket_name
-  }
-
+  # What each service reads, named for its consumer (gpujobs/settings.py reads `<service>_environment`
+  # from the outputs file; a Lambda gets the same map as its environment). AWS_REGION is set by Lambda
+  # itself and may not be set there.
   api_environment = merge(
-    { for key, value in local.service_environment : key => value if !(var.distributor_enabled && key == "GPU_INSTANCE_ID") },
     {
       SQS_QUEUE_URL                = local.submit_queue.url
-      SQS_DLQ_URL                  = local.submit_queue.dlq_url
+      DYNAMODB_TABLE               = module.task_table.table_name
+      RESULTS_BUCKET               = module.results_bucket.bucket_name
       POWERTOOLS_SERVICE_NAME      = "api"
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     },
+    # With the distributor the job may run in any region, so a submit wakes no instance.
+    var.distributor_enabled ? {} : { GPU_INSTANCE_ID = var.gpu_instance_id },
     var.api_environment,
   )
 
-  shutdown_environment = merge(local.service_environment, local.pool == null ? {} : { GPU_POOL = local.pool }, {
-    IDLE_MINUTES                 = tostring(var.idle_minutes)
-    JOB_TIMEOUT_MINUTES          = tostring(var.job_timeout_minutes)
-    GPU_TAG_KEY                  = var.gpu_tag_key
-    GPU_TAG_VALUE                = var.gpu_tag_value
-    POWERTOOLS_SERVICE_NAME      = "power"
-    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
-  }, var.shutdown_environment)
+  worker_environment = merge(
+    {
+      AWS_REGION                   = var.aws_region
+      SQS_QUEUE_URL                = module.task_queue.queue_url
+      DYNAMODB_TABLE               = module.task_table.table_name
+      DYNAMODB_REGION              = var.aws_region
+      RESULTS_BUCKET               = module.results_bucket.bucket_name
+      VISIBILITY_TIMEOUT_S         = tostring(local.task_queue_visibility)
+      JOB_TIMEOUT_S                = tostring(var.job_timeout_minutes * 60)
+      POWERTOOLS_SERVICE_NAME      = "worker"
+      POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    },
+    local.pool == null ? {} : { GPU_POOL = local.pool },
+  )
+
+  # The power run also owns the dead-letter queues of its pool (and, with the distributor, the master
+  # queue's): it runs while the GPU sleeps, where no worker can fail their tasks.
+  power_environment = merge(
+    {
+      SQS_QUEUE_URL                = module.task_queue.queue_url
+      SQS_DLQ_URL                  = module.task_queue.dlq_url
+      DYNAMODB_TABLE               = module.task_table.table_name
+      DYNAMODB_REGION              = var.aws_region
+      GPU_INSTANCE_ID              = var.gpu_instance_id
+      IDLE_MINUTES                 = tostring(var.idle_minutes)
+      JOB_TIMEOUT_MINUTES          = tostring(var.job_timeout_minutes)
+      GPU_TAG_KEY                  = var.gpu_tag_key
+      GPU_TAG_VALUE                = var.gpu_tag_value
+      POWERTOOLS_SERVICE_NAME      = "power"
+      POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    },
+    local.pool == null ? {} : { GPU_POOL = local.pool },
+    local.distributor == null ? {} : { MASTER_DLQ_URL = local.distributor.master_dlq_url },
+    var.shutdown_environment,
+  )
 
   input_bucket_arns = [for name in var.input_bucket_names : "arn:${data.aws_partition.current.partition}:s3:::${name}"]
 }
@@ -150,7 +172,7 @@ module "power" {
   runtime              = var.lambda_runtime
   tracing_mode         = var.lambda_tracing_mode
   reserved_concurrency = var.shutdown_reserved_concurrency
-  environment          = local.shutdown_environment
+  environment          = local.power_environment
   log_retention_days   = var.log_retention_days
 
   topic_name               = local.names.shutdown_topic

@@ -191,7 +191,22 @@ output "distributor_queue_urls" {
   value       = try(local.distributor.region_queue_urls, null)
 }
 
+output "api_environment" {
+  description = "Environment of the API (the API Lambda's, and GPUJOBS_OUTPUTS_FILE for gunicorn): the queue it submits to, the task table, the results bucket and, when it wakes an instance, GPU_INSTANCE_ID."
+  value       = local.api_environment
+}
+
 output "worker_environment" {
-  description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it)."
-  value       = merge(local.service_environment, { AWS_REGION = var.aws_region, POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace }, local.pool == null ? {} : { GPU_POOL = local.pool })
+  description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it): its queue and the queue's visibility timeout, the task table and its region, the job time limit."
+  value       = local.worker_environment
+}
+
+output "power_environment" {
+  description = "Environment of this region's power logic (the power Lambda's): the instance, its queue and the dead-letter queues it drains, the idle window."
+  value       = local.power_environment
+}
+
+output "distributor_environment" {
+  description = "Environment of the distributor Lambda; null without the distributor."
+  value       = try(local.distributor.lambda_environment, null)
 }

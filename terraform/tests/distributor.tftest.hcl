@@ -38,7 +38,7 @@ run "without_the_distributor_the_api_sends_to_the_task_queue" {
   }
 
   assert {
-    condition     = !contains(keys(local.shutdown_environment), "GPU_POOL") && !contains(keys(output.worker_environment), "GPU_POOL") && local.power_schedule == "rate(5 minutes)" && local.task_queue_visibility == 300
+    condition     = !contains(keys(local.power_environment), "GPU_POOL") && !contains(keys(local.power_environment), "MASTER_DLQ_URL") && !contains(keys(output.worker_environment), "GPU_POOL") && local.power_schedule == "rate(5 minutes)" && local.task_queue_visibility == 300
     error_message = "Without the distributor the power Lambda has no pool and re-checks every 5 minutes."
   }
 }
@@ -67,7 +67,7 @@ run "with_the_distributor_the_api_sends_to_the_master_queue" {
   }
 
   assert {
-    condition     = local.api_environment.SQS_QUEUE_URL == "https://sqs.us-east-1.amazonaws.com/123456789012/distributor_master_queue" && local.api_environment.SQS_DLQ_URL == "https://sqs.us-east-1.amazonaws.com/123456789012/distributor_master_queue_dlq"
+    condition     = local.api_environment.SQS_QUEUE_URL == "https://sqs.us-east-1.amazonaws.com/123456789012/distributor_master_queue" && local.power_environment.MASTER_DLQ_URL == "https://sqs.us-east-1.amazonaws.com/123456789012/distributor_master_queue_dlq"
     error_message = "With the distributor the API must send to the master queue."
   }
 
@@ -82,7 +82,7 @@ run "with_the_distributor_the_api_sends_to_the_master_queue" {
   }
 
   assert {
-    condition     = local.shutdown_environment.GPU_POOL == "us-east-1" && local.shutdown_environment.SQS_QUEUE_URL == module.task_queue.queue_url && output.gpu_pool == "us-east-1"
+    condition     = local.power_environment.GPU_POOL == "us-east-1" && local.power_environment.SQS_QUEUE_URL == module.task_queue.queue_url && output.gpu_pool == "us-east-1"
     error_message = "This region's power Lambda must watch its own pool's queue and know its pool name."
   }
 

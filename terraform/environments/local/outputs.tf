@@ -179,12 +179,28 @@ output "second_pool" {
     gpu_instance_profile_name = module.second_pool[0].gpu_instance_profile_name
     shutdown_lambda_name      = module.second_pool[0].shutdown_lambda_name
     worker_environment        = module.second_pool[0].worker_environment
+    power_environment         = module.second_pool[0].power_environment
   }
+}
+
+output "api_environment" {
+  description = "Environment of the API (what GPUJOBS_OUTPUTS_FILE gives gunicorn; the API Lambda's own)."
+  value       = module.stack.api_environment
 }
 
 output "worker_environment" {
   description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it)."
   value       = module.stack.worker_environment
+}
+
+output "power_environment" {
+  description = "Environment of this region's power logic (the power Lambda's own)."
+  value       = module.stack.power_environment
+}
+
+output "distributor_environment" {
+  description = "Environment of the distributor Lambda; null without the distributor."
+  value       = module.stack.distributor_environment
 }
 
 output "task_table_status_index_arn" {

@@ -47,3 +47,8 @@ output "region_queue_urls" {
   description = "Region -> regional queue URL, as the function reads it from REGION_QUEUES."
   value       = { for region, queue in var.regional_queues : region => queue.queue_url }
 }
+
+output "lambda_environment" {
+  description = "Environment of the distributor Lambda (the regional queues, the master DLQ, the idempotency table and the tuning values)."
+  value       = local.environment
+}

@@ -22,16 +22,34 @@ locals {
     power_schedule       = "${var.name_prefix}gpu-power-recheck-${local.region}"
   }
 
-  # What this pool's worker and power Lambda read (gpujobs/settings.py): their own queue, the home
-  # table in its region, and the pool name the worker stamps on the tasks it claims.
-  service_environment = {
-    SQS_QUEUE_URL   = module.queue.queue_url
-    SQS_DLQ_URL     = module.queue.dlq_url
-    DYNAMODB_TABLE  = var.task_table_name
-    DYNAMODB_REGION = var.task_table_region
-    GPU_INSTANCE_ID = var.gpu_instance_id
-    GPU_POOL        = local.region
-    RESULTS_BUCKET  = var.results_bucket_name
+  # What this pool's worker and power Lambda read (gpujobs/settings.py), named for each: their own
+  # queue, the home table in its region, and the pool name the worker stamps on the tasks it claims.
+  worker_environment = {
+    AWS_REGION                   = local.region
+    SQS_QUEUE_URL                = module.queue.queue_url
+    DYNAMODB_TABLE               = var.task_table_name
+    DYNAMODB_REGION              = var.task_table_region
+    GPU_POOL                     = local.region
+    RESULTS_BUCKET               = var.results_bucket_name
+    VISIBILITY_TIMEOUT_S         = tostring(var.queue_visibility_timeout_seconds)
+    JOB_TIMEOUT_S                = tostring(var.job_timeout_minutes * 60)
+    POWERTOOLS_SERVICE_NAME      = "worker"
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+  }
+
+  power_environment = {
+    SQS_QUEUE_URL                = module.queue.queue_url
+    SQS_DLQ_URL                  = module.queue.dlq_url
+    DYNAMODB_TABLE               = var.task_table_name
+    DYNAMODB_REGION              = var.task_table_region
+    GPU_INSTANCE_ID              = var.gpu_instance_id
+    GPU_POOL                     = local.region
+    IDLE_MINUTES                 = tostring(var.idle_minutes)
+    JOB_TIMEOUT_MINUTES          = tostring(var.job_timeout_minutes)
+    GPU_TAG_KEY                  = var.gpu_tag_key
+    GPU_TAG_VALUE                = var.gpu_tag_value
+    POWERTOOLS_SERVICE_NAME      = "power"
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
   }
 }
 
@@ -86,14 +104,7 @@ module "power" {
   tracing_mode         = var.lambda_tracing_mode
   reserved_concurrency = var.shutdown_reserved_concurrency
   log_retention_days   = var.log_retention_days
-  environment = merge(local.service_environment, {
-    IDLE_MINUTES                 = tostring(var.idle_minutes)
-    JOB_TIMEOUT_MINUTES          = tostring(var.job_timeout_minutes)
-    GPU_TAG_KEY                  = var.gpu_tag_key
-    GPU_TAG_VALUE                = var.gpu_tag_value
-    POWERTOOLS_SERVICE_NAME      = "power"
-    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
-  })
+  environment          = local.power_environment
 
   topic_name               = local.names.shutdown_topic
   topic_kms_key_arn        = var.shutdown_topic_kms_key_arn

@@ -39,8 +39,13 @@ output "alarm_name" {
 }
 
 output "worker_environment" {
-  description = "Environment of the pool's worker (sqs-adapter.service): its queue, the home table and region, its pool name."
-  value       = merge(local.service_environment, { AWS_REGION = local.region, POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace })
+  description = "Environment of the pool's worker (sqs-adapter.service): its queue and visibility timeout, the home table and region, its pool name, the job time limit."
+  value       = local.worker_environment
+}
+
+output "power_environment" {
+  description = "Environment of the pool's power Lambda: its instance, queue and dead-letter queue, the home table and region."
+  value       = local.power_environment
 }
 
 output "gpu_instance_id" {
