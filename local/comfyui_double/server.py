@@ -12,7 +12,7 @@ Behaviour copied from ComfyUI 0.3.64 (server.py, execution.py, main.py):
   200 {} for any id.
 
 Test knobs under /_double (not ComfyUI's): per-node latency, sampler step latency, nodes that
-fail, closing every websocket, refusing new websockets.
+fail, closing every websocket, refusing new websockets; and how often each prompt ran.
 """
 
 import asyncio
@@ -73,6 +73,7 @@ class ComfyDouble:
         self.interrupt_flag = False
         self.wakeup = asyncio.Event()
         self.started = time.time()
+        self.executions: dict[str, int] = {}
 
     # events
 
@@ -118,6 +119,7 @@ class ComfyDouble:
     async def execute(self, item: tuple[float, str, dict[str, Any], dict[str, Any], list[str]]) -> tuple[dict, dict]:
         _number, prompt_id, prompt, extra_data, outputs = item
         self.interrupt_flag = False
+        self.executions[prompt_id] = self.executions.get(prompt_id, 0) + 1
         client_id = extra_data.get("client_id")
         messages: list[tuple[str, dict[str, Any]]] = []
 
@@ -383,6 +385,10 @@ class ComfyDouble:
             except ValueError as exc:
                 return web.json_response({"error": str(exc)}, status=400)
             return web.json_response(self.knobs.__dict__)
+
+        @routes.get("/_double/stats")
+        async def stats(request: web.Request) -> web.Response:
+            return web.json_response({"executions": self.executions, "sockets": sorted(self.sockets)})
 
         @routes.post("/_double/drop_websockets")
         async def drop_websockets(request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@ session's emulator with a bucket of our own (no terraform apply needed)."""
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,15 @@ def fresh_knobs(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("double").reset()
 
 
+
+
+@pytest.fixture
+def pair(tmp_path: Path, bucket: str) -> Iterator[tuple[Double, Unified]]:
+    """A double and a Unified API of this test's own, for tests that restart one of them."""
+    base = tmp_path / "comfyui"
+    base.mkdir()
+    double = Double(base, tmp_path / "double.log").start()
+    unified = Unified(double, bucket, tmp_path / "unified.log").start()
+    yield double, unified
+    unified.stop()
+    double.stop()

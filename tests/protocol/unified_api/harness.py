@@ -91,6 +91,9 @@ class Double(Process):
     def drop_websockets(self) -> int:
         return int(requests.post(self.url + "/_double/drop_websockets", timeout=5).json()["closed"])
 
+    def executions(self) -> dict[str, int]:
+        return requests.get(self.url + "/_double/stats", timeout=5).json()["executions"]
+
     def files(self, kind: str) -> list[str]:
         return sorted(str(p.relative_to(self.dir / kind)) for p in (self.dir / kind).rglob("*") if p.is_file())
 
