@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 TASK_ID_HEADER = "X-Task-Id"
 HASH_HEADER = "X-Workflow-Hash"
 HEALTH_CACHE_S = 30.0
+MAX_WAIT_S = 20.0
 
 
 class ApiError(Exception):
@@ -145,8 +146,13 @@ def create_app(config: UnifiedConfig | None = None, *, fetcher: InputFetcher | N
         return jsonify(view.to_json()), 202 if created else 200
 
     def job_status(job_id: str) -> Any:
+        raw_wait = request.args.get("wait", "0")
         try:
-            return jsonify(service.status(job_id).to_json())
+            wait_s = min(MAX_WAIT_S, max(0.0, float(raw_wait)))
+        except ValueError:
+            raise ApiError(400, "bad_wait", f"wait={raw_wait!r} is not a number of seconds") from None
+        try:
+            return jsonify(service.status(job_id, wait_s).to_json())
         except JobNotFound:
             raise ApiError(404, "job_not_found", f"ComfyUI knows no job {job_id}") from None
 

@@ -36,26 +36,27 @@ def describe_rejection(error: dict[str, Any], node_errors: dict[str, Any]) -> st
 
 
 class ComfyClient:
-    """One requests session per thread (sessions are not thread-safe)."""
+    """Sessions come from a small pool, one caller at a time each (sessions are not thread-safe), so
+    short-lived job threads reuse open connections."""
 
     def __init__(self, base_url: str, timeout_s: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = (min(5.0, timeout_s), timeout_s)
-        self._local = threading.local()
-
-    @property
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
+        self._idle: list[requests.Session] = []
+        self._lock = threading.Lock()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        with self._lock:
+            session = self._idle.pop() if self._idle else requests.Session()
         try:
-            response = self._session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+            response = session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
+            session.close()
             raise ComfyUnavailable(f"ComfyUI at {self.base_url} unreachable ({method} {path}: "
                                    f"{type(exc).__name__})") from None
+        with self._lock:
+            if len(self._idle) < 16:
+                self._idle.append(session)
         if response.status_code >= 500:
             raise ComfyUnavailable(f"ComfyUI answered {method} {path} with HTTP {response.status_code}")
         return response

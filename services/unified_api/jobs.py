@@ -8,8 +8,9 @@ and finishes completed ones when asked, and an id ComfyUI does not know is JobNo
 What lives in memory is a cache: progress from the websocket, a watcher per running job, the
 outcomes already reported, and the cancellations of jobs ComfyUI never started.
 
-The result is written once: output-<n>.png first, output.png last and only if absent, so the
-presence of output.png means the job is complete, whichever process finished it.
+The result is written once: each object with S3's conditional write (only if absent),
+output-<n>.png first and output.png last, so the presence of output.png means the job is
+complete, whichever process finished it.
 """
 
 import logging
@@ -18,6 +19,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,7 @@ class ActiveJob:
     cached_nodes: int = 0
     node_fraction: float = 0.0
     ended: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
     last_poll: float = 0.0
 
     @property
@@ -140,6 +143,7 @@ class JobService:
         self._active: dict[str, ActiveJob] = {}
         self._outcomes: OrderedDict[str, JobView] = OrderedDict()
         self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="input")
 
     # lifecycle
 
@@ -185,22 +189,29 @@ class JobService:
         request = spec.validate(body)  # raises ValidationError
         task_id = task_id or str(uuid.uuid4())
         job_id = job_id_for(task_id)
+        values = request.model_dump()
         with self._job_lock(job_id):
-            existing = self._lookup(job_id)
+            # The downloads start now and overlap ComfyUI's answer to "do you have this job already?".
+            deadline = self.clock() + self.fetcher.timeout_s
+            downloads = {name: self._pool.submit(self.fetcher.fetch, values[name], deadline)
+                         for name in spec.image_fields if values.get(name)}
+            try:
+                existing = self._lookup(job_id)
+            except BaseException:
+                _abandon(downloads)
+                raise
             if existing is not None:
+                _abandon(downloads)
                 return existing, False
             self._outcomes.pop(job_id, None)
-            deadline = self.clock() + self.fetcher.timeout_s
-            values = request.model_dump()
             uploaded: dict[str, str] = {}
             try:
-                for name in spec.image_fields:
-                    if values.get(name):
-                        data = self.fetcher.fetch(values[name], deadline)
-                        extension, content_type = image_format(data, values[name])
-                        field_name = name.removesuffix("_url")
-                        uploaded[name] = self.comfy.upload_image(f"gpujobs-{job_id}-{field_name}.{extension}", data,
-                                                                 content_type)
+                for name, download in downloads.items():
+                    data = download.result()
+                    extension, content_type = image_format(data, values[name])
+                    field_name = name.removesuffix("_url")
+                    uploaded[name] = self.comfy.upload_image(f"gpujobs-{job_id}-{field_name}.{extension}", data,
+                                                             content_type)
                 injected = spec.inject(request, uploaded)
                 prompt = injected.prompt
                 for node_id in spec.output_node_ids:
@@ -211,6 +222,7 @@ class JobService:
                         "outputs": list(spec.output_node_ids)}
                 answer = self.comfy.post_prompt(prompt, job_id, self.client_id, {EXTRA_KEY: meta})
             except BaseException:
+                _abandon(downloads)
                 self._remove_files(list(uploaded.values()), [])
                 raise
             if answer.get("node_errors"):
@@ -221,13 +233,20 @@ class JobService:
 
     # status
 
-    def status(self, job_id: str) -> JobView:
+    def status(self, job_id: str, wait_s: float = 0.0) -> JobView:
+        """The job's state; with `wait_s`, a running job's answer waits up to that long for its end."""
         outcome = self._outcomes.get(job_id)
         if outcome is not None:
             return outcome
         job = self._active.get(job_id)
-        if job is not None and not job.ended.is_set():
-            return self._live_view(job)
+        if job is not None and wait_s > 0 and job.finished.wait(wait_s) and job_id in self._outcomes:
+            return self._outcomes[job_id]
+        if job is not None:
+            if not job.ended.is_set():
+                return self._live_view(job)
+            # ComfyUI announced the end: the watcher is finishing the job; its outcome is moments away.
+            if job.finished.wait(self.history_wait_s) and job_id in self._outcomes:
+                return self._outcomes[job_id]
         view = self._lookup(job_id)
         if view is None:
             raise JobNotFound(job_id)
@@ -288,14 +307,14 @@ class JobService:
             self._remove_files(meta.get("inputs", []), images)
             self._remember(view)
             self._active.pop(job_id, None)
+            if job is not None:
+                job.finished.set()
             log.info("job %s %s%s", job_id, view.status, f": {view.error}" if view.error else "")
             return view
 
     def _write_result(self, job_id: str, workflow: str, images: list[dict[str, Any]]) -> str:
         prefix = f"comfyui-results/{workflow}/{job_id}"
         main = f"{prefix}/output.png"
-        if self.store.exists(main):
-            return self.store.uri(main)
         for n, image in enumerate(images[1:], start=1):
             self.store.put_once(f"{prefix}/output-{n}.png", self.comfy.view(image))
         self.store.put_once(main, self.comfy.view(images[0]))
@@ -337,11 +356,12 @@ class JobService:
                     stopped = JobView(job_id, "cancelled" if reason == "cancelled" else "failed", view.workflow,
                                       error=_stop_message(reason, self.job_timeout_s), task_id=view.task_id,
                                       seed=view.seed)
+                    self._remember(stopped)
+                    self._active.pop(job_id, None)
                     if job is not None:
                         self._remove_files(job.meta.get("inputs", []), [])
                         job.ended.set()
-                    self._active.pop(job_id, None)
-                    self._remember(stopped)
+                        job.finished.set()
                     return stopped
             if any(item[1] == job_id for item in running):
                 self.comfy.interrupt(job_id)
@@ -407,7 +427,14 @@ class JobService:
             return True
         log.warning("job %s is no longer known to ComfyUI (restarted?); it reads as not found", job.job_id)
         self._active.pop(job.job_id, None)
+        job.ended.set()
+        job.finished.set()
         return True
+
+
+def _abandon(downloads: dict[str, Future]) -> None:
+    for download in downloads.values():
+        download.cancel()
 
 
 def _meta(item: list[Any]) -> dict[str, Any] | None:
