@@ -236,3 +236,12 @@ def test_comfyui_refusals_become_permanent_failures_naming_the_node(tmp_path: Pa
     finally:
         unified.stop()
         double.stop()
+
+
+def test_a_status_read_can_wait_for_the_end(unified: Unified, double: Double, input_url: str) -> None:
+    double.knobs(latency_by_class={"ImageInvert": 0.4})
+    job_id = unified.submit("invert-blend", {"image_url": input_url}).json()["job_id"]
+    answer = requests.get(f"{unified.url}/api/v1/jobs/{job_id}", params={"wait": 10}, timeout=30)
+    assert answer.json()["status"] == "completed"
+    bad = requests.get(f"{unified.url}/api/v1/jobs/{job_id}", params={"wait": "soon"}, timeout=30)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_wait"
