@@ -139,7 +139,7 @@ class JobService:
         self.clock = clock
         self.events: EventStream | None = None
         self._lock = threading.Lock()
-        self._job_locks: dict[str, threading.RLock] = {}
+        self._job_locks: dict[str, Any] = {}  # job id -> RLock, dropped with the cached outcome
         self._active: dict[str, ActiveJob] = {}
         self._outcomes: OrderedDict[str, JobView] = OrderedDict()
         self._stop = threading.Event()
@@ -171,7 +171,7 @@ class JobService:
     def stop(self) -> None:
         self._stop.set()
 
-    def _job_lock(self, job_id: str) -> threading.RLock:
+    def _job_lock(self, job_id: str) -> Any:
         with self._lock:
             return self._job_locks.setdefault(job_id, threading.RLock())
 
@@ -324,7 +324,9 @@ class JobService:
         self._outcomes[view.job_id] = view
         self._outcomes.move_to_end(view.job_id)
         while len(self._outcomes) > OUTCOME_CACHE:
-            self._outcomes.popitem(last=False)
+            forgotten, _view = self._outcomes.popitem(last=False)
+            with self._lock:
+                self._job_locks.pop(forgotten, None)
 
     def _remove_files(self, inputs: list[str], outputs: list[dict[str, Any]]) -> None:
         """ComfyUI has no route for this: only with COMFYUI_DIR, on the same host."""
