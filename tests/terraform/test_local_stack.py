@@ -192,7 +192,26 @@ def test_api_lambda_environment_is_all_its_configuration_needs(stack: dict[str, 
     assert (settings.queue_url, settings.table_name, settings.gpu_instance_id) == (
         stack["task_queue_url"], stack["task_table_name"], stack["gpu_instance_id"]
     )
-    assert (settings.dlq_url, settings.results_bucket) == (stack["task_dlq_url"], stack["results_bucket_name"])
+    assert settings.results_bucket == stack["results_bucket_name"]
+    assert "SQS_DLQ_URL" not in env  # the power run owns the dead letters, not the API
+
+
+def test_power_role_drains_exactly_its_dead_letter_queue(stack: dict[str, Any]) -> None:
+    statements = _inline_statements(aws("iam", stack), "lambda-gpu-shutdown-role")
+    drain = [s for s in statements if "sqs:ReceiveMessage" in s["Action"]]
+    resources = [[s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"] for s in drain]
+    assert [sorted(s["Action"]) for s in drain] == [
+        ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]]
+    assert resources == [[stack["task_dlq_arn"]]]
+    writes = {a for s in statements for a in s["Action"] if a in {"dynamodb:UpdateItem", "dynamodb:PutItem"}}
+    assert writes == {"dynamodb:UpdateItem", "dynamodb:PutItem"}
+
+
+def test_every_lambda_has_an_error_alarm(stack: dict[str, Any]) -> None:
+    names = [stack["api_function_name"], stack["shutdown_lambda_name"]]
+    alarms = aws("cloudwatch", stack).describe_alarms(AlarmNames=[f"{name}-errors" for name in names])["MetricAlarms"]
+    assert sorted((a["MetricName"], a["Dimensions"][0]["Value"]) for a in alarms) == sorted(
+        ("Errors", name) for name in names)
 
 
 def test_schedule_invokes_the_power_lambda_every_five_minutes(stack: dict[str, Any]) -> None:

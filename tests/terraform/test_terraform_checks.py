@@ -1,13 +1,19 @@
 """Checks of terraform/ beyond `make lint-tf` (fmt, validate, checkov) and `make tf-test` (native
-tests): the validation messages a person sees, and environments that pass every output through.
-No emulator, no network."""
+tests): the validation messages a person sees, environments that pass every output through and
+whose every variable reaches the stack, and the settings groups the stack shares with the pool
+module. No emulator, no network."""
 
 import re
 from pathlib import Path
+from typing import Any
 
+import hcl2
 import pytest
 
 from tests.terraform.terraform_cli import TERRAFORM_DIR, run_tf
+
+ENVIRONMENTS = ["local", "aws"]
+POOL_GROUPS = ["gpu", "queue", "power", "lambda"]
 
 
 def _init(module: Path, data_dir: Path) -> None:
@@ -16,14 +22,15 @@ def _init(module: Path, data_dir: Path) -> None:
 
 
 EXPECTED_MESSAGES = [
-    "gpu_instance_id must be an EC2 instance id: i- followed by 8 or 17 hexadecimal digits.",
+    "gpu.instance_id must be an EC2 instance id: i- followed by 8 or 17 hexadecimal digits.",
     "name_prefix may hold only lower-case letters, digits and hyphens",
-    "task_queue_visibility_timeout_seconds must be an integer from 0 to 43200.",
-    "task_queue_max_receive_count must be an integer from 1 to 1000.",
-    "idle_minutes must be an integer from 1 to 1440.",
-    "alarm_period_seconds must be 10, 30 or a multiple of 60.",
-    "log_retention_days must be one of 1, 3, 5, 7, 14, 30,",
-    "power_schedule_expression must be rate(N minutes|hours|days) or cron(...).",
+    "queue.visibility_timeout_seconds must be an integer from 0 to 43200.",
+    "queue.max_receive_count must be an integer from 1 to 1000.",
+    "power.idle_minutes must be an integer from 1 to 1440.",
+    "power.alarm_period_seconds must be 10, 30 or a multiple of 60.",
+    "lambda.log_retention_days must be one of 1, 3, 5, 7, 14, 30,",
+    "power.schedule_expression must be rate(N minutes|hours|days) or cron(...).",
+    "api.timeout must be an integer from 1 to 30",
 ]
 
 
@@ -36,15 +43,74 @@ def test_bad_values_are_rejected_with_their_messages(tmp_path: Path) -> None:
     assert not missing, f"messages not shown: {missing}\n{output}"
 
 
-def _output_names(path: Path) -> set[str]:
-    return set(re.findall(r'^output "([^"]+)"', path.read_text(), flags=re.MULTILINE))
+def _blocks(directory: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every top-level block of the module in `directory`, by kind, as python-hcl2 reads them."""
+    blocks: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(directory.glob("*.tf")):
+        with path.open() as handle:
+            for kind, entries in hcl2.load(handle).items():
+                blocks.setdefault(kind, []).extend(entries)
+    return blocks
 
 
-@pytest.mark.parametrize("environment", ["local", "aws"])
+def _output_names(directory: Path) -> set[str]:
+    return {name.strip('"') for block in _blocks(directory).get("output", []) for name in block}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_environment_passes_every_output_through(environment: str) -> None:
-    root = _output_names(TERRAFORM_DIR / "outputs.tf")
-    passed = _output_names(TERRAFORM_DIR / "environments" / environment / "outputs.tf")
+    root = _output_names(TERRAFORM_DIR)
+    passed = _output_names(TERRAFORM_DIR / "environments" / environment)
     assert root - passed == set(), f"environments/{environment} does not pass through {sorted(root - passed)}"
-    services_read = {"aws_region", "task_queue_url", "task_dlq_url", "task_table_name", "gpu_instance_id",
-                     "results_bucket_name"}
+    services_read = {"api_environment", "worker_environment", "power_environment", "distributor_environment"}
     assert services_read <= root
+
+
+def unused_variables(directory: Path) -> set[str]:
+    """Variables of a root module that reach no module call, resource, provider or output, directly
+    or through locals: a setting a person could set to no effect."""
+    blocks = _blocks(directory)
+    declared = {name.strip('"') for block in blocks.get("variable", []) for name in block}
+    locals_ = {name: str(value) for block in blocks.get("locals", []) for name, value in block.items()}
+    kinds = ("module", "resource", "data", "provider", "output")
+    users = [str(block) for kind in kinds for block in blocks.get(kind, [])]
+
+    def reached(text: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        found = set(re.findall(r"\bvar\.(\w+)", text))
+        for name in set(re.findall(r"\blocal\.(\w+)", text)) - seen:
+            found |= reached(locals_.get(name, ""), seen | {name})
+        return found
+
+    used: set[str] = set()
+    for text in users:
+        used |= reached(text)
+    return declared - used
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_environment_variable_reaches_the_stack(environment: str) -> None:
+    assert unused_variables(TERRAFORM_DIR / "environments" / environment) == set()
+
+
+def test_a_variable_that_reaches_nothing_is_found(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "used" {}\nvariable "via_local" {}\nvariable "dead" {}\n'
+        'locals {\n  x = var.via_local\n}\n'
+        'module "m" {\n  source = "./m"\n  a = var.used\n  b = local.x\n}\n'
+    )
+    assert unused_variables(tmp_path) == {"dead"}
+
+
+def _variable(directory: Path, name: str) -> dict[str, Any]:
+    (found,) = [block[f'"{name}"'] for block in _blocks(directory)["variable"] if f'"{name}"' in block]
+    return found
+
+
+@pytest.mark.parametrize("group", POOL_GROUPS)
+def test_stack_declares_each_pool_group_as_the_pool_does(group: str) -> None:
+    """The stack passes these groups to modules/gpu_pool unchanged, and environments/aws passes them
+    to its other pools: one type and one set of defaults, or a setting would differ by pool."""
+    stack = _variable(TERRAFORM_DIR, group)
+    pool = _variable(TERRAFORM_DIR / "modules" / "gpu_pool", group)
+    for key in ("type", "default", "nullable", "description"):
+        assert stack.get(key) == pool.get(key), f"{group}.{key} differs between the stack and modules/gpu_pool"

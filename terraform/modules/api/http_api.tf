@@ -35,7 +35,7 @@ resource "aws_apigatewayv2_integration" "lambda" {
 
   api_id                 = aws_apigatewayv2_api.this[0].id
   integration_type       = "AWS_PROXY"
-  integration_uri        = aws_lambda_function.this.invoke_arn
+  integration_uri        = module.function.invoke_arn
   integration_method     = "POST"
   payload_format_version = "2.0"
   timeout_milliseconds   = min(var.timeout * 1000, 30000)
@@ -90,7 +90,7 @@ resource "aws_lambda_permission" "api" {
 
   statement_id  = "AllowInvokeFromHttpApi"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this.function_name
+  function_name = module.function.function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*/*"
 }

@@ -1,174 +1,225 @@
+# The settings groups (gpu, queue, power, lambda) are declared exactly so in the stack's
+# variables.tf, which passes them here unchanged; tests/terraform checks the two stay the same.
+# They are validated here, where every pool's values pass.
+
+variable "gpu" {
+  description = "The pool's GPU instance (it exists already; its id is required) and the worker on it: the tag that start and stop require, whether to put that tag on the instance, the buckets the worker may read s3:// inputs from, and a job's own time limit."
+  type = object({
+    instance_id         = string
+    tag_key             = optional(string, "Purpose")
+    tag_value           = optional(string, "GPU-ComfyUI")
+    manage_tag          = optional(bool, false)
+    input_bucket_names  = optional(list(string), [])
+    job_timeout_minutes = optional(number, 30)
+  })
+  nullable = false
+
+  validation {
+    condition     = can(regex("^i-([0-9a-f]{8}|[0-9a-f]{17})$", var.gpu.instance_id))
+    error_message = "gpu.instance_id must be an EC2 instance id: i- followed by 8 or 17 hexadecimal digits."
+  }
+
+  validation {
+    condition     = length(var.gpu.tag_key) >= 1 && length(var.gpu.tag_key) <= 128 && !startswith(lower(var.gpu.tag_key), "aws:") && length(var.gpu.tag_value) >= 1 && length(var.gpu.tag_value) <= 256
+    error_message = "gpu.tag_key must be 1 to 128 characters not starting with aws:, and gpu.tag_value 1 to 256 characters."
+  }
+
+  validation {
+    condition     = alltrue([for name in var.gpu.input_bucket_names : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", name))])
+    error_message = "gpu.input_bucket_names must hold S3 bucket names: 3 to 63 lower-case letters, digits, dots or hyphens."
+  }
+
+  validation {
+    condition     = var.gpu.job_timeout_minutes >= 1 && var.gpu.job_timeout_minutes <= 10080 && floor(var.gpu.job_timeout_minutes) == var.gpu.job_timeout_minutes
+    error_message = "gpu.job_timeout_minutes must be an integer from 1 to 10080 (7 days)."
+  }
+}
+
+variable "queue" {
+  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or the design's 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, and the receives before a job moves to the dead-letter queue."
+  type = object({
+    visibility_timeout_seconds = optional(number)
+    receive_wait_time_seconds  = optional(number, 20)
+    message_retention_seconds  = optional(number, 86400)
+    max_receive_count          = optional(number, 3)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.queue.visibility_timeout_seconds == null || try(var.queue.visibility_timeout_seconds >= 0 && var.queue.visibility_timeout_seconds <= 43200 && floor(var.queue.visibility_timeout_seconds) == var.queue.visibility_timeout_seconds, false)
+    error_message = "queue.visibility_timeout_seconds must be an integer from 0 to 43200."
+  }
+
+  validation {
+    condition     = var.queue.receive_wait_time_seconds >= 0 && var.queue.receive_wait_time_seconds <= 20 && floor(var.queue.receive_wait_time_seconds) == var.queue.receive_wait_time_seconds
+    error_message = "queue.receive_wait_time_seconds must be an integer from 0 to 20."
+  }
+
+  validation {
+    condition     = var.queue.message_retention_seconds >= 60 && var.queue.message_retention_seconds <= 1209600 && floor(var.queue.message_retention_seconds) == var.queue.message_retention_seconds
+    error_message = "queue.message_retention_seconds must be an integer from 60 to 1209600 (14 days)."
+  }
+
+  validation {
+    condition     = var.queue.max_receive_count >= 1 && var.queue.max_receive_count <= 1000 && floor(var.queue.max_receive_count) == var.queue.max_receive_count
+    error_message = "queue.max_receive_count must be an integer from 1 to 1000."
+  }
+}
+
+variable "power" {
+  description = "When the pool's GPU instance is stopped and started: the idle window, the queue-empty alarm (period x periods is the design's 30 minutes), the re-check schedule (null: rate(5 minutes), or rate(1 minute) behind the distributor, where the re-check is what starts a stopped instance), the power Lambda's reserved concurrency (1 serialises decisions; -1 for accounts whose quota cannot reserve), a KMS key for the alarm topic, and extra environment variables of the power Lambda (they override the computed ones)."
+  type = object({
+    idle_minutes             = optional(number, 30)
+    alarm_period_seconds     = optional(number, 300)
+    alarm_evaluation_periods = optional(number, 6)
+    schedule_expression      = optional(string)
+    schedule_enabled         = optional(bool, true)
+    reserved_concurrency     = optional(number, 1)
+    topic_kms_key_arn        = optional(string)
+    environment              = optional(map(string), {})
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.power.idle_minutes >= 1 && var.power.idle_minutes <= 1440 && floor(var.power.idle_minutes) == var.power.idle_minutes
+    error_message = "power.idle_minutes must be an integer from 1 to 1440."
+  }
+
+  validation {
+    condition     = contains([10, 30], var.power.alarm_period_seconds) || (var.power.alarm_period_seconds >= 60 && var.power.alarm_period_seconds % 60 == 0)
+    error_message = "power.alarm_period_seconds must be 10, 30 or a multiple of 60."
+  }
+
+  validation {
+    condition     = var.power.alarm_evaluation_periods >= 1 && var.power.alarm_evaluation_periods <= 100 && floor(var.power.alarm_evaluation_periods) == var.power.alarm_evaluation_periods
+    error_message = "power.alarm_evaluation_periods must be an integer from 1 to 100."
+  }
+
+  validation {
+    condition     = var.power.schedule_expression == null || can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.power.schedule_expression))
+    error_message = "power.schedule_expression must be rate(N minutes|hours|days) or cron(...)."
+  }
+
+  validation {
+    condition     = var.power.reserved_concurrency == -1 || (var.power.reserved_concurrency >= 1 && floor(var.power.reserved_concurrency) == var.power.reserved_concurrency)
+    error_message = "power.reserved_concurrency must be -1 or a positive integer."
+  }
+
+  validation {
+    condition     = var.power.topic_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.power.topic_kms_key_arn))
+    error_message = "power.topic_kms_key_arn must be a KMS key ARN (arn:aws:kms:...)."
+  }
+
+  validation {
+    condition     = alltrue([for key in keys(var.power.environment) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", key)) && !startswith(key, "AWS_") && !startswith(key, "LAMBDA_")])
+    error_message = "power.environment keys must be letters, digits and underscores, starting with a letter, and not start with AWS_ or LAMBDA_ (Lambda reserves those)."
+  }
+}
+
+variable "lambda" {
+  description = "What every Lambda of the system shares: the directory of the built zips (null: build/lambda in the repository), the runtime the packages are built for, X-Ray tracing (PassThrough costs nothing; Active also lets the roles send traces), and the days logs are kept."
+  type = object({
+    packages_dir       = optional(string)
+    runtime            = optional(string, "python3.11")
+    tracing_mode       = optional(string, "PassThrough")
+    log_retention_days = optional(number, 30)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.lambda.packages_dir == null || try(trimspace(var.lambda.packages_dir) != "", false)
+    error_message = "lambda.packages_dir must be null or a directory path."
+  }
+
+  validation {
+    condition     = contains(["python3.11"], var.lambda.runtime)
+    error_message = "lambda.runtime must be python3.11, the version the packages are built for (scripts/build_lambda_packages.py)."
+  }
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.lambda.tracing_mode)
+    error_message = "lambda.tracing_mode must be PassThrough or Active."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.lambda.log_retention_days)
+    error_message = "lambda.log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+# --- Wiring ---------------------------------------------------------------------------------
+
 variable "name_prefix" {
-  description = "Prefix for every resource name, as in the root module."
+  description = "Prefix of every default name, as in the stack."
   type        = string
   default     = ""
+  nullable    = false
 }
 
-variable "gpu_instance_id" {
-  description = "Id of the pool's existing GPU instance, in the provider's region."
-  type        = string
-
-  validation {
-    condition     = can(regex("^i-[0-9a-f]{8,17}$", var.gpu_instance_id))
-    error_message = "gpu_instance_id must be an EC2 instance id such as i-0123456789abcdef0."
-  }
+variable "names" {
+  description = "Names of the pool's resources, in full (name_prefix is not added). A null name defaults to one that carries the pool's region, so pools never collide: <prefix>gpu_tasks_queue_<region>, <prefix>shutdown-gpu-lambda-<region>, ..."
+  type = object({
+    queue            = optional(string)
+    dlq              = optional(string)
+    worker_role      = optional(string)
+    instance_profile = optional(string)
+    power_role       = optional(string)
+    power_function   = optional(string)
+    power_topic      = optional(string)
+    power_alarm      = optional(string)
+    power_schedule   = optional(string)
+  })
+  default  = {}
+  nullable = false
 }
 
-variable "manage_gpu_instance_tag" {
-  description = "Put the GPU tag on the instance (off when it is tagged already)."
-  type        = bool
-  default     = false
-}
-
-variable "task_table_name" {
-  description = "Name of the home region's task table (root output task_table_name)."
-  type        = string
-}
-
-variable "task_table_arn" {
-  description = "ARN of the home region's task table (root output task_table_arn)."
-  type        = string
-}
-
-variable "status_index_arn" {
-  description = "ARN of the task table's status index (root output task_table_status_index_arn)."
-  type        = string
-}
-
-variable "task_table_region" {
-  description = "Region of the task table (the home region, root output aws_region)."
-  type        = string
-}
-
-variable "results_bucket_name" {
-  description = "Name of the results bucket (root output results_bucket_name)."
-  type        = string
-}
-
-variable "results_bucket_arn" {
-  description = "ARN of the results bucket (root output results_bucket_arn)."
-  type        = string
-}
-
-variable "input_bucket_arns" {
-  description = "ARNs of buckets the pool's worker may read input images from."
-  type        = list(string)
-  default     = []
-}
-
-variable "package_path" {
-  description = "Path of the power Lambda's zip (build/lambda/shutdown.zip)."
-  type        = string
-}
-
-variable "idle_minutes" {
-  description = "Idle window after which the pool's GPU instance is stopped. An integer from 1 to 1440."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = var.idle_minutes >= 1 && var.idle_minutes <= 1440 && floor(var.idle_minutes) == var.idle_minutes
-    error_message = "idle_minutes must be an integer from 1 to 1440."
-  }
-}
-
-variable "job_timeout_minutes" {
-  description = "Time limit of one job; a job past it does not hold the instance on. An integer from 1 to 10080."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = var.job_timeout_minutes >= 1 && var.job_timeout_minutes <= 10080 && floor(var.job_timeout_minutes) == var.job_timeout_minutes
-    error_message = "job_timeout_minutes must be an integer from 1 to 10080."
-  }
-}
-
-variable "queue_visibility_timeout_seconds" {
-  description = "Visibility timeout of the pool's queue (the design's 3600 s for regional queues)."
-  type        = number
-  default     = 3600
-}
-
-variable "queue_max_receive_count" {
-  description = "Receives after which a message moves to the pool's DLQ."
-  type        = number
-  default     = 3
-}
-
-variable "gpu_tag_key" {
-  description = "Tag key the GPU instance must carry to be started or stopped."
-  type        = string
-  default     = "Purpose"
-}
-
-variable "gpu_tag_value" {
-  description = "Value of gpu_tag_key the GPU instance must carry."
-  type        = string
-  default     = "GPU-ComfyUI"
-}
-
-variable "lambda_runtime" {
-  description = "Runtime of the power Lambda."
-  type        = string
-  default     = "python3.11"
-}
-
-variable "lambda_tracing_mode" {
-  description = "X-Ray tracing mode of the power Lambda: PassThrough or Active."
-  type        = string
-  default     = "PassThrough"
-}
-
-variable "shutdown_reserved_concurrency" {
-  description = "Reserved concurrency of the power Lambda (1: one decision at a time)."
-  type        = number
-  default     = 1
-}
-
-variable "shutdown_topic_kms_key_arn" {
-  description = "KMS key of the alarm topic; null uses the AWS-managed SNS key."
-  type        = string
-  default     = null
-}
-
-variable "alarm_period_seconds" {
-  description = "Period of the queue-empty alarm."
-  type        = number
-  default     = 300
-}
-
-variable "alarm_evaluation_periods" {
-  description = "Periods the queue must be empty before the alarm fires."
-  type        = number
-  default     = 6
-}
-
-variable "power_schedule_expression" {
-  description = "How often the power Lambda re-checks; it is also what starts a stopped instance when the distributor forwards work."
-  type        = string
-  default     = "rate(1 minute)"
-}
-
-variable "power_schedule_enabled" {
-  description = "Whether the periodic re-check runs."
+variable "distributed" {
+  description = "Whether the pool is one of several behind the distributor: its worker then stamps its pool name (the region) on the tasks it claims and its power logic counts only those, and the queue and schedule defaults are the regional ones. False only for the single pool of a system without the distributor."
   type        = bool
   default     = true
+  nullable    = false
 }
 
-variable "log_retention_days" {
-  description = "Retention of the power Lambda's logs."
-  type        = number
-  default     = 30
+variable "task_table" {
+  description = "The stack's task table, which every pool shares (stack outputs task_table_name, task_table_arn, task_table_status_index_arn, task_table_region)."
+  type = object({
+    name             = string
+    arn              = string
+    status_index_arn = string
+    region           = string
+  })
+}
+
+variable "results_bucket" {
+  description = "The stack's results bucket (stack outputs results_bucket_name, results_bucket_arn)."
+  type = object({
+    name = string
+    arn  = string
+  })
+}
+
+variable "master_dlq" {
+  description = "The distributor's master dead-letter queue, which this pool's power run also drains (the home pool's, when the distributor is on); null for none."
+  type = object({
+    url = string
+    arn = string
+  })
+  default = null
 }
 
 variable "metrics_namespace" {
-  description = "CloudWatch namespace of the power metrics."
+  description = "CloudWatch namespace of the services' metrics (POWERTOOLS_METRICS_NAMESPACE)."
   type        = string
   default     = "GpuOrchestrator"
+  nullable    = false
 }
 
 variable "tags" {
-  description = "Tags for every resource of the pool."
+  description = "Tags for every resource of the pool (besides the provider's default tags)."
   type        = map(string)
   default     = {}
+  nullable    = false
 }
