@@ -24,6 +24,17 @@ locals {
     url = module.home_pool.queue_url, arn = module.home_pool.queue_arn
   }
 
+  # What every pool takes from the stack (the pools of other regions through the pool_inputs output).
+  pool_inputs = {
+    task_table = {
+      name             = module.task_table.table_name
+      arn              = module.task_table.table_arn
+      status_index_arn = module.task_table.status_index_arn
+      region           = local.region
+    }
+    results_bucket = { name = module.results_bucket.bucket_name, arn = module.results_bucket.bucket_arn }
+  }
+
   pool_queues = merge(var.remote_pools, {
     (local.region) = { queue_url = module.home_pool.queue_url, queue_arn = module.home_pool.queue_arn }
   })
@@ -83,13 +94,8 @@ module "home_pool" {
     power_schedule   = local.names.power_schedule
   }
 
-  task_table = {
-    name             = module.task_table.table_name
-    arn              = module.task_table.table_arn
-    status_index_arn = module.task_table.status_index_arn
-    region           = local.region
-  }
-  results_bucket = { name = module.results_bucket.bucket_name, arn = module.results_bucket.bucket_arn }
+  task_table     = local.pool_inputs.task_table
+  results_bucket = local.pool_inputs.results_bucket
   master_dlq     = local.distributed ? { url = local.distributor.master_dlq_url, arn = local.distributor.master_dlq_arn } : null
 }
 

@@ -205,3 +205,8 @@ output "distributor_environment" {
   description = "Environment of the distributor Lambda; null without the distributor."
   value       = try(local.distributor.lambda_environment, null)
 }
+
+output "pool_inputs" {
+  description = "What a GPU pool of another region (modules/gpu_pool) takes from the stack: its task table and results bucket."
+  value       = local.pool_inputs
+}

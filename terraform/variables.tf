@@ -3,9 +3,8 @@
 # reproduces the deployed design.
 #
 # environments/aws shares this file (its stack_variables.tf is a link to it) and passes each
-# variable through. The groups gpu, queue, power and lambda are modules/gpu_pool's, declared here
-# exactly as there (tests/terraform checks they stay so) and validated there, where every pool's
-# values pass; the other groups are validated here.
+# variable through. The groups gpu, queue, power and lambda are in pool_settings.tf, a link to
+# modules/gpu_pool/settings.tf: the stack passes them to its own pool unchanged.
 
 variable "name_prefix" {
   description = "Prefix for every resource name, so a second environment fits in the same account (e.g. \"staging-\"). Empty keeps the design's names. Lower-case letters, digits and hyphens, up to 20 characters."
@@ -17,59 +16,6 @@ variable "name_prefix" {
     condition     = can(regex("^[a-z0-9-]{0,20}$", var.name_prefix))
     error_message = "name_prefix may hold only lower-case letters, digits and hyphens, at most 20 characters (e.g. \"staging-\")."
   }
-}
-
-variable "gpu" {
-  description = "The pool's GPU instance (it exists already; its id is required) and the worker on it: the tag that start and stop require, whether to put that tag on the instance, the buckets the worker may read s3:// inputs from, and a job's own time limit."
-  type = object({
-    instance_id         = string
-    tag_key             = optional(string, "Purpose")
-    tag_value           = optional(string, "GPU-ComfyUI")
-    manage_tag          = optional(bool, false)
-    input_bucket_names  = optional(list(string), [])
-    job_timeout_minutes = optional(number, 30)
-  })
-  nullable = false
-}
-
-variable "queue" {
-  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or the design's 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, and the receives before a job moves to the dead-letter queue."
-  type = object({
-    visibility_timeout_seconds = optional(number)
-    receive_wait_time_seconds  = optional(number, 20)
-    message_retention_seconds  = optional(number, 86400)
-    max_receive_count          = optional(number, 3)
-  })
-  default  = {}
-  nullable = false
-}
-
-variable "power" {
-  description = "When the pool's GPU instance is stopped and started: the idle window, the queue-empty alarm (period x periods is the design's 30 minutes), the re-check schedule (null: rate(5 minutes), or rate(1 minute) behind the distributor, where the re-check is what starts a stopped instance), the power Lambda's reserved concurrency (1 serialises decisions; -1 for accounts whose quota cannot reserve), a KMS key for the alarm topic, and extra environment variables of the power Lambda (they override the computed ones)."
-  type = object({
-    idle_minutes             = optional(number, 30)
-    alarm_period_seconds     = optional(number, 300)
-    alarm_evaluation_periods = optional(number, 6)
-    schedule_expression      = optional(string)
-    schedule_enabled         = optional(bool, true)
-    reserved_concurrency     = optional(number, 1)
-    topic_kms_key_arn        = optional(string)
-    environment              = optional(map(string), {})
-  })
-  default  = {}
-  nullable = false
-}
-
-variable "lambda" {
-  description = "What every Lambda of the system shares: the directory of the built zips (null: build/lambda in the repository), the runtime the packages are built for, X-Ray tracing (PassThrough costs nothing; Active also lets the roles send traces), and the days logs are kept."
-  type = object({
-    packages_dir       = optional(string)
-    runtime            = optional(string, "python3.11")
-    tracing_mode       = optional(string, "PassThrough")
-    log_retention_days = optional(number, 30)
-  })
-  default  = {}
-  nullable = false
 }
 
 variable "table" {

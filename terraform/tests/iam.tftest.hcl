@@ -7,6 +7,13 @@ mock_provider "aws" {
 }
 
 variables {
+  function_name    = "shutdown-gpu-lambda"
+  role_name        = "lambda-gpu-shutdown-role"
+  environment      = {}
+  topic_name       = "gpu-shutdown-alerts"
+  alarm_name       = "QueueEmptyFor30Min"
+  queue_name       = "gpu_tasks_queue"
+  schedule_name    = "gpu-power-recheck"
   task_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
   task_table_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
   status_index_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
@@ -22,14 +29,7 @@ run "power_starts_and_stops_only_the_tagged_instance" {
   }
 
   variables {
-    function_name = "shutdown-gpu-lambda"
-    role_name     = "lambda-gpu-shutdown-role"
-    environment   = {}
-    dlq_arns      = ["arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue_dlq"]
-    topic_name    = "gpu-shutdown-alerts"
-    alarm_name    = "QueueEmptyFor30Min"
-    queue_name    = "gpu_tasks_queue"
-    schedule_name = "gpu-power-recheck"
+    dlq_arns = ["arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue_dlq"]
   }
 
   assert {
@@ -78,14 +78,7 @@ run "power_reads_the_facts_and_drains_exactly_its_dead_letters" {
   }
 
   variables {
-    function_name = "shutdown-gpu-lambda"
-    role_name     = "lambda-gpu-shutdown-role"
-    environment   = {}
-    dlq_arns      = ["arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue_dlq", "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue_dlq"]
-    topic_name    = "gpu-shutdown-alerts"
-    alarm_name    = "QueueEmptyFor30Min"
-    queue_name    = "gpu_tasks_queue"
-    schedule_name = "gpu-power-recheck"
+    dlq_arns = ["arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue_dlq", "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue_dlq"]
   }
 
   assert {
@@ -110,7 +103,6 @@ run "api_starts_but_never_stops_the_tagged_instance" {
     function_name      = "gpu-orchestrator-api"
     api_name           = "gpu-orchestrator-api"
     role_name          = "gpu-orchestrator-task-role"
-    environment        = {}
     submit_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
     results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
     gpu_instance       = { arn = "arn:aws:ec2:us-east-1:123456789012:instance/i-0f0f6fd680921de5f", tag_key = "Pool", tag_value = "gpu-eu" }
@@ -142,7 +134,6 @@ run "api_that_wakes_no_instance_has_no_ec2_permission" {
     function_name      = "gpu-orchestrator-api"
     api_name           = "gpu-orchestrator-api"
     role_name          = "gpu-orchestrator-task-role"
-    environment        = {}
     submit_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue"
     results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
   }

@@ -1,7 +1,5 @@
-# Variable validation: a bad value stops the plan at its variable: the stack's own groups here, and
-# gpu, queue, power and lambda at modules/gpu_pool, which validates them for every pool (the stack
-# passes them through). The messages themselves are checked by tests/terraform/test_terraform_checks.py,
-# which runs tests/variable_messages.
+# Variable validation: a bad value stops the plan at its variable. The messages themselves are
+# checked by tests/terraform/test_terraform_checks.py, which runs tests/variable_messages.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -10,14 +8,6 @@ mock_provider "aws" {
 variables {
   gpu    = { instance_id = "i-0f0f6fd680921de5f" }
   lambda = { packages_dir = "./tests/packages" }
-  # For the runs of modules/gpu_pool alone.
-  task_table = {
-    name             = "task_store"
-    arn              = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
-    status_index_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
-    region           = "us-east-1"
-  }
-  results_bucket = { name = "gpu-orchestrator-results", arn = "arn:aws:s3:::gpu-orchestrator-results" }
 }
 
 run "good_values_plan" {
@@ -43,9 +33,6 @@ run "good_values_plan" {
 
 run "rejects_instance_id_that_is_not_one" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     gpu = { instance_id = "gpu-box-1" }
   }
@@ -62,9 +49,6 @@ run "rejects_prefix_with_upper_case" {
 
 run "rejects_visibility_timeout_over_12_hours" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     queue = { visibility_timeout_seconds = 43201 }
   }
@@ -73,9 +57,6 @@ run "rejects_visibility_timeout_over_12_hours" {
 
 run "rejects_receive_wait_over_20_seconds" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     queue = { receive_wait_time_seconds = 21 }
   }
@@ -84,9 +65,6 @@ run "rejects_receive_wait_over_20_seconds" {
 
 run "rejects_zero_receives_before_dlq" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     queue = { max_receive_count = 0 }
   }
@@ -95,9 +73,6 @@ run "rejects_zero_receives_before_dlq" {
 
 run "rejects_idle_window_of_zero" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     power = { idle_minutes = 0 }
   }
@@ -106,9 +81,6 @@ run "rejects_idle_window_of_zero" {
 
 run "rejects_alarm_period_not_a_multiple_of_a_minute" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     power = { alarm_period_seconds = 90 }
   }
@@ -117,9 +89,6 @@ run "rejects_alarm_period_not_a_multiple_of_a_minute" {
 
 run "rejects_schedule_that_is_not_rate_or_cron" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     power = { schedule_expression = "every 5 minutes" }
   }
@@ -128,9 +97,6 @@ run "rejects_schedule_that_is_not_rate_or_cron" {
 
 run "rejects_reserved_concurrency_of_zero" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     power = { reserved_concurrency = 0 }
   }
@@ -139,9 +105,6 @@ run "rejects_reserved_concurrency_of_zero" {
 
 run "rejects_log_retention_cloudwatch_does_not_offer" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     lambda = { packages_dir = "./tests/packages", log_retention_days = 10 }
   }
@@ -174,9 +137,6 @@ run "rejects_an_environment_variable_lambda_reserves" {
 
 run "rejects_a_tag_key_aws_reserves" {
   command = plan
-  module {
-    source = "./modules/gpu_pool"
-  }
   variables {
     gpu = { instance_id = "i-0f0f6fd680921de5f", tag_key = "aws:purpose" }
   }

@@ -1,5 +1,5 @@
 """The `local` environment as `terraform apply` built it on the emulator, read back with boto3 and
-compared with SPEC section 5 (and the power, API and dashboard resources of the Terraform issue)."""
+compared with the design: names, queue and table settings, roles, the power, API and dashboard resources."""
 
 import json
 from typing import Any
@@ -13,7 +13,7 @@ from services.shutdown_lambda.power_config import load_power_settings
 
 pytestmark = pytest.mark.integration
 
-SPEC_ROUTES = {
+API_ROUTES = {
     "POST /api/v1/camera-angle/jobs",
     "POST /api/v1/qwen-image-edit/jobs",
     "GET /api/v1/jobs/{job_id}",
@@ -242,7 +242,7 @@ def test_api_routes_go_to_the_api_lambda(stack: dict[str, Any]) -> None:
     ]
     assert function_arn in integration["IntegrationUri"]
     routes = gateway.get_routes(ApiId=api_id)["Items"]
-    assert {r["RouteKey"] for r in routes} == SPEC_ROUTES
+    assert {r["RouteKey"] for r in routes} == API_ROUTES
     assert {r["Target"] for r in routes} == {f"integrations/{integration['IntegrationId']}"}
     (stage,) = gateway.get_stages(ApiId=api_id)["Items"]
     assert stage["StageName"] == "$default" and stage["AutoDeploy"] is True

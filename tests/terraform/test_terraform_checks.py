@@ -1,7 +1,7 @@
 """Checks of terraform/ beyond `make lint-tf` (fmt, validate, checkov) and `make tf-test` (native
 tests): the validation messages a person sees, environments that pass every output through and
-whose every variable reaches the stack, and the settings groups the stack shares with the pool
-module. No emulator, no network."""
+whose every variable reaches the stack, and the settings files the stack and environments/aws share
+with the pool module. No emulator, no network."""
 
 import re
 from pathlib import Path
@@ -101,16 +101,14 @@ def test_a_variable_that_reaches_nothing_is_found(tmp_path: Path) -> None:
     assert unused_variables(tmp_path) == {"dead"}
 
 
-def _variable(directory: Path, name: str) -> dict[str, Any]:
-    (found,) = [block[f'"{name}"'] for block in _blocks(directory)["variable"] if f'"{name}"' in block]
-    return found
+@pytest.mark.parametrize("link", ["pool_settings.tf", "environments/aws/pool_settings.tf"])
+def test_pool_settings_are_the_pool_modules_own(link: str) -> None:
+    """The stack passes gpu, queue, power and lambda to its pool unchanged, and environments/aws to
+    its other pools: one declaration (types, defaults, ranges), or a setting would differ by pool."""
+    path = TERRAFORM_DIR / link
+    assert path.is_symlink() and path.samefile(TERRAFORM_DIR / "modules" / "gpu_pool" / "settings.tf")
+    assert {name.strip('"') for block in _blocks(TERRAFORM_DIR)["variable"] for name in block} >= set(POOL_GROUPS)
 
 
-@pytest.mark.parametrize("group", POOL_GROUPS)
-def test_stack_declares_each_pool_group_as_the_pool_does(group: str) -> None:
-    """The stack passes these groups to modules/gpu_pool unchanged, and environments/aws passes them
-    to its other pools: one type and one set of defaults, or a setting would differ by pool."""
-    stack = _variable(TERRAFORM_DIR, group)
-    pool = _variable(TERRAFORM_DIR / "modules" / "gpu_pool", group)
-    for key in ("type", "default", "nullable", "description"):
-        assert stack.get(key) == pool.get(key), f"{group}.{key} differs between the stack and modules/gpu_pool"
+def test_environment_aws_takes_the_stack_settings() -> None:
+    assert (TERRAFORM_DIR / "environments/aws/stack_variables.tf").samefile(TERRAFORM_DIR / "variables.tf")

@@ -36,11 +36,6 @@ module "second_pool" {
   lambda            = var.lambda
   metrics_namespace = var.metrics_namespace
 
-  task_table = {
-    name             = module.stack.task_table_name
-    arn              = module.stack.task_table_arn
-    status_index_arn = module.stack.task_table_status_index_arn
-    region           = module.stack.task_table_region
-  }
-  results_bucket = { name = module.stack.results_bucket_name, arn = module.stack.results_bucket_arn }
+  task_table     = module.stack.pool_inputs.task_table
+  results_bucket = module.stack.pool_inputs.results_bucket
 }

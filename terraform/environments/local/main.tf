@@ -58,11 +58,6 @@ module "second_pool" {
   power       = local.power
   lambda      = local.lambda
 
-  task_table = {
-    name             = module.stack.task_table_name
-    arn              = module.stack.task_table_arn
-    status_index_arn = module.stack.task_table_status_index_arn
-    region           = module.stack.task_table_region
-  }
-  results_bucket = { name = module.stack.results_bucket_name, arn = module.stack.results_bucket_arn }
+  task_table     = module.stack.pool_inputs.task_table
+  results_bucket = module.stack.pool_inputs.results_bucket
 }

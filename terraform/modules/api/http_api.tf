@@ -1,4 +1,4 @@
-# API Gateway HTTP API in front of the Lambda. The routes of SPEC section 3 go to the Lambda, and
+# API Gateway HTTP API in front of the Lambda. The API's routes go to the Lambda, and
 # so does $default, so that unknown paths get the app's own JSON 404/405 instead of the gateway's.
 # `http_api_enabled = false` leaves out only the gateway, for emulators without API Gateway v2
 # (LocalStack's free edition); on AWS it stays on.

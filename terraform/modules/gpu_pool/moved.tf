@@ -29,17 +29,17 @@ moved {
 
 moved {
   from = module.iam.aws_iam_role_policy.gpu_queue
-  to   = aws_iam_role_policy.worker_queue
+  to   = aws_iam_role_policy.worker["task-queue-consume"]
 }
 
 moved {
   from = module.iam.aws_iam_role_policy.gpu_table
-  to   = aws_iam_role_policy.worker_table
+  to   = aws_iam_role_policy.worker["task-table-update"]
 }
 
 moved {
   from = module.iam.aws_iam_role_policy.gpu_objects
-  to   = aws_iam_role_policy.worker_objects
+  to   = aws_iam_role_policy.worker["objects-read-write"]
 }
 
 moved {

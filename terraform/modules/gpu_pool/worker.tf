@@ -42,24 +42,12 @@ data "aws_iam_policy_document" "worker_queue" {
   }
 }
 
-resource "aws_iam_role_policy" "worker_queue" {
-  name   = "task-queue-consume"
-  role   = aws_iam_role.worker.id
-  policy = data.aws_iam_policy_document.worker_queue.json
-}
-
 data "aws_iam_policy_document" "worker_table" {
   statement {
     sid       = "TaskRows"
     actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"]
     resources = [var.task_table.arn]
   }
-}
-
-resource "aws_iam_role_policy" "worker_table" {
-  name   = "task-table-update"
-  role   = aws_iam_role.worker.id
-  policy = data.aws_iam_policy_document.worker_table.json
 }
 
 data "aws_iam_policy_document" "worker_objects" {
@@ -80,8 +68,14 @@ data "aws_iam_policy_document" "worker_objects" {
   }
 }
 
-resource "aws_iam_role_policy" "worker_objects" {
-  name   = "objects-read-write"
+resource "aws_iam_role_policy" "worker" {
+  for_each = {
+    "task-queue-consume" = data.aws_iam_policy_document.worker_queue.json
+    "task-table-update"  = data.aws_iam_policy_document.worker_table.json
+    "objects-read-write" = data.aws_iam_policy_document.worker_objects.json
+  }
+
+  name   = each.key
   role   = aws_iam_role.worker.id
-  policy = data.aws_iam_policy_document.worker_objects.json
+  policy = each.value
 }
