@@ -106,18 +106,3 @@ run "with_other_pools_the_api_sends_to_the_master_queue" {
     error_message = "The distributor Lambda must keep the design's name."
   }
 }
-
-run "a_remote_pool_must_be_keyed_by_region" {
-  command = plan
-
-  variables {
-    remote_pools = {
-      "west" = {
-        queue_url = "https://sqs.us-west-2.amazonaws.com/123456789012/q"
-        queue_arn = "arn:aws:sqs:us-west-2:123456789012:q"
-      }
-    }
-  }
-
-  expect_failures = [var.remote_pools]
-}

@@ -31,6 +31,13 @@ EXPECTED_MESSAGES = [
     "lambda.log_retention_days must be one of 1, 3, 5, 7, 14, 30,",
     "power.schedule_expression must be rate(N minutes|hours|days) or cron(...).",
     "api.timeout must be an integer from 1 to 30",
+    "gpu.tag_key must be 1 to 128 characters not starting with aws:",
+    "queue.receive_wait_time_seconds must be an integer from 0 to 20.",
+    "power.reserved_concurrency must be -1 or a positive integer.",
+    "api.domain_name and api.certificate_arn go together",
+    "api.environment keys must be letters, digits and underscores",
+    "results.retention_days must be an integer from 1 to 3650.",
+    "Each key of remote_pools must be an AWS region name such as us-west-2.",
 ]
 
 

@@ -1,5 +1,5 @@
-# This environment's own variables. The stack's settings (gpu, power, api, ...) are declared in
-# stack_variables.tf, a link to the stack's variables.tf, and passed through unchanged.
+# This environment's own variables. The stack's settings are declared in stack_variables.tf and
+# pool_settings.tf, links to the stack's own files, and passed through unchanged.
 
 variable "aws_region" {
   description = "AWS region of the GPU instance and every resource."
