@@ -119,3 +119,12 @@ def test_pool_settings_are_the_pool_modules_own(link: str) -> None:
 
 def test_environment_aws_takes_the_stack_settings() -> None:
     assert (TERRAFORM_DIR / "environments/aws/stack_variables.tf").samefile(TERRAFORM_DIR / "variables.tf")
+
+
+def test_only_environments_and_examples_configure_providers() -> None:
+    """A module with a provider block cannot be called with count, for_each or depends_on, nor take
+    its caller's provider settings: the stack and every module leave providers to their callers."""
+    modules = [TERRAFORM_DIR, *(p for p in (TERRAFORM_DIR / "modules").rglob("*") if p.is_dir())]
+    configuring = [d for d in modules if "examples" not in d.parts and _blocks(d).get("provider")]
+    assert configuring == []
+    assert _blocks(TERRAFORM_DIR / "environments" / "aws").get("provider")
