@@ -12,7 +12,7 @@ ENV_DIR := terraform/environments/$(ENV)
 OUTPUTS ?= .run/outputs-$(ENV).json
 PYTEST_ARGS ?=
 
-.PHONY: help venv up test unit integration lint lint-py lint-tf tf-test package bench demo plan apply destroy outputs simulate clean
+.PHONY: help venv up test unit integration soak lint lint-py lint-tf lint-tf-docs tf-docs tf-test package bench demo plan apply destroy outputs simulate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,13 +39,22 @@ unit: $(STAMP) ## unit tests only (no emulator)
 integration: $(STAMP) package ## integration tests only (emulator + terraform apply)
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
-lint: lint-py lint-tf ## ruff, terraform fmt/validate, checkov
+soak: $(STAMP) package ## long runs kept out of `make test`: the multi-region apply to the emulator and its destroy (~2 min)
+	$(PY) -m pytest -m soak $(PYTEST_ARGS)
+
+lint: lint-py lint-tf lint-tf-docs ## ruff, terraform fmt/validate, checkov, module READMEs up to date
 
 lint-py: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 lint-tf:
 	terraform/lint.sh
+
+lint-tf-docs: $(STAMP)
+	$(PY) scripts/terraform_docs.py --check
+
+tf-docs: $(STAMP) ## rewrite the Inputs/Outputs sections of the Terraform modules' READMEs
+	$(PY) scripts/terraform_docs.py
 
 tf-test: ## native `terraform test` with a mocked AWS provider
 	terraform/test.sh

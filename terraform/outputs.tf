@@ -1,34 +1,34 @@
-# The services' configuration: gpujobs/settings.py reads aws_region, task_queue_url, task_dlq_url,
-# task_table_name, gpu_instance_id and results_bucket_name from `terraform output -json`.
+# Named for their readers: each service reads its own `<service>_environment` map; the rest is for
+# operators, the environments (which pass every output through) and the tests.
 
 output "aws_region" {
   description = "Region of every resource (AWS_REGION)."
-  value       = var.aws_region
+  value       = local.region
 }
 
 output "task_queue_url" {
   description = "URL of the task queue (SQS_QUEUE_URL)."
-  value       = module.task_queue.queue_url
+  value       = module.home_pool.queue_url
 }
 
 output "task_queue_arn" {
   description = "ARN of the task queue."
-  value       = module.task_queue.queue_arn
+  value       = module.home_pool.queue_arn
 }
 
 output "task_queue_name" {
   description = "Name of the task queue (the alarm's QueueName dimension)."
-  value       = module.task_queue.queue_name
+  value       = module.home_pool.queue_name
 }
 
 output "task_dlq_url" {
   description = "URL of the task queue's dead-letter queue (SQS_DLQ_URL)."
-  value       = module.task_queue.dlq_url
+  value       = module.home_pool.dlq_url
 }
 
 output "task_dlq_arn" {
   description = "ARN of the task queue's dead-letter queue."
-  value       = module.task_queue.dlq_arn
+  value       = module.home_pool.dlq_arn
 }
 
 output "task_table_name" {
@@ -53,42 +53,37 @@ output "results_bucket_name" {
 
 output "gpu_instance_id" {
   description = "Id of the GPU instance (GPU_INSTANCE_ID)."
-  value       = module.worker_instance.instance_id
+  value       = module.home_pool.gpu_instance_id
 }
 
 output "gpu_tag" {
   description = "The tag that marks the GPU instance, as {key, value}."
-  value       = { key = var.gpu_tag_key, value = var.gpu_tag_value }
+  value       = module.home_pool.gpu_tag
 }
 
 output "api_role_arn" {
   description = "ARN of the API's role (gpu-orchestrator-task-role)."
-  value       = module.iam.api_role_arn
+  value       = module.api.role_arn
 }
 
 output "gpu_instance_role_arn" {
   description = "ARN of the GPU worker's role."
-  value       = module.iam.gpu_instance_role_arn
+  value       = module.home_pool.worker_role_arn
 }
 
 output "gpu_instance_profile_name" {
   description = "Instance profile to attach to the GPU instance (aws ec2 associate-iam-instance-profile)."
-  value       = module.iam.gpu_instance_profile_name
+  value       = module.home_pool.gpu_instance_profile_name
 }
 
 output "shutdown_role_arn" {
   description = "ARN of the power Lambda's role."
-  value       = module.iam.shutdown_role_arn
+  value       = module.home_pool.power_role_arn
 }
 
 output "api_endpoint_url" {
   description = "Base URL of the orchestrator API (custom domain when one is set)."
   value       = module.api.endpoint_url
-
-  precondition {
-    condition     = var.api_domain_name == null || var.api_certificate_arn != null
-    error_message = "api_domain_name needs api_certificate_arn: an ACM certificate for that name in aws_region."
-  }
 }
 
 output "api_id" {
@@ -108,37 +103,37 @@ output "api_custom_domain_target" {
 
 output "shutdown_lambda_name" {
   description = "Name of the power Lambda."
-  value       = module.power.function_name
+  value       = module.home_pool.shutdown_lambda_name
 }
 
 output "shutdown_lambda_arn" {
   description = "ARN of the power Lambda."
-  value       = module.power.function_arn
+  value       = module.home_pool.shutdown_lambda_arn
 }
 
 output "shutdown_log_group_name" {
   description = "Log group of the power Lambda (one line per decision)."
-  value       = module.power.log_group_name
+  value       = module.home_pool.shutdown_log_group_name
 }
 
 output "alarm_name" {
   description = "Name of the queue-empty alarm."
-  value       = module.power.alarm_name
+  value       = module.home_pool.alarm_name
 }
 
 output "shutdown_topic_arn" {
   description = "ARN of the SNS topic that the alarm notifies and the power Lambda is subscribed to."
-  value       = module.power.topic_arn
+  value       = module.home_pool.topic_arn
 }
 
 output "power_schedule_rule_name" {
   description = "Name of the EventBridge rule that invokes the power Lambda periodically."
-  value       = module.power.schedule_rule_name
+  value       = module.home_pool.schedule_rule_name
 }
 
 output "idle_minutes" {
   description = "Idle window in minutes after which the GPU instance is stopped (IDLE_MINUTES)."
-  value       = var.idle_minutes
+  value       = var.power.idle_minutes
 }
 
 output "metrics_namespace" {
@@ -153,7 +148,7 @@ output "dashboard_name" {
 
 output "task_table_region" {
   description = "Region of the task table; GPU pools in other regions reach it there (DYNAMODB_REGION)."
-  value       = var.aws_region
+  value       = local.region
 }
 
 output "task_table_status_index_arn" {
@@ -168,7 +163,7 @@ output "results_bucket_arn" {
 
 output "gpu_pool" {
   description = "This region's pool name with the distributor (its worker's GPU_POOL), null without."
-  value       = local.pool
+  value       = local.distributed ? local.region : null
 }
 
 output "submit_queue_url" {
@@ -198,15 +193,20 @@ output "api_environment" {
 
 output "worker_environment" {
   description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it): its queue and the queue's visibility timeout, the task table and its region, the job time limit."
-  value       = local.worker_environment
+  value       = module.home_pool.worker_environment
 }
 
 output "power_environment" {
   description = "Environment of this region's power logic (the power Lambda's): the instance, its queue and the dead-letter queues it drains, the idle window."
-  value       = local.power_environment
+  value       = module.home_pool.power_environment
 }
 
 output "distributor_environment" {
   description = "Environment of the distributor Lambda; null without the distributor."
   value       = try(local.distributor.lambda_environment, null)
+}
+
+output "pool_inputs" {
+  description = "What a GPU pool of another region (modules/gpu_pool) takes from the stack: its task table and results bucket."
+  value       = local.pool_inputs
 }

@@ -1,5 +1,6 @@
-# A GPU pool of another region: its worker and power Lambda read its own queue, the home region's
-# table (in the home region) and their pool name; its names carry the region; it has no API role.
+# A GPU pool: its worker and power Lambda read its own queue, the stack's table (in the stack's
+# region) and their pool name; its names carry the region; its worker reads only its queue and the
+# table; its power run drains its own DLQ, and the master DLQ when it is given one.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -11,34 +12,35 @@ mock_provider "aws" {
   }
 }
 
-variables {
-  gpu_instance_id     = "i-0a1b2c3d4e5f60718"
-  task_table_name     = "task_store"
-  task_table_arn      = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
-  status_index_arn    = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
-  task_table_region   = "us-east-1"
-  results_bucket_name = "gpu-orchestrator-results"
-  results_bucket_arn  = "arn:aws:s3:::gpu-orchestrator-results"
-  package_path        = "./tests/packages/shutdown.zip"
+override_module {
+  target = module.queue
+  outputs = {
+    queue_url  = "https://sqs.us-west-2.amazonaws.com/123456789012/gpu_tasks_queue_us_west_2"
+    queue_arn  = "arn:aws:sqs:us-west-2:123456789012:gpu_tasks_queue_us_west_2"
+    queue_name = "gpu_tasks_queue_us_west_2"
+    dlq_url    = "https://sqs.us-west-2.amazonaws.com/123456789012/gpu_tasks_queue_us_west_2_dlq"
+    dlq_arn    = "arn:aws:sqs:us-west-2:123456789012:gpu_tasks_queue_us_west_2_dlq"
+    dlq_name   = "gpu_tasks_queue_us_west_2_dlq"
+  }
 }
 
-run "pool_services_read_their_queue_and_the_home_table" {
+variables {
+  gpu = { instance_id = "i-0a1b2c3d4e5f60718" }
+  task_table = {
+    name             = "task_store"
+    arn              = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
+    status_index_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
+    region           = "us-east-1"
+  }
+  results_bucket = { name = "gpu-orchestrator-results", arn = "arn:aws:s3:::gpu-orchestrator-results" }
+  lambda         = { packages_dir = "./tests/packages" }
+}
+
+run "pool_services_read_their_queue_and_the_stack_table" {
   command = plan
 
   module {
     source = "./modules/gpu_pool"
-  }
-
-  override_module {
-    target = module.queue
-    outputs = {
-      region     = "us-west-2"
-      queue_url  = "https://sqs.us-west-2.amazonaws.com/123456789012/gpu_tasks_queue_us_west_2"
-      queue_arn  = "arn:aws:sqs:us-west-2:123456789012:gpu_tasks_queue_us_west_2"
-      queue_name = "gpu_tasks_queue_us_west_2"
-      dlq_url    = "https://sqs.us-west-2.amazonaws.com/123456789012/gpu_tasks_queue_us_west_2_dlq"
-      dlq_arn    = "arn:aws:sqs:us-west-2:123456789012:gpu_tasks_queue_us_west_2_dlq"
-    }
   }
 
   assert {
@@ -48,21 +50,88 @@ run "pool_services_read_their_queue_and_the_home_table" {
 
   assert {
     condition     = output.worker_environment.DYNAMODB_TABLE == "task_store" && output.worker_environment.DYNAMODB_REGION == "us-east-1" && output.worker_environment.GPU_POOL == "us-west-2"
-    error_message = "The pool's worker must reach the home table in its region and stamp its pool name."
+    error_message = "The pool's worker must reach the stack's table in its region and stamp its pool name."
   }
 
   assert {
-    condition     = module.power.function_name == "shutdown-gpu-lambda-us-west-2" && module.power.alarm_name == "gpu-idle-alarm-us-west-2"
-    error_message = "The pool's power resources must carry its region, so pools never collide."
+    condition     = output.worker_environment.VISIBILITY_TIMEOUT_S == "3600" && local.schedule_expression == "rate(1 minute)"
+    error_message = "Behind the distributor a pool's queue has the regional 3600 s visibility and its power re-check runs every minute."
   }
 
   assert {
-    condition     = module.iam.api_role_arn == null && module.iam.gpu_instance_profile_name == "gpu-instance-profile-us-west-2"
-    error_message = "A pool has no API role, and its (global) IAM names carry its region."
+    condition     = output.power_environment.SQS_DLQ_URL == "https://sqs.us-west-2.amazonaws.com/123456789012/gpu_tasks_queue_us_west_2_dlq" && !contains(keys(output.power_environment), "MASTER_DLQ_URL")
+    error_message = "The pool's power run drains its own DLQ and, unless given one, no master DLQ."
   }
 
   assert {
-    condition     = local.names.queue == "gpu_tasks_queue_us_west_2"
-    error_message = "The pool's queue must be named for its region."
+    condition     = jsonencode(module.power.drained_queue_arns) == jsonencode(["arn:aws:sqs:us-west-2:123456789012:gpu_tasks_queue_us_west_2_dlq"])
+    error_message = "The pool's power role may drain exactly its own DLQ."
+  }
+
+  assert {
+    condition     = output.shutdown_lambda_name == "shutdown-gpu-lambda-us-west-2" && output.alarm_name == "gpu-idle-alarm-us-west-2" && output.gpu_instance_profile_name == "gpu-instance-profile-us-west-2" && local.names.queue == "gpu_tasks_queue_us_west_2"
+    error_message = "The pool's names must carry its region (IAM names too: they are global), so pools never collide."
+  }
+
+  assert {
+    condition     = output.gpu_instance_arn == "arn:aws:ec2:us-west-2:123456789012:instance/i-0a1b2c3d4e5f60718"
+    error_message = "The pool's instance ARN is in the pool's region."
+  }
+
+  assert {
+    condition     = jsonencode(one(data.aws_iam_policy_document.worker_queue.statement).resources) == jsonencode(["arn:aws:sqs:us-west-2:123456789012:gpu_tasks_queue_us_west_2"])
+    error_message = "The worker's queue permissions must name only the pool's queue (not its DLQ: the power run drains that)."
+  }
+
+  assert {
+    condition     = jsonencode(sort(one(data.aws_iam_policy_document.worker_table.statement).actions)) == jsonencode(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]) && jsonencode(one(data.aws_iam_policy_document.worker_table.statement).resources) == jsonencode([var.task_table.arn])
+    error_message = "The worker's table permissions must be exactly get, update and put on the task table."
+  }
+}
+
+run "the_home_pool_drains_the_master_dlq_too" {
+  command = plan
+
+  module {
+    source = "./modules/gpu_pool"
+  }
+
+  variables {
+    master_dlq = {
+      url = "https://sqs.us-east-1.amazonaws.com/123456789012/distributor_master_queue_dlq"
+      arn = "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue_dlq"
+    }
+  }
+
+  assert {
+    condition     = output.power_environment.MASTER_DLQ_URL == var.master_dlq.url
+    error_message = "The power run must be told the master DLQ it drains."
+  }
+
+  assert {
+    condition     = jsonencode(module.power.drained_queue_arns) == jsonencode(["arn:aws:sqs:us-west-2:123456789012:gpu_tasks_queue_us_west_2_dlq", var.master_dlq.arn])
+    error_message = "The power role may drain exactly its pool's DLQ and the master DLQ."
+  }
+}
+
+run "the_only_pool_of_a_single_region_system_has_no_pool_name" {
+  command = plan
+
+  module {
+    source = "./modules/gpu_pool"
+  }
+
+  variables {
+    distributed = false
+  }
+
+  assert {
+    condition     = !contains(keys(output.worker_environment), "GPU_POOL") && !contains(keys(output.power_environment), "GPU_POOL")
+    error_message = "Without the distributor every task is the one pool's: no GPU_POOL."
+  }
+
+  assert {
+    condition     = output.worker_environment.VISIBILITY_TIMEOUT_S == "300" && local.schedule_expression == "rate(5 minutes)"
+    error_message = "The single pool keeps the 300 s visibility and the 5-minute re-check."
   }
 }

@@ -1,34 +1,40 @@
-# IAM: EC2 start and stop are allowed only on the named instances and only while they carry the
-# GPU tag; describe is the only EC2 action on "*". Read from the policy documents' statements.
+# IAM, read from the policy documents' statements: EC2 start and stop only on the named instance and
+# only while it carries the GPU tag (describe is the only EC2 action on "*"); the power run gets
+# exactly what draining its dead-letter queues needs; the worker reads only its queue and table.
 
 mock_provider "aws" {
   source = "./tests/mocks"
 }
 
 variables {
-  api_role_name             = "gpu-orchestrator-task-role"
-  gpu_instance_role_name    = "gpu-instance-role"
-  gpu_instance_profile_name = "gpu-instance-profile"
-  shutdown_role_name        = "lambda-gpu-shutdown-role"
-  task_queue_arn            = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
-  task_table_arn            = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
-  status_index_arn          = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
-  results_bucket_arn        = "arn:aws:s3:::gpu-orchestrator-results"
-  gpu_instance_ids          = ["i-0f0f6fd680921de5f"]
-  api_log_group_name        = "/aws/lambda/gpu-orchestrator-api"
-  shutdown_log_group_name   = "/aws/lambda/shutdown-gpu-lambda"
+  function_name    = "shutdown-gpu-lambda"
+  role_name        = "lambda-gpu-shutdown-role"
+  environment      = {}
+  topic_name       = "gpu-shutdown-alerts"
+  alarm_name       = "QueueEmptyFor30Min"
+  queue_name       = "gpu_tasks_queue"
+  schedule_name    = "gpu-power-recheck"
+  task_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
+  task_table_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
+  status_index_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
+  gpu_instance_arn = "arn:aws:ec2:us-east-1:123456789012:instance/i-0f0f6fd680921de5f"
+  packages_dir     = "./tests/packages"
 }
 
-run "start_and_stop_carry_the_tag_condition" {
+run "power_starts_and_stops_only_the_tagged_instance" {
   command = plan
 
   module {
-    source = "./modules/iam"
+    source = "./modules/power"
+  }
+
+  variables {
+    dlq_arns = ["arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue_dlq"]
   }
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.api_instance[0].statement, data.aws_iam_policy_document.shutdown_instance.statement) :
+      for s in data.aws_iam_policy_document.instance.statement :
       anytrue([for c in s.condition : c.test == "StringEquals" && c.variable == "ec2:ResourceTag/Purpose" && length(c.values) == 1 && contains(c.values, "GPU-ComfyUI")])
       if length(setintersection(s.actions, ["ec2:StartInstances", "ec2:StopInstances"])) > 0
     ])
@@ -36,19 +42,14 @@ run "start_and_stop_carry_the_tag_condition" {
   }
 
   assert {
-    condition     = length([for s in data.aws_iam_policy_document.shutdown_instance.statement : s if contains(s.actions, "ec2:StopInstances")]) == 1
-    error_message = "The power role must be allowed to stop the GPU instance."
-  }
-
-  assert {
-    condition     = length([for s in data.aws_iam_policy_document.api_instance[0].statement : s if contains(s.actions, "ec2:StartInstances")]) == 1
-    error_message = "The API role must be allowed to start the GPU instance."
+    condition     = length([for s in data.aws_iam_policy_document.instance.statement : s if contains(s.actions, "ec2:StopInstances")]) == 1 && length([for s in data.aws_iam_policy_document.instance.statement : s if contains(s.actions, "ec2:StartInstances")]) == 1
+    error_message = "The power role must be allowed to stop and to start the GPU instance."
   }
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.api_instance[0].statement, data.aws_iam_policy_document.shutdown_instance.statement) :
-      length(s.resources) == 1 && contains(s.resources, "arn:aws:ec2:us-east-1:123456789012:instance/i-0f0f6fd680921de5f")
+      for s in data.aws_iam_policy_document.instance.statement :
+      jsonencode(s.resources) == jsonencode([var.gpu_instance_arn])
       if length(setintersection(s.actions, ["ec2:StartInstances", "ec2:StopInstances"])) > 0
     ])
     error_message = "Start and stop must name the GPU instance's ARN, not every instance."
@@ -56,7 +57,7 @@ run "start_and_stop_carry_the_tag_condition" {
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.api_instance[0].statement, data.aws_iam_policy_document.shutdown_instance.statement) :
+      for s in data.aws_iam_policy_document.instance.statement :
       length(setsubtract(s.actions, ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus"])) == 0
       if contains(s.resources, "*")
     ])
@@ -64,47 +65,81 @@ run "start_and_stop_carry_the_tag_condition" {
   }
 
   assert {
-    condition     = length([for s in data.aws_iam_policy_document.api_instance[0].statement : s if contains(s.actions, "ec2:StopInstances")]) == 0
-    error_message = "The API must not be able to stop the GPU instance."
+    condition     = jsonencode(sort(keys(module.function.policies))) == jsonencode(["dead-letters-drain", "gpu-instance-power", "idle-facts-read"])
+    error_message = "The power role has one policy per purpose: instance power, idle facts, dead letters (plus the logs policy of modules/lambda)."
   }
 }
 
-run "tag_follows_its_variables" {
+run "power_reads_the_facts_and_drains_exactly_its_dead_letters" {
   command = plan
 
   module {
-    source = "./modules/iam"
+    source = "./modules/power"
   }
 
   variables {
-    gpu_tag_key   = "Pool"
-    gpu_tag_value = "gpu-eu"
+    dlq_arns = ["arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue_dlq", "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue_dlq"]
+  }
+
+  assert {
+    condition     = jsonencode({ for s in data.aws_iam_policy_document.facts.statement : s.sid => [sort(s.actions), sort(s.resources)] }) == jsonencode({ QueueDepth = [["sqs:GetQueueAttributes"], [var.task_queue_arn]], OpenTasks = [["dynamodb:GetItem", "dynamodb:Query"], sort([var.task_table_arn, var.status_index_arn])] })
+    error_message = "The facts the power run reads: the task queue's attributes (depth, redrive policy), and task rows by key and by state."
+  }
+
+  assert {
+    condition     = jsonencode({ for s in data.aws_iam_policy_document.dead_letters.statement : s.sid => [sort(s.actions), sort(s.resources)] }) == jsonencode({ DrainDeadLetters = [["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], sort(var.dlq_arns)], FailTaskRows = [["dynamodb:PutItem", "dynamodb:UpdateItem"], [var.task_table_arn]] })
+    error_message = "Draining dead letters is receive, delete, change visibility and read attributes on exactly the given DLQs, and fail (update) or create (put) rows of the task table only."
+  }
+}
+
+run "api_starts_but_never_stops_the_tagged_instance" {
+  command = plan
+
+  module {
+    source = "./modules/api"
+  }
+
+  variables {
+    function_name      = "gpu-orchestrator-api"
+    api_name           = "gpu-orchestrator-api"
+    role_name          = "gpu-orchestrator-task-role"
+    submit_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
+    results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
+    gpu_instance       = { arn = "arn:aws:ec2:us-east-1:123456789012:instance/i-0f0f6fd680921de5f", tag_key = "Pool", tag_value = "gpu-eu" }
   }
 
   assert {
     condition = alltrue([
-      for s in data.aws_iam_policy_document.shutdown_instance.statement :
-      anytrue([for c in s.condition : c.variable == "ec2:ResourceTag/Pool" && length(c.values) == 1 && contains(c.values, "gpu-eu")])
-      if contains(s.actions, "ec2:StopInstances")
+      for s in data.aws_iam_policy_document.instance[0].statement :
+      jsonencode(s.resources) == jsonencode([var.gpu_instance.arn]) && anytrue([for c in s.condition : c.variable == "ec2:ResourceTag/Pool" && jsonencode(c.values) == jsonencode(["gpu-eu"])])
+      if contains(s.actions, "ec2:StartInstances")
     ])
-    error_message = "The stop statement must use the configured tag."
+    error_message = "The API may start only the named instance, and only while it carries the configured tag."
+  }
+
+  assert {
+    condition     = length([for s in data.aws_iam_policy_document.instance[0].statement : s if contains(s.actions, "ec2:StopInstances")]) == 0
+    error_message = "The API must not be able to stop the GPU instance."
   }
 }
 
-run "worker_reads_only_its_queue_and_table" {
+run "api_that_wakes_no_instance_has_no_ec2_permission" {
   command = plan
 
   module {
-    source = "./modules/iam"
+    source = "./modules/api"
+  }
+
+  variables {
+    function_name      = "gpu-orchestrator-api"
+    api_name           = "gpu-orchestrator-api"
+    role_name          = "gpu-orchestrator-task-role"
+    submit_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue"
+    results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
   }
 
   assert {
-    condition     = jsonencode(sort(one([for s in data.aws_iam_policy_document.gpu_queue.statement : s.resources]))) == jsonencode([var.task_queue_arn])
-    error_message = "The worker's queue permissions must name only the task queue."
-  }
-
-  assert {
-    condition     = jsonencode(sort(one([for s in data.aws_iam_policy_document.gpu_table.statement : s.actions]))) == jsonencode(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"])
-    error_message = "The worker's table permissions must be exactly get, update and put."
+    condition     = length(data.aws_iam_policy_document.instance) == 0 && !contains(keys(module.function.policies), "gpu-instance-start")
+    error_message = "Without an instance to wake (the distributor's mode) the API role has no EC2 permission."
   }
 }

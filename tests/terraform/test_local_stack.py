@@ -1,5 +1,5 @@
 """The `local` environment as `terraform apply` built it on the emulator, read back with boto3 and
-compared with SPEC section 5 (and the power, API and dashboard resources of the Terraform issue)."""
+compared with the design: names, queue and table settings, roles, the power, API and dashboard resources."""
 
 import json
 from typing import Any
@@ -13,7 +13,7 @@ from services.shutdown_lambda.power_config import load_power_settings
 
 pytestmark = pytest.mark.integration
 
-SPEC_ROUTES = {
+API_ROUTES = {
     "POST /api/v1/camera-angle/jobs",
     "POST /api/v1/qwen-image-edit/jobs",
     "GET /api/v1/jobs/{job_id}",
@@ -192,7 +192,26 @@ def test_api_lambda_environment_is_all_its_configuration_needs(stack: dict[str, 
     assert (settings.queue_url, settings.table_name, settings.gpu_instance_id) == (
         stack["task_queue_url"], stack["task_table_name"], stack["gpu_instance_id"]
     )
-    assert (settings.dlq_url, settings.results_bucket) == (stack["task_dlq_url"], stack["results_bucket_name"])
+    assert settings.results_bucket == stack["results_bucket_name"]
+    assert "SQS_DLQ_URL" not in env  # the power run owns the dead letters, not the API
+
+
+def test_power_role_drains_exactly_its_dead_letter_queue(stack: dict[str, Any]) -> None:
+    statements = _inline_statements(aws("iam", stack), "lambda-gpu-shutdown-role")
+    drain = [s for s in statements if "sqs:ReceiveMessage" in s["Action"]]
+    resources = [[s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"] for s in drain]
+    assert [sorted(s["Action"]) for s in drain] == [
+        ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]]
+    assert resources == [[stack["task_dlq_arn"]]]
+    writes = {a for s in statements for a in s["Action"] if a in {"dynamodb:UpdateItem", "dynamodb:PutItem"}}
+    assert writes == {"dynamodb:UpdateItem", "dynamodb:PutItem"}
+
+
+def test_every_lambda_has_an_error_alarm(stack: dict[str, Any]) -> None:
+    names = [stack["api_function_name"], stack["shutdown_lambda_name"]]
+    alarms = aws("cloudwatch", stack).describe_alarms(AlarmNames=[f"{name}-errors" for name in names])["MetricAlarms"]
+    assert sorted((a["MetricName"], a["Dimensions"][0]["Value"]) for a in alarms) == sorted(
+        ("Errors", name) for name in names)
 
 
 def test_schedule_invokes_the_power_lambda_every_five_minutes(stack: dict[str, Any]) -> None:
@@ -223,7 +242,7 @@ def test_api_routes_go_to_the_api_lambda(stack: dict[str, Any]) -> None:
     ]
     assert function_arn in integration["IntegrationUri"]
     routes = gateway.get_routes(ApiId=api_id)["Items"]
-    assert {r["RouteKey"] for r in routes} == SPEC_ROUTES
+    assert {r["RouteKey"] for r in routes} == API_ROUTES
     assert {r["Target"] for r in routes} == {f"integrations/{integration['IntegrationId']}"}
     (stage,) = gateway.get_stages(ApiId=api_id)["Items"]
     assert stage["StageName"] == "$default" and stage["AutoDeploy"] is True

@@ -1,9 +1,10 @@
-"""The multi-region local environment applies with every piece wired, and `terraform destroy` leaves nothing.
+"""Soak (`make soak`, not in `make test`): the multi-region local environment applies to the emulator
+with every piece wired, and `terraform destroy` leaves nothing, in either region.
 
-Applied into its own state with a name prefix, so the session's stack (the `stack` fixture) on the
+Applied into its own state with a name prefix, so a session's stack (the `stack` fixture) on the
 same emulator is not disturbed; resources are found by that prefix, in both regions, before and
-after the destroy. The apply turns the distributor on (a second pool in SECOND_REGION), so the one
-extra apply of the session also covers the wiring the single-region session stack leaves out.
+after the destroy. `make test` checks the same wiring on mocked providers in a second
+(terraform/environments/local/tests), and the single-region stack on the emulator once per session.
 """
 
 import json
@@ -17,7 +18,7 @@ import pytest
 from scripts import build_lambda_packages
 from tests.terraform.terraform_cli import TERRAFORM_DIR, run_tf
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.soak]
 
 PREFIX = "tdestroy-"
 LOCAL_ENV = TERRAFORM_DIR / "environments" / "local"

@@ -1,93 +1,33 @@
-# The root module validates every value; these only pass them through.
+# This environment's own variables. The stack's settings are declared in stack_variables.tf and
+# pool_settings.tf, links to the stack's own files, and passed through unchanged.
 
 variable "aws_region" {
   description = "AWS region of the GPU instance and every resource."
   type        = string
   default     = "us-east-1"
-}
 
-variable "name_prefix" {
-  description = "Prefix for every resource name (e.g. \"staging-\"); empty keeps the design's names."
-  type        = string
-  default     = ""
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region code such as us-east-1."
+  }
 }
 
 variable "tags" {
-  description = "Tags added to every resource."
+  description = "Tags added to every resource (the provider's default tags)."
   type        = map(string)
   default = {
     Project   = "gpu-orchestrator"
     ManagedBy = "terraform"
   }
-}
 
-variable "gpu_instance_id" {
-  description = "Id of the existing GPU instance running ComfyUI and the worker."
-  type        = string
-}
-
-variable "manage_gpu_instance_tag" {
-  description = "Put the Purpose=GPU-ComfyUI tag on the instance (off when it is tagged already)."
-  type        = bool
-  default     = false
-}
-
-variable "input_bucket_names" {
-  description = "Buckets the worker may read input images from (s3:// image URLs)."
-  type        = list(string)
-  default     = []
-}
-
-variable "results_bucket_name" {
-  description = "Name of the results bucket; null makes gpu-orchestrator-results-<account id>."
-  type        = string
-  default     = null
-}
-
-variable "lambda_packages_dir" {
-  description = "Directory holding the built Lambda zips; null means build/lambda in the repository."
-  type        = string
-  default     = null
-}
-
-variable "idle_minutes" {
-  description = "Idle window in minutes before the GPU instance is stopped."
-  type        = number
-  default     = 30
-}
-
-variable "log_retention_days" {
-  description = "Days the Lambdas' and the API's logs are kept."
-  type        = number
-  default     = 30
-}
-
-variable "api_domain_name" {
-  description = "Custom domain of the API; null uses the generated endpoint."
-  type        = string
-  default     = null
-}
-
-variable "api_certificate_arn" {
-  description = "ACM certificate for api_domain_name, in aws_region."
-  type        = string
-  default     = null
-}
-
-variable "api_reserved_concurrency" {
-  description = "Reserved concurrency of the API Lambda; -1 for accounts whose concurrency quota is too low to reserve."
-  type        = number
-  default     = 50
-}
-
-variable "shutdown_reserved_concurrency" {
-  description = "Reserved concurrency of the power Lambda (1 serialises decisions); -1 for accounts whose concurrency quota is too low to reserve."
-  type        = number
-  default     = 1
+  validation {
+    condition     = alltrue([for key in keys(var.tags) : length(key) <= 128 && !startswith(lower(key), "aws:")])
+    error_message = "tags keys must be at most 128 characters and must not start with aws: (reserved by AWS)."
+  }
 }
 
 variable "second_pool" {
-  description = "A second GPU pool in another region, which turns the distributor on: {region, gpu_instance_id}. Null (the default) keeps the single-region system."
+  description = "A second GPU pool in another region, which turns the distributor on: {region, gpu_instance_id}. It takes the same gpu, power, queue and lambda settings as this region's pool. Null (the default) keeps the single-region system."
   type = object({
     region          = string
     gpu_instance_id = string

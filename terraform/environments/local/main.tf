@@ -1,95 +1,51 @@
-# The whole system on an AWS emulator (moto's server or LocalStack, named by AWS_ENDPOINT_URL).
-# It calls the same root module as environments/aws; only variables differ, plus a stopped
-# stand-in for the GPU instance, which on AWS exists already.
+# The whole system on an AWS emulator (moto's server or LocalStack, named by AWS_ENDPOINT_URL): the
+# same stack as environments/aws with the emulator's settings, plus a stopped stand-in for the GPU
+# instance, which on AWS exists already. With distributor_enabled, a second pool in second_region
+# (its own stand-in) behind the distributor: the multi-region mode.
 
-resource "aws_instance" "gpu_stand_in" {
-  #checkov:skip=CKV_AWS_126:Emulator stand-in only; never created on AWS
-  #checkov:skip=CKV_AWS_135:Emulator stand-in only; never created on AWS
-
-  ami                  = var.stand_in_ami_id
-  instance_type        = var.stand_in_instance_type
-  iam_instance_profile = module.stack.gpu_instance_profile_name
-
-  metadata_options {
-    http_tokens = "required"
-  }
-
-  root_block_device {
-    encrypted   = true
-    volume_size = 8
-  }
-
-  tags = {
-    Name              = "${var.name_prefix}gpu-comfyui-stand-in"
-    (var.gpu_tag_key) = var.gpu_tag_value
-  }
+locals {
+  gpu_tag = { key = "Purpose", value = "GPU-ComfyUI" }
+  gpu     = { tag_key = local.gpu_tag.key, tag_value = local.gpu_tag.value }
+  power   = { idle_minutes = var.idle_minutes }
+  lambda  = { packages_dir = var.lambda_packages_dir, log_retention_days = 1 }
 }
 
-resource "aws_ec2_instance_state" "gpu_stand_in" {
-  instance_id = aws_instance.gpu_stand_in.id
-  state       = "stopped"
+module "gpu_stand_in" {
+  source = "./stand_in"
+
+  name                  = "${var.name_prefix}gpu-comfyui-stand-in"
+  ami_id                = var.stand_in.ami_id
+  instance_type         = var.stand_in.instance_type
+  instance_profile_name = module.stack.gpu_instance_profile_name
+  gpu_tag               = local.gpu_tag
 }
 
 module "stack" {
   source = "../.."
 
-  aws_region                  = var.aws_region
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  s3_use_path_style           = true
-
-  name_prefix                    = var.name_prefix
-  task_table_deletion_protection = false
-  results_bucket_force_destroy   = true
+  name_prefix = var.name_prefix
+  gpu         = merge(local.gpu, { instance_id = module.gpu_stand_in.instance_id })
+  power       = local.power
+  lambda      = local.lambda
+  api         = { http_api_enabled = var.api_http_api_enabled }
+  table       = { deletion_protection = false }
   # The emulator serves plain http, which the TLS-only bucket policy would refuse.
-  results_bucket_deny_insecure_transport = false
-  results_bucket_name                    = "gpu-orchestrator-results"
-  lambda_packages_dir                    = var.lambda_packages_dir
-  log_retention_days                     = 1
-  idle_minutes                           = var.idle_minutes
+  results = { force_destroy = true, deny_insecure_transport = false }
+  names   = { results_bucket = "gpu-orchestrator-results" }
 
-  gpu_instance_id = aws_instance.gpu_stand_in.id
-  gpu_tag_key     = var.gpu_tag_key
-  gpu_tag_value   = var.gpu_tag_value
-
-  distributor_enabled       = var.distributor_enabled
-  distributor_remote_queues = { for pool in module.second_pool : pool.region => pool }
+  remote_pools = { for pool in module.second_pool : pool.region => pool }
 }
 
-# Multi-region mode: a second pool in another region, with its own stopped stand-in, sharing the
-# task table and results bucket of the stack above.
-resource "aws_instance" "second_stand_in" {
-  #checkov:skip=CKV_AWS_126:Emulator stand-in only; never created on AWS
-  #checkov:skip=CKV_AWS_135:Emulator stand-in only; never created on AWS
-  count    = var.distributor_enabled ? 1 : 0
-  provider = aws.second_region
+module "second_stand_in" {
+  source    = "./stand_in"
+  count     = var.distributor_enabled ? 1 : 0
+  providers = { aws = aws.second_region }
 
-  ami                  = var.stand_in_ami_id
-  instance_type        = var.stand_in_instance_type
-  iam_instance_profile = module.second_pool[0].gpu_instance_profile_name
-
-  metadata_options {
-    http_tokens = "required"
-  }
-
-  root_block_device {
-    encrypted   = true
-    volume_size = 8
-  }
-
-  tags = {
-    Name              = "${var.name_prefix}gpu-comfyui-stand-in-${var.second_region}"
-    (var.gpu_tag_key) = var.gpu_tag_value
-  }
-}
-
-resource "aws_ec2_instance_state" "second_stand_in" {
-  count    = var.distributor_enabled ? 1 : 0
-  provider = aws.second_region
-
-  instance_id = aws_instance.second_stand_in[0].id
-  state       = "stopped"
+  name                  = "${var.name_prefix}gpu-comfyui-stand-in-${var.second_region}"
+  ami_id                = var.stand_in.ami_id
+  instance_type         = var.stand_in.instance_type
+  instance_profile_name = module.second_pool[0].gpu_instance_profile_name
+  gpu_tag               = local.gpu_tag
 }
 
 module "second_pool" {
@@ -97,17 +53,11 @@ module "second_pool" {
   count     = var.distributor_enabled ? 1 : 0
   providers = { aws = aws.second_region }
 
-  name_prefix         = var.name_prefix
-  gpu_instance_id     = aws_instance.second_stand_in[0].id
-  task_table_name     = module.stack.task_table_name
-  task_table_arn      = module.stack.task_table_arn
-  status_index_arn    = module.stack.task_table_status_index_arn
-  task_table_region   = module.stack.task_table_region
-  results_bucket_name = module.stack.results_bucket_name
-  results_bucket_arn  = module.stack.results_bucket_arn
-  package_path        = "${coalesce(var.lambda_packages_dir, "${path.module}/../../../build/lambda")}/shutdown.zip"
-  idle_minutes        = var.idle_minutes
-  log_retention_days  = 1
-  gpu_tag_key         = var.gpu_tag_key
-  gpu_tag_value       = var.gpu_tag_value
+  name_prefix = var.name_prefix
+  gpu         = merge(local.gpu, { instance_id = module.second_stand_in[0].instance_id })
+  power       = local.power
+  lambda      = local.lambda
+
+  task_table     = module.stack.pool_inputs.task_table
+  results_bucket = module.stack.pool_inputs.results_bucket
 }

@@ -217,3 +217,8 @@ output "distributor_master_queue_url" {
   description = "URL of the distributor's master queue (null without the distributor)."
   value       = module.stack.distributor_master_queue_url
 }
+
+output "pool_inputs" {
+  description = "What a GPU pool of another region takes from the stack: its task table and results bucket."
+  value       = module.stack.pool_inputs
+}

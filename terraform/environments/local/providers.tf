@@ -1,5 +1,6 @@
-# For the stand-in instance only; the stack's own provider is configured in the root module from
-# the same variables. AWS_ENDPOINT_URL names the emulator.
+# The emulator's providers: AWS_ENDPOINT_URL names the emulator (no endpoint is written here), and
+# the switches below skip what only AWS answers (STS credential and account checks, the instance
+# metadata service) and address S3 buckets by path, as emulators serve them.
 provider "aws" {
   region = var.aws_region
 

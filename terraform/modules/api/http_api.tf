@@ -1,4 +1,4 @@
-# API Gateway HTTP API in front of the Lambda. The routes of SPEC section 3 go to the Lambda, and
+# API Gateway HTTP API in front of the Lambda. The API's routes go to the Lambda, and
 # so does $default, so that unknown paths get the app's own JSON 404/405 instead of the gateway's.
 # `http_api_enabled = false` leaves out only the gateway, for emulators without API Gateway v2
 # (LocalStack's free edition); on AWS it stays on.
@@ -35,7 +35,7 @@ resource "aws_apigatewayv2_integration" "lambda" {
 
   api_id                 = aws_apigatewayv2_api.this[0].id
   integration_type       = "AWS_PROXY"
-  integration_uri        = aws_lambda_function.this.invoke_arn
+  integration_uri        = module.function.invoke_arn
   integration_method     = "POST"
   payload_format_version = "2.0"
   timeout_milliseconds   = min(var.timeout * 1000, 30000)
@@ -90,7 +90,7 @@ resource "aws_lambda_permission" "api" {
 
   statement_id  = "AllowInvokeFromHttpApi"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this.function_name
+  function_name = module.function.function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*/*"
 }

@@ -15,17 +15,17 @@ output "api_id" {
 
 output "function_name" {
   description = "Name of the API Lambda."
-  value       = aws_lambda_function.this.function_name
+  value       = module.function.function_name
 }
 
 output "function_arn" {
   description = "ARN of the API Lambda."
-  value       = aws_lambda_function.this.arn
+  value       = module.function.function_arn
 }
 
 output "log_group_name" {
   description = "Log group of the API Lambda."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.function.log_group_name
 }
 
 output "access_log_group_name" {
@@ -36,4 +36,19 @@ output "access_log_group_name" {
 output "custom_domain_target" {
   description = "Host name to point the custom domain's DNS record at; null without a custom domain."
   value       = local.custom_domain ? aws_apigatewayv2_domain_name.this[0].domain_name_configuration[0].target_domain_name : null
+}
+
+output "role_arn" {
+  description = "ARN of the API's role."
+  value       = module.function.role_arn
+}
+
+output "role_name" {
+  description = "Name of the API's role."
+  value       = module.function.role_name
+}
+
+output "instance_policy_json" {
+  description = "The API's EC2 policy document; null when the API wakes no instance."
+  value       = one(data.aws_iam_policy_document.instance[*].json)
 }

@@ -8,14 +8,51 @@ variable "api_name" {
   type        = string
 }
 
-variable "role_arn" {
-  description = "ARN of the role the Lambda runs as."
+variable "role_name" {
+  description = "Name of the API's role (the design's gpu-orchestrator-task-role)."
   type        = string
 }
 
-variable "package_path" {
-  description = "Path of the Lambda's zip (the API, the shared package and their dependencies)."
+variable "trusted_services" {
+  description = "Service principals that may assume the API's role; add ecs-tasks.amazonaws.com or ec2.amazonaws.com to run the same app on a server."
+  type        = list(string)
+  default     = ["lambda.amazonaws.com"]
+}
+
+variable "packages_dir" {
+  description = "Directory holding the built zips (api.zip); null means build/lambda in the repository."
   type        = string
+  default     = null
+}
+
+variable "submit_queue_arn" {
+  description = "ARN of the queue the API sends jobs to: the task queue, or the distributor's master queue."
+  type        = string
+}
+
+variable "task_table_arn" {
+  description = "ARN of the task table."
+  type        = string
+}
+
+variable "status_index_arn" {
+  description = "ARN of the task table's status index (job lists)."
+  type        = string
+}
+
+variable "results_bucket_arn" {
+  description = "ARN of the results bucket (the API presigns result downloads)."
+  type        = string
+}
+
+variable "gpu_instance" {
+  description = "The GPU instance the API starts when a job arrives (its ARN and the tag it must carry); null when the API wakes no instance (with the distributor, each pool's power run does)."
+  type = object({
+    arn       = string
+    tag_key   = string
+    tag_value = string
+  })
+  default = null
 }
 
 variable "handler" {

@@ -15,39 +15,36 @@ locals {
   }, var.environment)
 }
 
-resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_116:Failed records return to the master queue, whose redrive to its DLQ is the dead-letter path
-  #checkov:skip=CKV_AWS_117:It calls only AWS APIs; a VPC would need NAT or endpoints that cost more than they protect
-  #checkov:skip=CKV_AWS_173:The environment holds resource names only, no secrets
-  #checkov:skip=CKV_AWS_272:Packages are built from this repository by its own pipeline; there is no signing profile to check
-  #checkov:skip=CKV_AWS_50:Structured logs and EMF metrics trace each batch; X-Ray would add cost per message
-  function_name    = var.function_name
-  description      = "Forwards master-queue jobs to the least loaded regional queues, once each."
-  role             = aws_iam_role.this.arn
-  runtime          = var.runtime
-  handler          = "services.distributor_lambda.handler.lambda_handler"
-  filename         = var.package_path
-  source_code_hash = filebase64sha256(var.package_path)
-  timeout          = var.timeout_seconds
-  memory_size      = var.memory_size
+module "function" {
+  source = "../lambda"
 
-  reserved_concurrent_executions = var.reserved_concurrency
+  name                 = var.function_name
+  description          = "Forwards master-queue jobs to the least loaded regional queues, once each."
+  package              = "distributor"
+  packages_dir         = var.packages_dir
+  handler              = "services.distributor_lambda.handler.lambda_handler"
+  runtime              = var.runtime
+  memory_size          = var.memory_size
+  timeout              = var.timeout_seconds
+  reserved_concurrency = var.reserved_concurrency
+  tracing_mode         = var.tracing_mode
+  log_retention_days   = var.log_retention_days
+  environment          = local.environment
 
-  environment {
-    variables = local.environment
+  role_name        = var.role_name
+  role_description = "Distributor Lambda: master queue in, regional queues out, idempotency records."
+  policies = {
+    "master-queue-consume" = data.aws_iam_policy_document.consume_master.json
+    "regional-queues-send" = data.aws_iam_policy_document.forward.json
+    "idempotency-records"  = data.aws_iam_policy_document.idempotency.json
   }
 
   tags = var.tags
-
-  depends_on = [
-    aws_cloudwatch_log_group.this,
-    aws_iam_role_policy.logs,
-  ]
 }
 
 resource "aws_lambda_event_source_mapping" "master" {
   event_source_arn                   = aws_sqs_queue.master.arn
-  function_name                      = aws_lambda_function.this.arn
+  function_name                      = module.function.function_arn
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
@@ -57,5 +54,6 @@ resource "aws_lambda_event_source_mapping" "master" {
     maximum_concurrency = var.reserved_concurrency
   }
 
-  depends_on = [aws_iam_role_policy.consume_master]
+  # The role may consume the master queue before the mapping starts polling it.
+  depends_on = [module.function]
 }

@@ -30,17 +30,17 @@ output "idempotency_table_arn" {
 
 output "lambda_function_name" {
   description = "Name of the distributor function."
-  value       = aws_lambda_function.this.function_name
+  value       = module.function.function_name
 }
 
 output "lambda_function_arn" {
   description = "ARN of the distributor function."
-  value       = aws_lambda_function.this.arn
+  value       = module.function.function_arn
 }
 
 output "lambda_role_arn" {
   description = "ARN of the distributor function's role."
-  value       = aws_iam_role.this.arn
+  value       = module.function.role_arn
 }
 
 output "region_queue_urls" {

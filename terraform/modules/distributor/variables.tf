@@ -16,9 +16,10 @@ variable "regional_queues" {
   }
 }
 
-variable "package_path" {
-  description = "Path of the function's zip (built by scripts/build_lambda_packages.py as build/lambda/distributor.zip)."
+variable "packages_dir" {
+  description = "Directory holding the built zips (scripts/build_lambda_packages.py writes distributor.zip there); null means build/lambda in the repository."
   type        = string
+  default     = null
 }
 
 variable "master_queue_name" {
@@ -91,6 +92,12 @@ variable "runtime" {
   description = "Lambda runtime of the function."
   type        = string
   default     = "python3.11"
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing of the function: PassThrough (no cost) or Active."
+  type        = string
+  default     = "PassThrough"
 }
 
 variable "timeout_seconds" {

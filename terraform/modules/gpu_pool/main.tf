@@ -1,121 +1,131 @@
-# One GPU pool of the multi-region mode (SPEC section 6): a region's queue, the roles of its worker
-# and power Lambda, the tag on its GPU instance and its power management. It is created by whichever
-# provider the caller passes (`providers = { aws = aws.<region> }`), and shares the home region's
-# task table and results bucket: every state change of a task stays a conditional write on one
-# table, which a replica of a global table could not guarantee.
+# One GPU pool: a region's task queue and its dead-letter queue, the role of the worker on the pool's
+# GPU instance, the tag on that instance, and the power Lambda that stops it when idle and starts it
+# when work waits (and drains the pool's dead letters). The stack's own region is a pool like any
+# other; with the distributor, pools in other regions are more calls of this module, each with the
+# provider of its region (`providers = { aws = aws.<region> }`). Every pool shares the stack's task
+# table and results bucket: a task's state changes stay conditional writes on one table, which a
+# replica of a global table could not guarantee.
 
 data "aws_region" "current" {}
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
   region = data.aws_region.current.name
-  # Names of regional resources carry the region so pools never collide; IAM names are global.
+  # Regional names carry the region (so pools never collide); IAM names are global, so they do too.
   suffix = replace(local.region, "-", "_")
 
+  queue_name = coalesce(var.names.queue, "${var.name_prefix}gpu_tasks_queue_${local.suffix}")
   names = {
-    queue                = "${var.name_prefix}gpu_tasks_queue_${local.suffix}"
-    gpu_instance_role    = "${var.name_prefix}gpu-instance-role-${local.region}"
-    gpu_instance_profile = "${var.name_prefix}gpu-instance-profile-${local.region}"
-    shutdown_role        = "${var.name_prefix}lambda-gpu-shutdown-role-${local.region}"
-    shutdown_function    = "${var.name_prefix}shutdown-gpu-lambda-${local.region}"
-    shutdown_topic       = "${var.name_prefix}gpu-idle-alarm-${local.region}"
-    shutdown_alarm       = "${var.name_prefix}gpu-idle-alarm-${local.region}"
-    power_schedule       = "${var.name_prefix}gpu-power-recheck-${local.region}"
+    queue            = local.queue_name
+    dlq              = coalesce(var.names.dlq, "${local.queue_name}_dlq")
+    worker_role      = coalesce(var.names.worker_role, "${var.name_prefix}gpu-instance-role-${local.region}")
+    instance_profile = coalesce(var.names.instance_profile, "${var.name_prefix}gpu-instance-profile-${local.region}")
+    power_role       = coalesce(var.names.power_role, "${var.name_prefix}lambda-gpu-shutdown-role-${local.region}")
+    power_function   = coalesce(var.names.power_function, "${var.name_prefix}shutdown-gpu-lambda-${local.region}")
+    power_topic      = coalesce(var.names.power_topic, "${var.name_prefix}gpu-idle-alarm-${local.region}")
+    power_alarm      = coalesce(var.names.power_alarm, "${var.name_prefix}gpu-idle-alarm-${local.region}")
+    power_schedule   = coalesce(var.names.power_schedule, "${var.name_prefix}gpu-power-recheck-${local.region}")
   }
 
-  # What this pool's worker and power Lambda read (gpujobs/settings.py), named for each: their own
-  # queue, the home table in its region, and the pool name the worker stamps on the tasks it claims.
-  worker_environment = {
-    AWS_REGION                   = local.region
-    SQS_QUEUE_URL                = module.queue.queue_url
-    DYNAMODB_TABLE               = var.task_table_name
-    DYNAMODB_REGION              = var.task_table_region
-    GPU_POOL                     = local.region
-    RESULTS_BUCKET               = var.results_bucket_name
-    VISIBILITY_TIMEOUT_S         = tostring(var.queue_visibility_timeout_seconds)
-    JOB_TIMEOUT_S                = tostring(var.job_timeout_minutes * 60)
-    POWERTOOLS_SERVICE_NAME      = "worker"
-    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
-  }
+  # Behind the distributor a pool's queue is a regional queue (the design's 3600 s), and the
+  # re-check is what starts a stopped instance, so it runs every minute.
+  visibility_timeout  = coalesce(var.queue.visibility_timeout_seconds, var.distributed ? 3600 : 300)
+  schedule_expression = coalesce(var.power.schedule_expression, var.distributed ? "rate(1 minute)" : "rate(5 minutes)")
+  pool                = var.distributed ? { GPU_POOL = local.region } : {}
 
-  power_environment = {
-    SQS_QUEUE_URL                = module.queue.queue_url
-    SQS_DLQ_URL                  = module.queue.dlq_url
-    DYNAMODB_TABLE               = var.task_table_name
-    DYNAMODB_REGION              = var.task_table_region
-    GPU_INSTANCE_ID              = var.gpu_instance_id
-    GPU_POOL                     = local.region
-    IDLE_MINUTES                 = tostring(var.idle_minutes)
-    JOB_TIMEOUT_MINUTES          = tostring(var.job_timeout_minutes)
-    GPU_TAG_KEY                  = var.gpu_tag_key
-    GPU_TAG_VALUE                = var.gpu_tag_value
-    POWERTOOLS_SERVICE_NAME      = "power"
-    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
-  }
+  gpu_instance_arn = "arn:${data.aws_partition.current.partition}:ec2:${local.region}:${data.aws_caller_identity.current.account_id}:instance/${var.gpu.instance_id}"
+
+  # What this pool's worker and power Lambda read (gpujobs/settings.py), named for each.
+  worker_environment = merge(
+    {
+      AWS_REGION                   = local.region
+      SQS_QUEUE_URL                = module.queue.queue_url
+      DYNAMODB_TABLE               = var.task_table.name
+      DYNAMODB_REGION              = var.task_table.region
+      RESULTS_BUCKET               = var.results_bucket.name
+      VISIBILITY_TIMEOUT_S         = tostring(local.visibility_timeout)
+      JOB_TIMEOUT_S                = tostring(var.gpu.job_timeout_minutes * 60)
+      POWERTOOLS_SERVICE_NAME      = "worker"
+      POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    },
+    local.pool,
+  )
+
+  # The power run also owns the pool's dead-letter queue (and the master DLQ, when given): it runs
+  # while the GPU sleeps, where no worker can fail their tasks.
+  power_environment = merge(
+    {
+      SQS_QUEUE_URL                = module.queue.queue_url
+      SQS_DLQ_URL                  = module.queue.dlq_url
+      DYNAMODB_TABLE               = var.task_table.name
+      DYNAMODB_REGION              = var.task_table.region
+      GPU_INSTANCE_ID              = var.gpu.instance_id
+      IDLE_MINUTES                 = tostring(var.power.idle_minutes)
+      JOB_TIMEOUT_MINUTES          = tostring(var.gpu.job_timeout_minutes)
+      GPU_TAG_KEY                  = var.gpu.tag_key
+      GPU_TAG_VALUE                = var.gpu.tag_value
+      POWERTOOLS_SERVICE_NAME      = "power"
+      POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    },
+    local.pool,
+    var.master_dlq == null ? {} : { MASTER_DLQ_URL = var.master_dlq.url },
+    var.power.environment,
+  )
 }
 
 module "queue" {
-  source = "../distributor/regional_queue"
+  source = "../task_queue"
 
   name                       = local.names.queue
-  visibility_timeout_seconds = var.queue_visibility_timeout_seconds
-  max_receive_count          = var.queue_max_receive_count
+  dlq_name                   = local.names.dlq
+  visibility_timeout_seconds = local.visibility_timeout
+  receive_wait_time_seconds  = var.queue.receive_wait_time_seconds
+  message_retention_seconds  = var.queue.message_retention_seconds
+  max_receive_count          = var.queue.max_receive_count
 
   tags = var.tags
 }
 
-module "iam" {
-  source = "../iam"
+# The instance exists already; only the tag that start and stop require is put on it, when asked.
+resource "aws_ec2_tag" "gpu" {
+  for_each = var.gpu.manage_tag ? { (var.gpu.tag_key) = var.gpu.tag_value } : {}
 
-  api_role_enabled          = false
-  gpu_instance_role_name    = local.names.gpu_instance_role
-  gpu_instance_profile_name = local.names.gpu_instance_profile
-  shutdown_role_name        = local.names.shutdown_role
-
-  task_queue_arn     = module.queue.queue_arn
-  task_table_arn     = var.task_table_arn
-  status_index_arn   = var.status_index_arn
-  results_bucket_arn = var.results_bucket_arn
-  input_bucket_arns  = var.input_bucket_arns
-
-  gpu_instance_ids = [var.gpu_instance_id]
-  gpu_tag_key      = var.gpu_tag_key
-  gpu_tag_value    = var.gpu_tag_value
-
-  shutdown_log_group_name = "/aws/lambda/${local.names.shutdown_function}"
-
-  tags = var.tags
-}
-
-module "worker_instance" {
-  source = "../worker_instance"
-
-  instance_id = var.gpu_instance_id
-  manage_tags = var.manage_gpu_instance_tag
-  tags        = { (var.gpu_tag_key) = var.gpu_tag_value }
+  resource_id = var.gpu.instance_id
+  key         = each.key
+  value       = each.value
 }
 
 module "power" {
   source = "../power"
 
-  function_name        = local.names.shutdown_function
-  role_arn             = module.iam.shutdown_role_arn
-  package_path         = var.package_path
-  runtime              = var.lambda_runtime
-  tracing_mode         = var.lambda_tracing_mode
-  reserved_concurrency = var.shutdown_reserved_concurrency
-  log_retention_days   = var.log_retention_days
+  function_name        = local.names.power_function
+  role_name            = local.names.power_role
+  packages_dir         = var.lambda.packages_dir
+  runtime              = var.lambda.runtime
+  tracing_mode         = var.lambda.tracing_mode
+  log_retention_days   = var.lambda.log_retention_days
+  reserved_concurrency = var.power.reserved_concurrency
   environment          = local.power_environment
 
-  topic_name               = local.names.shutdown_topic
-  topic_kms_key_arn        = var.shutdown_topic_kms_key_arn
-  alarm_name               = local.names.shutdown_alarm
+  gpu_instance_arn = local.gpu_instance_arn
+  gpu_tag_key      = var.gpu.tag_key
+  gpu_tag_value    = var.gpu.tag_value
+  task_queue_arn   = module.queue.queue_arn
+  dlq_arns         = concat([module.queue.dlq_arn], var.master_dlq == null ? [] : [var.master_dlq.arn])
+  task_table_arn   = var.task_table.arn
+  status_index_arn = var.task_table.status_index_arn
+
+  topic_name               = local.names.power_topic
+  topic_kms_key_arn        = var.power.topic_kms_key_arn
+  alarm_name               = local.names.power_alarm
   queue_name               = module.queue.queue_name
-  alarm_period_seconds     = var.alarm_period_seconds
-  alarm_evaluation_periods = var.alarm_evaluation_periods
+  alarm_period_seconds     = var.power.alarm_period_seconds
+  alarm_evaluation_periods = var.power.alarm_evaluation_periods
 
   schedule_name       = local.names.power_schedule
-  schedule_expression = var.power_schedule_expression
-  schedule_enabled    = var.power_schedule_enabled
+  schedule_expression = local.schedule_expression
+  schedule_enabled    = var.power.schedule_enabled
 
   tags = var.tags
 }

@@ -1,31 +1,61 @@
 output "region" {
-  description = "Region of the pool (its provider's); the key of its queue in the distributor's regional_queues and the worker's GPU_POOL."
+  description = "Region of the pool (its provider's): its name as the distributor's key and the worker's GPU_POOL."
   value       = local.region
 }
 
 output "queue_url" {
-  description = "URL of the pool's queue (the distributor forwards to it; the pool's worker reads it)."
+  description = "URL of the pool's task queue (the distributor forwards to it; the pool's worker reads it)."
   value       = module.queue.queue_url
 }
 
 output "queue_arn" {
-  description = "ARN of the pool's queue."
+  description = "ARN of the pool's task queue."
   value       = module.queue.queue_arn
 }
 
 output "queue_name" {
-  description = "Name of the pool's queue."
+  description = "Name of the pool's task queue."
   value       = module.queue.queue_name
 }
 
 output "dlq_url" {
-  description = "URL of the pool's dead-letter queue."
+  description = "URL of the pool's dead-letter queue (its power run drains it)."
   value       = module.queue.dlq_url
 }
 
+output "dlq_arn" {
+  description = "ARN of the pool's dead-letter queue."
+  value       = module.queue.dlq_arn
+}
+
+output "dlq_name" {
+  description = "Name of the pool's dead-letter queue."
+  value       = module.queue.dlq_name
+}
+
+output "gpu_instance_id" {
+  description = "Id of the pool's GPU instance."
+  value       = var.gpu.instance_id
+}
+
+output "gpu_tag" {
+  description = "The tag that marks the pool's GPU instance, as {key, value}."
+  value       = { key = var.gpu.tag_key, value = var.gpu.tag_value }
+}
+
+output "worker_role_arn" {
+  description = "ARN of the role of the pool's worker."
+  value       = aws_iam_role.worker.arn
+}
+
 output "gpu_instance_profile_name" {
-  description = "Instance profile to attach to the pool's GPU instance (see the terraform README)."
-  value       = module.iam.gpu_instance_profile_name
+  description = "Instance profile to attach to the pool's GPU instance (aws ec2 associate-iam-instance-profile)."
+  value       = aws_iam_instance_profile.worker.name
+}
+
+output "power_role_arn" {
+  description = "ARN of the role of the pool's power Lambda."
+  value       = module.power.role_arn
 }
 
 output "shutdown_lambda_name" {
@@ -33,22 +63,42 @@ output "shutdown_lambda_name" {
   value       = module.power.function_name
 }
 
+output "shutdown_lambda_arn" {
+  description = "ARN of the pool's power Lambda."
+  value       = module.power.function_arn
+}
+
+output "shutdown_log_group_name" {
+  description = "Log group of the pool's power Lambda (one line per decision)."
+  value       = module.power.log_group_name
+}
+
 output "alarm_name" {
   description = "Name of the pool's queue-empty alarm."
   value       = module.power.alarm_name
 }
 
+output "topic_arn" {
+  description = "ARN of the SNS topic the queue-empty alarm notifies."
+  value       = module.power.topic_arn
+}
+
+output "schedule_rule_name" {
+  description = "Name of the EventBridge rule that re-checks the pool's power."
+  value       = module.power.schedule_rule_name
+}
+
 output "worker_environment" {
-  description = "Environment of the pool's worker (sqs-adapter.service): its queue and visibility timeout, the home table and region, its pool name, the job time limit."
+  description = "Environment of the pool's worker (sqs-adapter.service; install.sh --from-json reads it): its queue and the queue's visibility timeout, the task table and its region, the job time limit, and its pool name behind the distributor."
   value       = local.worker_environment
 }
 
 output "power_environment" {
-  description = "Environment of the pool's power Lambda: its instance, queue and dead-letter queue, the home table and region."
+  description = "Environment of the pool's power Lambda: its instance, its queue and the dead-letter queues it drains, the task table and its region, the idle window."
   value       = local.power_environment
 }
 
-output "gpu_instance_id" {
-  description = "Id of the pool's GPU instance."
-  value       = var.gpu_instance_id
+output "gpu_instance_arn" {
+  description = "ARN of the pool's GPU instance."
+  value       = local.gpu_instance_arn
 }

@@ -1,174 +1,71 @@
 variable "name_prefix" {
-  description = "Prefix for every resource name, as in the root module."
+  description = "Prefix of every default name, as in the stack."
   type        = string
   default     = ""
+  nullable    = false
 }
 
-variable "gpu_instance_id" {
-  description = "Id of the pool's existing GPU instance, in the provider's region."
-  type        = string
-
-  validation {
-    condition     = can(regex("^i-[0-9a-f]{8,17}$", var.gpu_instance_id))
-    error_message = "gpu_instance_id must be an EC2 instance id such as i-0123456789abcdef0."
-  }
+variable "names" {
+  description = "Names of the pool's resources, in full (name_prefix is not added). A null name defaults to one that carries the pool's region, so pools never collide: <prefix>gpu_tasks_queue_<region>, <prefix>shutdown-gpu-lambda-<region>, ..."
+  type = object({
+    queue            = optional(string)
+    dlq              = optional(string)
+    worker_role      = optional(string)
+    instance_profile = optional(string)
+    power_role       = optional(string)
+    power_function   = optional(string)
+    power_topic      = optional(string)
+    power_alarm      = optional(string)
+    power_schedule   = optional(string)
+  })
+  default  = {}
+  nullable = false
 }
 
-variable "manage_gpu_instance_tag" {
-  description = "Put the GPU tag on the instance (off when it is tagged already)."
-  type        = bool
-  default     = false
-}
-
-variable "task_table_name" {
-  description = "Name of the home region's task table (root output task_table_name)."
-  type        = string
-}
-
-variable "task_table_arn" {
-  description = "ARN of the home region's task table (root output task_table_arn)."
-  type        = string
-}
-
-variable "status_index_arn" {
-  description = "ARN of the task table's status index (root output task_table_status_index_arn)."
-  type        = string
-}
-
-variable "task_table_region" {
-  description = "Region of the task table (the home region, root output aws_region)."
-  type        = string
-}
-
-variable "results_bucket_name" {
-  description = "Name of the results bucket (root output results_bucket_name)."
-  type        = string
-}
-
-variable "results_bucket_arn" {
-  description = "ARN of the results bucket (root output results_bucket_arn)."
-  type        = string
-}
-
-variable "input_bucket_arns" {
-  description = "ARNs of buckets the pool's worker may read input images from."
-  type        = list(string)
-  default     = []
-}
-
-variable "package_path" {
-  description = "Path of the power Lambda's zip (build/lambda/shutdown.zip)."
-  type        = string
-}
-
-variable "idle_minutes" {
-  description = "Idle window after which the pool's GPU instance is stopped. An integer from 1 to 1440."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = var.idle_minutes >= 1 && var.idle_minutes <= 1440 && floor(var.idle_minutes) == var.idle_minutes
-    error_message = "idle_minutes must be an integer from 1 to 1440."
-  }
-}
-
-variable "job_timeout_minutes" {
-  description = "Time limit of one job; a job past it does not hold the instance on. An integer from 1 to 10080."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = var.job_timeout_minutes >= 1 && var.job_timeout_minutes <= 10080 && floor(var.job_timeout_minutes) == var.job_timeout_minutes
-    error_message = "job_timeout_minutes must be an integer from 1 to 10080."
-  }
-}
-
-variable "queue_visibility_timeout_seconds" {
-  description = "Visibility timeout of the pool's queue (the design's 3600 s for regional queues)."
-  type        = number
-  default     = 3600
-}
-
-variable "queue_max_receive_count" {
-  description = "Receives after which a message moves to the pool's DLQ."
-  type        = number
-  default     = 3
-}
-
-variable "gpu_tag_key" {
-  description = "Tag key the GPU instance must carry to be started or stopped."
-  type        = string
-  default     = "Purpose"
-}
-
-variable "gpu_tag_value" {
-  description = "Value of gpu_tag_key the GPU instance must carry."
-  type        = string
-  default     = "GPU-ComfyUI"
-}
-
-variable "lambda_runtime" {
-  description = "Runtime of the power Lambda."
-  type        = string
-  default     = "python3.11"
-}
-
-variable "lambda_tracing_mode" {
-  description = "X-Ray tracing mode of the power Lambda: PassThrough or Active."
-  type        = string
-  default     = "PassThrough"
-}
-
-variable "shutdown_reserved_concurrency" {
-  description = "Reserved concurrency of the power Lambda (1: one decision at a time)."
-  type        = number
-  default     = 1
-}
-
-variable "shutdown_topic_kms_key_arn" {
-  description = "KMS key of the alarm topic; null uses the AWS-managed SNS key."
-  type        = string
-  default     = null
-}
-
-variable "alarm_period_seconds" {
-  description = "Period of the queue-empty alarm."
-  type        = number
-  default     = 300
-}
-
-variable "alarm_evaluation_periods" {
-  description = "Periods the queue must be empty before the alarm fires."
-  type        = number
-  default     = 6
-}
-
-variable "power_schedule_expression" {
-  description = "How often the power Lambda re-checks; it is also what starts a stopped instance when the distributor forwards work."
-  type        = string
-  default     = "rate(1 minute)"
-}
-
-variable "power_schedule_enabled" {
-  description = "Whether the periodic re-check runs."
+variable "distributed" {
+  description = "Whether the pool is one of several behind the distributor: its worker then stamps its pool name (the region) on the tasks it claims and its power logic counts only those, and the queue and schedule defaults are the regional ones. False only for the single pool of a system without the distributor."
   type        = bool
   default     = true
+  nullable    = false
 }
 
-variable "log_retention_days" {
-  description = "Retention of the power Lambda's logs."
-  type        = number
-  default     = 30
+variable "task_table" {
+  description = "The stack's task table, which every pool shares (stack outputs task_table_name, task_table_arn, task_table_status_index_arn, task_table_region)."
+  type = object({
+    name             = string
+    arn              = string
+    status_index_arn = string
+    region           = string
+  })
+}
+
+variable "results_bucket" {
+  description = "The stack's results bucket (stack outputs results_bucket_name, results_bucket_arn)."
+  type = object({
+    name = string
+    arn  = string
+  })
+}
+
+variable "master_dlq" {
+  description = "The distributor's master dead-letter queue, which this pool's power run also drains (the home pool's, when the distributor is on); null for none."
+  type = object({
+    url = string
+    arn = string
+  })
+  default = null
 }
 
 variable "metrics_namespace" {
-  description = "CloudWatch namespace of the power metrics."
+  description = "CloudWatch namespace of the services' metrics (POWERTOOLS_METRICS_NAMESPACE)."
   type        = string
   default     = "GpuOrchestrator"
+  nullable    = false
 }
 
 variable "tags" {
-  description = "Tags for every resource of the pool."
+  description = "Tags for every resource of the pool (besides the provider's default tags)."
   type        = map(string)
   default     = {}
+  nullable    = false
 }

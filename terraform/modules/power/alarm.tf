@@ -29,13 +29,13 @@ resource "aws_cloudwatch_metric_alarm" "queue_empty" {
 resource "aws_sns_topic_subscription" "lambda" {
   topic_arn = aws_sns_topic.this.arn
   protocol  = "lambda"
-  endpoint  = aws_lambda_function.this.arn
+  endpoint  = module.function.function_arn
 }
 
 resource "aws_lambda_permission" "sns" {
   statement_id  = "AllowInvokeFromShutdownTopic"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this.function_name
+  function_name = module.function.function_name
   principal     = "sns.amazonaws.com"
   source_arn    = aws_sns_topic.this.arn
 }

@@ -1,46 +1,97 @@
-# The power Lambda (shutdown-gpu-lambda): stops the idle GPU instance and wakes it when work waits.
-# It decides from live facts, so it is invoked both by the design's alarm (through SNS) and by a
-# schedule that re-checks, because the alarm acts only when its state changes.
+# The power Lambda (shutdown-gpu-lambda) of one GPU pool: it stops the idle GPU instance, wakes it
+# when work waits, and drains the pool's dead letters (failing their task rows) while the GPU
+# sleeps. It decides from live facts, so it is invoked both by the design's alarm (through SNS) and
+# by a schedule that re-checks, because the alarm acts only when its state changes.
 
-resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days); a year of operational logs is cost without use
+module "function" {
+  source = "../lambda"
 
-  name              = "/aws/lambda/${var.function_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.log_kms_key_arn
+  name               = var.function_name
+  description        = "Stops the idle GPU instance, starts it when work is waiting, and fails the tasks of dead letters."
+  package            = "shutdown"
+  packages_dir       = var.packages_dir
+  handler            = var.handler
+  runtime            = var.runtime
+  memory_size        = var.memory_size
+  timeout            = var.timeout
+  tracing_mode       = var.tracing_mode
+  log_retention_days = var.log_retention_days
+  log_kms_key_arn    = var.log_kms_key_arn
+  environment        = var.environment
+  # One decision at a time: two concurrent runs could both decide to stop or to start.
+  reserved_concurrency = var.reserved_concurrency
+
+  role_name        = var.role_name
+  role_description = "Power Lambda: stop the idle tagged GPU instance, start it when work waits, fail the tasks of dead letters."
+  policies = {
+    "gpu-instance-power" = data.aws_iam_policy_document.instance.json
+    "idle-facts-read"    = data.aws_iam_policy_document.facts.json
+    "dead-letters-drain" = data.aws_iam_policy_document.dead_letters.json
+  }
 
   tags = var.tags
 }
 
-resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_116:Every invocation is an idempotent re-check and the schedule invokes it again within minutes
-  #checkov:skip=CKV_AWS_117:It calls only AWS APIs; a VPC would need NAT or endpoints that cost more than they protect
-  #checkov:skip=CKV_AWS_173:The environment holds resource names only, no secrets
-  #checkov:skip=CKV_AWS_272:Packages are built from this repository by its own pipeline; there is no signing profile to check
-
-  function_name    = var.function_name
-  description      = "Stops the idle GPU instance and starts it when work is waiting."
-  role             = var.role_arn
-  filename         = var.package_path
-  source_code_hash = filebase64sha256(var.package_path)
-  handler          = var.handler
-  runtime          = var.runtime
-  architectures    = ["x86_64"]
-  memory_size      = var.memory_size
-  timeout          = var.timeout
-
-  # One decision at a time: two concurrent runs could both decide to stop or to start.
-  reserved_concurrent_executions = var.reserved_concurrency
-
-  environment {
-    variables = var.environment
+data "aws_iam_policy_document" "instance" {
+  statement {
+    sid       = "DescribeInstances"
+    actions   = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus"]
+    resources = ["*"] # Describe calls cannot be limited to resources.
   }
 
-  tracing_config {
-    mode = var.tracing_mode
+  statement {
+    sid       = "StopTaggedGpu"
+    actions   = ["ec2:StopInstances"]
+    resources = [var.gpu_instance_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/${var.gpu_tag_key}"
+      values   = [var.gpu_tag_value]
+    }
   }
 
-  tags = var.tags
+  statement {
+    sid       = "StartTaggedGpu"
+    actions   = ["ec2:StartInstances"]
+    resources = [var.gpu_instance_arn]
 
-  depends_on = [aws_cloudwatch_log_group.this]
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/${var.gpu_tag_key}"
+      values   = [var.gpu_tag_value]
+    }
+  }
+}
+
+# The live facts: the queue's depth (and its redrive policy), and the pool's open tasks and last
+# activity.
+data "aws_iam_policy_document" "facts" {
+  statement {
+    sid       = "QueueDepth"
+    actions   = ["sqs:GetQueueAttributes"]
+    resources = [var.task_queue_arn]
+  }
+
+  statement {
+    sid       = "OpenTasks"
+    actions   = ["dynamodb:Query", "dynamodb:GetItem"]
+    resources = [var.task_table_arn, var.status_index_arn]
+  }
+}
+
+# The dead-letter sweep: receive each dead letter, fail its task row (or create the row of a
+# hand-sent message that has none), then delete the letter.
+data "aws_iam_policy_document" "dead_letters" {
+  statement {
+    sid       = "DrainDeadLetters"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    resources = var.dlq_arns
+  }
+
+  statement {
+    sid       = "FailTaskRows"
+    actions   = ["dynamodb:UpdateItem", "dynamodb:PutItem"]
+    resources = [var.task_table_arn]
+  }
 }

@@ -1,16 +1,16 @@
 output "function_name" {
   description = "Name of the power Lambda."
-  value       = aws_lambda_function.this.function_name
+  value       = module.function.function_name
 }
 
 output "function_arn" {
   description = "ARN of the power Lambda."
-  value       = aws_lambda_function.this.arn
+  value       = module.function.function_arn
 }
 
 output "log_group_name" {
   description = "Log group of the power Lambda; its decision lines are here."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.function.log_group_name
 }
 
 output "topic_arn" {
@@ -31,4 +31,24 @@ output "alarm_arn" {
 output "schedule_rule_name" {
   description = "Name of the EventBridge rule that re-checks periodically."
   value       = aws_cloudwatch_event_rule.recheck.name
+}
+
+output "role_arn" {
+  description = "ARN of the power Lambda's role."
+  value       = module.function.role_arn
+}
+
+output "role_name" {
+  description = "Name of the power Lambda's role."
+  value       = module.function.role_name
+}
+
+output "error_alarm_name" {
+  description = "Name of the alarm on the power Lambda's errors."
+  value       = module.function.error_alarm_name
+}
+
+output "drained_queue_arns" {
+  description = "ARNs of the dead-letter queues the power run drains (and may read, receive from and delete from)."
+  value       = var.dlq_arns
 }

@@ -13,13 +13,13 @@ resource "aws_cloudwatch_event_rule" "recheck" {
 resource "aws_cloudwatch_event_target" "recheck" {
   rule      = aws_cloudwatch_event_rule.recheck.name
   target_id = "power-lambda"
-  arn       = aws_lambda_function.this.arn
+  arn       = module.function.function_arn
 }
 
 resource "aws_lambda_permission" "schedule" {
   statement_id  = "AllowInvokeFromRecheckSchedule"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this.function_name
+  function_name = module.function.function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.recheck.arn
 }

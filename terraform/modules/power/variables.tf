@@ -3,14 +3,15 @@ variable "function_name" {
   type        = string
 }
 
-variable "role_arn" {
-  description = "ARN of the role the Lambda runs as."
+variable "role_name" {
+  description = "Name of the Lambda's role."
   type        = string
 }
 
-variable "package_path" {
-  description = "Path of the Lambda's zip (its code, the shared package and their dependencies)."
+variable "packages_dir" {
+  description = "Directory holding the built zips (shutdown.zip); null means build/lambda in the repository."
   type        = string
+  default     = null
 }
 
 variable "handler" {
@@ -64,6 +65,43 @@ variable "log_kms_key_arn" {
   description = "KMS key that encrypts the log group; null uses CloudWatch Logs' own encryption."
   type        = string
   default     = null
+}
+
+variable "gpu_instance_arn" {
+  description = "ARN of the GPU instance the Lambda may start and stop."
+  type        = string
+}
+
+variable "gpu_tag_key" {
+  description = "Tag key the instance must carry to be started or stopped."
+  type        = string
+  default     = "Purpose"
+}
+
+variable "gpu_tag_value" {
+  description = "Value of gpu_tag_key the instance must carry."
+  type        = string
+  default     = "GPU-ComfyUI"
+}
+
+variable "task_queue_arn" {
+  description = "ARN of the pool's task queue, whose depth and redrive policy the Lambda reads."
+  type        = string
+}
+
+variable "dlq_arns" {
+  description = "ARNs of the dead-letter queues the Lambda drains: the pool's, and the distributor's master DLQ for the home pool."
+  type        = list(string)
+}
+
+variable "task_table_arn" {
+  description = "ARN of the task table: the Lambda reads open tasks and last activity, and fails the rows of dead letters."
+  type        = string
+}
+
+variable "status_index_arn" {
+  description = "ARN of the task table's status index (open tasks by state)."
+  type        = string
 }
 
 variable "topic_name" {

@@ -23,3 +23,60 @@ mock_data "aws_region" {
     name = "us-east-1"
   }
 }
+
+# Resources whose ARNs other resources check, for tests that apply to the mocked provider.
+mock_resource "aws_iam_role" {
+  defaults = {
+    arn = "arn:aws:iam::123456789012:role/mocked"
+  }
+}
+
+mock_resource "aws_sns_topic" {
+  defaults = {
+    arn = "arn:aws:sns:us-east-1:123456789012:mocked"
+  }
+}
+
+mock_resource "aws_cloudwatch_log_group" {
+  defaults = {
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:mocked"
+  }
+}
+
+mock_resource "aws_sqs_queue" {
+  defaults = {
+    arn = "arn:aws:sqs:us-east-1:123456789012:mocked"
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/mocked"
+  }
+}
+
+mock_resource "aws_lambda_function" {
+  defaults = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mocked"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mocked/invocations"
+  }
+}
+
+mock_resource "aws_dynamodb_table" {
+  defaults = {
+    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/mocked"
+  }
+}
+
+mock_resource "aws_instance" {
+  defaults = {
+    id = "i-0123456789abcdef0"
+  }
+}
+
+mock_resource "aws_cloudwatch_event_rule" {
+  defaults = {
+    arn = "arn:aws:events:us-east-1:123456789012:rule/mocked"
+  }
+}
+
+mock_resource "aws_apigatewayv2_api" {
+  defaults = {
+    execution_arn = "arn:aws:execute-api:us-east-1:123456789012:mocked"
+  }
+}

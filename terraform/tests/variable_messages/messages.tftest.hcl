@@ -1,4 +1,4 @@
-# Deliberately failing: every variable here is invalid, so the plan stops with each validation
+# Deliberately failing: every value here is invalid, so the plan stops with each validation
 # message. tests/terraform/test_terraform_checks.py runs this directory and checks that every
 # message reaches the person who made the mistake. `terraform test` alone does not run it.
 
@@ -10,14 +10,13 @@ run "every_bad_value_is_named" {
   command = plan
 
   variables {
-    lambda_packages_dir                   = "./tests/packages"
-    gpu_instance_id                       = "gpu-box-1"
-    name_prefix                           = "Staging_"
-    task_queue_visibility_timeout_seconds = 43201
-    task_queue_max_receive_count          = 0
-    idle_minutes                          = 0
-    alarm_period_seconds                  = 90
-    log_retention_days                    = 10
-    power_schedule_expression             = "every 5 minutes"
+    name_prefix  = "Staging_"
+    gpu          = { instance_id = "gpu-box-1", tag_key = "aws:purpose" }
+    queue        = { visibility_timeout_seconds = 43201, receive_wait_time_seconds = 21, max_receive_count = 0 }
+    power        = { idle_minutes = 0, alarm_period_seconds = 90, schedule_expression = "every 5 minutes", reserved_concurrency = 0 }
+    lambda       = { packages_dir = "./tests/packages", log_retention_days = 10 }
+    api          = { timeout = 31, domain_name = "gpu-api.example.com", environment = { AWS_REGION = "eu-west-1" } }
+    results      = { retention_days = 0 }
+    remote_pools = { west = { queue_url = "https://sqs.us-west-2.amazonaws.com/123456789012/q", queue_arn = "arn:aws:sqs:us-west-2:123456789012:q" } }
   }
 }

@@ -4,8 +4,8 @@ variable "home_region" {
   default     = "us-east-1"
 }
 
-variable "package_path" {
-  description = "Path of the distributor's zip."
+variable "packages_dir" {
+  description = "Directory holding distributor.zip; null means build/lambda in the repository."
   type        = string
-  default     = "../../../../../build/lambda/distributor.zip"
+  default     = null
 }

@@ -1,0 +1,55 @@
+# What the API may do: send jobs to the queue it submits to, write task rows, presign result
+# downloads and, when it wakes an instance itself (no distributor), start the tagged GPU instance.
+
+data "aws_iam_policy_document" "queue" {
+  statement {
+    sid       = "SendTasks"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+    resources = [var.submit_queue_arn]
+  }
+}
+
+data "aws_iam_policy_document" "table" {
+  statement {
+    sid = "TaskRows"
+    actions = [
+      "dynamodb:PutItem",
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Query",
+      "dynamodb:DescribeTable",
+    ]
+    resources = [var.task_table_arn, var.status_index_arn]
+  }
+}
+
+data "aws_iam_policy_document" "results" {
+  statement {
+    sid       = "PresignResults"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.results_bucket_arn}/*"]
+  }
+}
+
+data "aws_iam_policy_document" "instance" {
+  count = var.gpu_instance == null ? 0 : 1
+
+  statement {
+    sid       = "DescribeInstances"
+    actions   = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus"]
+    resources = ["*"] # Describe calls cannot be limited to resources.
+  }
+
+  statement {
+    sid       = "StartTaggedGpu"
+    actions   = ["ec2:StartInstances"]
+    resources = [var.gpu_instance.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:ResourceTag/${var.gpu_instance.tag_key}"
+      values   = [var.gpu_instance.tag_value]
+    }
+  }
+}
