@@ -1,176 +1,181 @@
-"""Messages that reached the dead-letter queue leave their task `failed`, saying so.
+"""Messages that reached a dead-letter queue leave their task `failed`, saying so.
 
-SQS moves a message to the DLQ after the task queue's receive limit, which happens when its job
-failed transiently too often or its worker died each time. The sweep (run by the worker every so
-often, and callable by the power Lambda) reads the DLQ and, for each message, fails its task with
+Every dead-letter queue has one owner: the power run of its pool (the Lambda, or local/power_timer.py),
+which runs on its schedule while the GPU sleeps, where no worker can. It drains its pool's DLQ
+(SQS_DLQ_URL) and, in the home pool with the distributor, the distributor's (MASTER_DLQ_URL).
+
+SQS moves a message to the pool's DLQ after the task queue's receive limit, which happens when its
+job failed transiently too often or its worker died each time. Its task is failed with
 "moved to the dead-letter queue after N receives: <last error>", where the last error is what the
-worker noted when it last handed the message back (`note_retry_error`).
+worker noted when it last handed the message back (TaskStore.note_retry). The distributor's DLQ holds
+task messages it could not forward (every region overloaded, receive after receive) or refused (the
+reason is in the message's `distributor_rejection` attribute), and distribution requests, which have
+no task row: those are logged and deleted.
 
-A task whose lease is still held by a live worker is left alone (a duplicate message of a running
-job can reach the DLQ); its DLQ message is hidden and looked at again later. Once the task is
-final, the DLQ message is deleted: the task row keeps the error, the log keeps the body, and
-redriving it could not run the job again anyway.
+A task whose lease is still held by a live worker is left alone (a duplicate message of a running job
+can reach the DLQ); its dead letter is hidden and looked at again on a later run. Once the task is
+final, the dead letter is deleted: the task row keeps the error, the log keeps the body, and redriving
+it could not run the job again anyway. A body that names no task is logged and deleted.
 """
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from gpujobs import aws_clients, job_metrics
-from gpujobs.task_model import TERMINAL, Task, TaskStatus
-from gpujobs.task_store import TaskStore, deserialize, serialize
+from gpujobs.errors import TransitionRejected
+from gpujobs.job_metrics import JOBS_FAILED, JobCounter
+from gpujobs.task_message import REJECTION_ATTRIBUTE, MessageInvalid, message_from
+from gpujobs.task_model import TERMINAL, Task
+from gpujobs.task_queue import max_receives_of
+from gpujobs.task_store import Lease, TaskStore
 
 log = logging.getLogger(__name__)
 
-NO_ERROR_NOTED = "no error was recorded (the worker stopped before it could finish the job)"
+# How long a dead letter of a task a worker still holds stays hidden before the next look.
+RECHECK_AFTER_S = 300
+# Dead letters settled per queue per run, so one run stays short whatever piled up.
+MAX_MESSAGES = 50
+
+
+@dataclass(frozen=True)
+class DeadLetterQueue:
+    """One DLQ and how to word the failure of its tasks."""
+
+    url: str
+    name: str
+    unexplained: str
+    """The error when nothing better is known."""
+    source_queue_url: str | None = None
+    """The queue that dead-letters into it, whose redrive limit the error names (None: use the message's count)."""
+
+
+def pool_dlq(dlq_url: str, queue_url: str) -> DeadLetterQueue:
+    return DeadLetterQueue(dlq_url, "dead-letter queue",
+                           "no error was recorded (the worker stopped before it could finish the job)", queue_url)
+
+
+def distributor_dlq(dlq_url: str) -> DeadLetterQueue:
+    return DeadLetterQueue(dlq_url, "distributor's dead-letter queue",
+                           "the distributor could not forward it to any regional queue")
 
 
 @dataclass
-class SweepReport:
+class DrainReport:
     failed: list[str] = field(default_factory=list)
     already_final: list[str] = field(default_factory=list)
     still_running: list[str] = field(default_factory=list)
     unreadable: int = 0
+    requests: int = 0
+    """Distribution requests (no task row) logged and deleted."""
+
+    def add(self, other: "DrainReport") -> None:
+        self.failed += other.failed
+        self.already_final += other.already_final
+        self.still_running += other.still_running
+        self.unreadable += other.unreadable
+        self.requests += other.requests
 
 
-def _condition_failed(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+class DeadLetterDrain:
+    """Settles the dead letters of the given queues: conditional writes on the task rows, then deletes."""
 
+    def __init__(self, store: TaskStore, sqs: Any, counter: JobCounter, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.sqs = sqs
+        self.counter = counter
+        self.clock = clock
 
-def note_retry_error(table_name: str, task_id: str, worker_id: str, error: str, now: int,
-                     dynamodb: Any = None) -> bool:
-    """Record why a job was handed back to the queue and let its lease lapse now, so the next
-    receive may claim it at once. Only the lease holder may write; False if it no longer holds it."""
-    db = dynamodb if dynamodb is not None else aws_clients.task_table_client()
-    try:
-        db.update_item(
-            TableName=table_name,
-            Key={"task_id": {"S": task_id}},
-            UpdateExpression="SET last_error = :e, lease_expires_at = :now, updated_at = :now",
-            ConditionExpression="#s = :processing AND worker_id = :w",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=serialize(
-                {":e": error[:1000], ":now": now, ":processing": TaskStatus.PROCESSING.value, ":w": worker_id}),
-        )
-    except ClientError as exc:
-        if _condition_failed(exc):
+    def drain(self, queue: DeadLetterQueue, max_messages: int = MAX_MESSAGES) -> DrainReport:
+        """Fail the tasks of up to `max_messages` dead letters and delete them. Safe to run from several
+        places at once: every write is conditional."""
+        report = DrainReport()
+        max_receives: int | None = None
+        seen = 0
+        while seen < max_messages:
+            response = self.sqs.receive_message(
+                QueueUrl=queue.url, MaxNumberOfMessages=min(10, max_messages - seen), WaitTimeSeconds=0,
+                VisibilityTimeout=60, AttributeNames=["ApproximateReceiveCount"],
+                MessageAttributeNames=[REJECTION_ATTRIBUTE],
+            )
+            messages = response.get("Messages", [])
+            if not messages:
+                break
+            if max_receives is None and queue.source_queue_url:
+                max_receives = max_receives_of(self.sqs, queue.source_queue_url)
+            seen += len(messages)
+            for message in messages:
+                if self._settle(message, queue, max_receives, report):
+                    self.sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
+                else:
+                    self.sqs.change_message_visibility(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"],
+                                                       VisibilityTimeout=RECHECK_AFTER_S)
+        if report.failed or report.unreadable or report.requests:
+            log.info("dead letters settled", extra={"queue_url": queue.url, "failed": report.failed,
+                                                    "unreadable": report.unreadable, "requests": report.requests})
+        return report
+
+    def _settle(self, message: dict[str, Any], queue: DeadLetterQueue, max_receives: int | None,
+                report: DrainReport) -> bool:
+        """Record the dead letter's outcome; True once it may be deleted."""
+        body = message.get("Body", "")
+        extra: dict[str, Any] = {"message_id": message.get("MessageId"), "queue_url": queue.url}
+        rejection = message.get("MessageAttributes", {}).get(REJECTION_ATTRIBUTE, {}).get("StringValue")
+        raw = _object_or_none(body)
+        try:
+            task_message = message_from(raw)
+        except MessageInvalid:
+            if isinstance(raw, dict) and "request_id" in raw:
+                report.requests += 1
+                log.warning("dead-lettered distribution request deleted (it has no task row)",
+                            extra={**extra, "request_id": raw.get("request_id"), "reason": rejection})
+                return True
+            report.unreadable += 1
+            log.error("dead letter names no task; deleted", extra={**extra, "body": body[:1000], "reason": rejection})
+            return True
+        task_id = task_message.task_id
+        extra["job_id"] = task_id
+        now = int(self.clock())
+        task = self.store.find(task_id)
+        if task is not None and task.status in TERMINAL:
+            report.already_final.append(task_id)
+            log.info("dead letter of a task already %s; deleted", task.status.value, extra=extra)
+            return True
+        if task is not None and task.held_at(now):
+            report.still_running.append(task_id)
+            log.info("dead letter of a task a worker still runs; looked at again later", extra=extra)
             return False
-        raise
-    return True
-
-
-def _fail_unless_held(db: Any, table_name: str, task_id: str, error: str, now: int) -> bool:
-    """Fail a pending task, or a processing one whose lease has lapsed; never one a worker holds."""
-    try:
-        db.update_item(
-            TableName=table_name,
-            Key={"task_id": {"S": task_id}},
-            UpdateExpression="SET #s = :failed, error_message = :e, updated_at = :now, finished_at = :now",
-            ConditionExpression=(
-                "attribute_exists(task_id) AND (#s = :pending OR (#s = :processing AND "
-                "(attribute_not_exists(lease_expires_at) OR lease_expires_at < :now)))"
-            ),
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=serialize({
-                ":failed": TaskStatus.FAILED.value, ":e": error[:2000], ":now": now,
-                ":pending": TaskStatus.PENDING.value, ":processing": TaskStatus.PROCESSING.value,
-            }),
-        )
-    except ClientError as exc:
-        if _condition_failed(exc):
-            return False
-        raise
-    return True
-
-
-def _task_id_of(body: str) -> tuple[str | None, dict[str, Any]]:
-    try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, TypeError):
-        return None, {}
-    if not isinstance(raw, dict) or not isinstance(raw.get("task_id"), str) or not raw["task_id"]:
-        return None, {}
-    return raw["task_id"], raw
-
-
-def max_receives_of(queue_url: str, sqs: Any = None) -> int | None:
-    """The task queue's redrive limit (maxReceiveCount), or None if it has no redrive policy."""
-    sqs = sqs if sqs is not None else aws_clients.client("sqs")
-    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])
-    policy = attributes.get("Attributes", {}).get("RedrivePolicy")
-    if not policy:
-        return None
-    return int(json.loads(policy)["maxReceiveCount"])
-
-
-def sweep_dead_letters(dlq_url: str, table_name: str, now: int, *, max_receives: int | None = None,
-                       sqs: Any = None, dynamodb: Any = None, max_messages: int = 100,
-                       recheck_after_s: int = 300) -> SweepReport:
-    """Fail the tasks of up to `max_messages` DLQ messages (conditional writes) and delete them.
-
-    `max_receives` is the task queue's redrive limit, used in the error text; without it the
-    message's own receive count is used. Safe to run from several places at once.
-    """
-    sqs = sqs if sqs is not None else aws_clients.client("sqs")
-    db = dynamodb if dynamodb is not None else aws_clients.task_table_client()
-    store = TaskStore(table_name, db)
-    report = SweepReport()
-    seen = 0
-    while seen < max_messages:
-        response = sqs.receive_message(
-            QueueUrl=dlq_url, MaxNumberOfMessages=min(10, max_messages - seen), WaitTimeSeconds=0,
-            VisibilityTimeout=60, AttributeNames=["ApproximateReceiveCount"],
-        )
-        messages = response.get("Messages", [])
-        if not messages:
-            break
-        seen += len(messages)
-        for message in messages:
-            if _settle(message, store, db, table_name, now, max_receives, report):
-                sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+        received = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+        error = self._error(queue, task, rejection, max_receives if max_receives is not None else max(1, received - 1))
+        try:
+            if task is None:
+                self.store.create(task_message.failed_task(error, now))
             else:
-                sqs.change_message_visibility(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"],
-                                              VisibilityTimeout=recheck_after_s)
-    return report
-
-
-def _settle(message: dict[str, Any], store: TaskStore, db: Any, table_name: str, now: int,
-            max_receives: int | None, report: SweepReport) -> bool:
-    """Record the dead letter's outcome; True once it may be deleted."""
-    task_id, raw = _task_id_of(message.get("Body", ""))
-    if task_id is None:
-        report.unreadable += 1
-        log.error("dead letter names no task; deleted", extra={"message_id": message.get("MessageId"),
-                                                               "body": message.get("Body", "")[:1000]})
-        return True
-    received = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-    count = max_receives if max_receives is not None else max(1, received - 1)
-    response = db.get_item(TableName=table_name, Key={"task_id": {"S": task_id}}, ConsistentRead=True)
-    item = deserialize(response["Item"]) if "Item" in response else None
-    if item is None:
-        body = raw.get("request_body") if isinstance(raw.get("request_body"), dict) else {}
-        api_path = raw.get("api_path") if isinstance(raw.get("api_path"), str) else ""
-        store.create_if_absent(Task.new(task_id, api_path, body, now))
-        item = {"status": TaskStatus.PENDING.value}
-    status = TaskStatus(item["status"])
-    if status in TERMINAL:
-        report.already_final.append(task_id)
-        log.info("dead letter of a task already %s; deleted", status.value, extra={"job_id": task_id})
-        return True
-    lease = item.get("lease_expires_at")
-    if status == TaskStatus.PROCESSING and lease is not None and int(lease) >= now:
-        report.still_running.append(task_id)
-        log.info("dead letter of a task a worker still runs; looked at again later", extra={"job_id": task_id})
-        return False
-    error = f"moved to the dead-letter queue after {count} receives: {item.get('last_error') or NO_ERROR_NOTED}"
-    if _fail_unless_held(db, table_name, task_id, error, now):
+                self.store.fail(task_id, error, now, lease=Lease.LAPSED)
+        except TransitionRejected as exc:
+            # The row changed since it was read: final now, or a worker took it up again.
+            if exc.current in TERMINAL:
+                report.already_final.append(task_id)
+                return True
+            report.still_running.append(task_id)
+            return False
         report.failed.append(task_id)
-        log.warning("task failed: %s", error, extra={"job_id": task_id, "message_id": message.get("MessageId")})
-        job_metrics.count(job_metrics.JOBS_FAILED, "worker", job_id=task_id)
+        log.warning("task failed: %s", error, extra=extra)
+        self.counter.count(JOBS_FAILED, job_id=task_id)
         return True
-    # The row changed between the read and the write: look again on the next sweep.
-    report.still_running.append(task_id)
-    return False
+
+    @staticmethod
+    def _error(queue: DeadLetterQueue, task: Task | None, rejection: str | None, receives: int) -> str:
+        if rejection:
+            return f"rejected by the distributor: {rejection}"
+        noted = task.last_error if task is not None else None
+        return f"moved to the {queue.name} after {receives} receives: {noted or queue.unexplained}"
+
+
+def _object_or_none(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, TypeError):
+        return None
+

@@ -1,4 +1,4 @@
-"""Shared by the power tests: event files, a small Lambda context, the task table's schema."""
+"""Shared by the power tests: event files and a small Lambda context."""
 
 import json
 from dataclasses import dataclass
@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-STATUS_INDEX = "status-created_at-index"
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -24,16 +23,3 @@ class LambdaContext:
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
 
-
-def create_task_table(dynamodb: Any, name: str) -> None:
-    dynamodb.create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "task_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "task_id", "AttributeType": "S"},
-                              {"AttributeName": "status", "AttributeType": "S"},
-                              {"AttributeName": "created_at", "AttributeType": "N"}],
-        GlobalSecondaryIndexes=[{"IndexName": STATUS_INDEX,
-                                 "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                                               {"AttributeName": "created_at", "KeyType": "RANGE"}],
-                                 "Projection": {"ProjectionType": "ALL"}}],
-    )

@@ -2,7 +2,6 @@
 
 import json
 
-import boto3
 import pytest
 
 from services.shutdown_lambda.handler import build_handler
@@ -14,8 +13,7 @@ IDLE_FOR = 2 * 3600
 
 
 def state(world: PowerWorld) -> str:
-    ec2 = boto3.client("ec2", region_name="us-east-1")
-    return ec2.describe_instances(InstanceIds=[world.instance_id])["Reservations"][0]["Instances"][0]["State"]["Name"]
+    return world.state()
 
 
 def invoke(world: PowerWorld, event_file: str) -> dict:
@@ -67,7 +65,7 @@ def test_schedule_stops_idle_instance(world: PowerWorld) -> None:
 
 
 def test_direct_evaluate_with_waiting_work_leaves_it_running(world: PowerWorld) -> None:
-    boto3.client("sqs", region_name="us-east-1").send_message(QueueUrl=world.queue_url, MessageBody="{}")
+    world.moto.sqs.send_message(QueueUrl=world.queue_url, MessageBody="{}")
     assert invoke(world, "direct_evaluate.json") == {
         "trigger": "direct",
         "detail": "evaluate",
@@ -124,12 +122,14 @@ def test_non_object_event_is_unknown() -> None:
     assert parse_trigger(["not", "an", "event"]).kind == "unknown"
 
 
-def test_emits_emf_metrics(world: PowerWorld, capsys: pytest.CaptureFixture[str]) -> None:
+def test_emits_emf_metrics_in_the_one_namespace(world: PowerWorld, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Team/Gpu")
     invoke(world, "schedule.json")
     out = capsys.readouterr().out
     emf = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
     assert len(emf) == 1, out
-    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GpuJobs"
+    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Team/Gpu"
     assert (emf[0]["GpuStops"], emf[0]["GpuStarts"], emf[0]["IdleMinutes"]) == ([1.0], [0.0], [120.0])
 
 
@@ -139,3 +139,9 @@ def test_tag_is_configurable(world: PowerWorld, monkeypatch: pytest.MonkeyPatch)
     assert response["acted"] == "nothing"
     assert response["reason"] == "instance not tagged Purpose=GPU-Other: never touched"
     assert state(world) == "running"
+
+
+def test_without_a_namespace_the_default_one_is_used(world: PowerWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    invoke(world, "unknown_s3_put.json")
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GpuOrchestrator"
