@@ -14,8 +14,9 @@ from gpujobs.settings import load_settings
 from gpujobs.task_store import deserialize
 from services.api.api_config import ApiConfig
 from services.api.app import create_app
+from tests.polling import wait_until
 
-from .conftest import ApiServer, wait_until
+from .conftest import ApiServer
 
 pytestmark = pytest.mark.integration
 
@@ -180,7 +181,7 @@ def test_table_missing_gives_503_and_nothing_queued(start_api: Any, stack: dict[
 
 def test_flask_test_client_on_the_stack(stack: dict[str, Any]) -> None:
     aws_clients.reset_clients()
-    app = create_app(load_settings(), config=ApiConfig(instance_state_ttl_s=0.0))
+    app = create_app(load_settings("api"), config=ApiConfig(instance_state_ttl_s=0.0))
     client = app.test_client()
 
     response = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "in process"})

@@ -91,7 +91,7 @@ def test_stopping_instance_is_recorded_and_submit_succeeds(app: Any, aws: Any, m
 
 
 def test_ec2_failure_never_fails_the_submit(make_app: Any, aws: Any) -> None:
-    settings = aws.settings.__class__(**{**aws.settings.__dict__, "gpu_instance_id": "i-0123456789abcdef0"})
+    settings = aws.settings.with_values(GPU_INSTANCE_ID="i-0123456789abcdef0")
     app = make_app(settings=settings)
     response = app.test_client().post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"})
     assert response.status_code == 202
