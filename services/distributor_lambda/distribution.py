@@ -20,7 +20,6 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.distributor_lambda.distribution_message import InvalidMessage, Routable, parse_routable
-from services.distributor_lambda.distributor_config import DistributorConfig
 from services.distributor_lambda.forward_ledger import ForwardLedger, Reservation
 from services.distributor_lambda.forwarding import (
     MAX_ATTRIBUTES,
@@ -99,9 +98,10 @@ class _Pending:
 
 
 class Distributor:
-    def __init__(self, config: DistributorConfig, sqs_for: Callable[[str], Any], dead_letter_sqs: Any,
-                 ledger: ForwardLedger, depths: QueueDepths, selector: QueueSelector) -> None:
-        self._config = config
+    def __init__(self, region_queues: dict[str, str], master_dlq_url: str, sqs_for: Callable[[str], Any],
+                 dead_letter_sqs: Any, ledger: ForwardLedger, depths: QueueDepths, selector: QueueSelector) -> None:
+        self._region_queues = region_queues
+        self._master_dlq_url = master_dlq_url
         self._sqs_for = sqs_for
         self._dead_letter_sqs = dead_letter_sqs
         self._ledger = ledger
@@ -109,7 +109,7 @@ class Distributor:
         self._selector = selector
         # Reserves, confirms and the per-region sends of a batch overlap: on AWS each is a network round
         # trip (another region's queue is tens of milliseconds away), and Lambda bills the wall time.
-        self._pool = ThreadPoolExecutor(max_workers=max(MAX_BATCH, len(config.region_queues) + 1),
+        self._pool = ThreadPoolExecutor(max_workers=max(MAX_BATCH, len(region_queues) + 1),
                                         thread_name_prefix="distribute")
 
     def distribute(self, records: list[dict[str, Any]], remaining_ms: int | None) -> BatchOutcome:
@@ -187,7 +187,7 @@ class Distributor:
                                                                           region))
             for p in pending
         ]
-        return region, pending, send_batch(self._sqs_for(region), self._config.region_queues[region], outbound)
+        return region, pending, send_batch(self._sqs_for(region), self._region_queues[region], outbound)
 
     def _settle_forwards(self, sent: list[tuple[str, list[_Pending], SendResult]], result: BatchOutcome) -> None:
         """Confirm what was accepted and release what was not, all records at once."""
@@ -223,7 +223,7 @@ class Distributor:
     def _send_dead_letters(self, rejected: list[tuple[str, Outbound]]) -> SendResult:
         if not rejected:
             return SendResult()
-        return send_batch(self._dead_letter_sqs, self._config.master_dlq_url, [o for _, o in rejected])
+        return send_batch(self._dead_letter_sqs, self._master_dlq_url, [o for _, o in rejected])
 
     def _settle_dead_letters(self, rejected: list[tuple[str, Outbound]], sent: SendResult,
                              result: BatchOutcome) -> None:
