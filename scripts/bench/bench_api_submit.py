@@ -200,7 +200,7 @@ def main() -> int:
         dynamodb = boto3.client("dynamodb", config=config)
         sqs = boto3.client("sqs", config=config)
         ec2 = boto3.client("ec2", config=config)
-        given = load_settings()
+        given = load_settings("api")
         run_id = uuid.uuid4().hex[:8]
         table = given.table_name
         if not table:

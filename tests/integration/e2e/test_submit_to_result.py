@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,19 +18,10 @@ import requests
 from PIL import Image
 
 from local.emulator import free_port
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def wait_until(probe, timeout: float, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 def healthy(url: str) -> bool:
@@ -62,8 +52,8 @@ def system(stack, tmp_path_factory) -> Iterator[dict[str, str]]:
         for name, argv in commands.items()
     }
     try:
-        wait_until(lambda: healthy(f"http://127.0.0.1:{api_port}/health"), 30)
-        wait_until(lambda: healthy(f"http://127.0.0.1:{standin_port}/health"), 30)
+        wait_until(lambda: healthy(f"http://127.0.0.1:{api_port}/health"), 30, "the API to answer")
+        wait_until(lambda: healthy(f"http://127.0.0.1:{standin_port}/health"), 30, "the stand-in to answer")
         yield {"api": f"http://127.0.0.1:{api_port}", "logs": str(logs)}
     finally:
         for process in processes.values():
@@ -112,7 +102,7 @@ def test_submitted_job_completes_with_a_png_result(system, stack, path, extra):
         status = requests.get(f"{system['api']}/api/v1/jobs/{job['job_id']}", timeout=5).json()
         return status if status["status"] in {"completed", "failed"} else None
 
-    final = wait_until(finished, timeout=90)
+    final = wait_until(finished, 90, "the job to finish", every_s=0.25)
     assert final["status"] == "completed", final
     assert final["result_s3_uri"].startswith(f"s3://{bucket}/comfyui-results/")
     assert read_png(final["result_s3_uri"]).size == (320, 240)

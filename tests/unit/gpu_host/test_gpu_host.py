@@ -9,6 +9,7 @@ import pytest
 
 from local.gpu_host.gpu_host import GpuHost
 from local.gpu_host.host_config import ChildSpec, HostConfig
+from tests.polling import wait_until
 
 # Sleeps until SIGTERM, then records its name in a file and exits 0 (or ignores SIGTERM when asked).
 CHILD = """
@@ -54,17 +55,14 @@ def record(tmp_path: Path) -> Path:
 
 
 def make_host(record: Path, states: States, clock: Clock, **overrides) -> GpuHost:
-    config = HostConfig(instance_id="i-test", standin=overrides.pop("standin", spec("standin", record)),
+    config = HostConfig(standin=overrides.pop("standin", spec("standin", record)),
                         worker=overrides.pop("worker", spec("worker", record)), standin_health_url=None,
                         boot_delay_s=20.0, poll_interval_s=0.05, restart_delay_s=2.0, **overrides)
-    return GpuHost(config, states, env={}, clock=clock)
+    return GpuHost(config, "i-test", states, env={}, clock=clock)
 
 
 def wait_for(predicate, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
+    wait_until(predicate, timeout_s, "the children to get there", every_s=0.02)
 
 
 def test_children_start_only_after_the_boot_delay_and_stop_worker_first(record):
