@@ -16,7 +16,7 @@ finishing out of order never make the instance look idler than it is. Each pool 
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -83,8 +83,9 @@ class Lease(Enum):
 
 
 def _condition(sources: frozenset[TaskStatus], lease: Lease) -> tuple[str, dict[str, Any]]:
-    """`#s` is one of `sources`, and for processing the lease condition holds; the whole row must exist.
-    (DynamoDB refuses redundant parentheses, so they are added only where an OR needs them.)"""
+    """`#s` is one of `sources`, and for processing the lease condition holds. A missing row has no
+    status, so no condition holds for it. (DynamoDB refuses redundant parentheses, so they are added
+    only where an OR needs them.)"""
     parts, values = [], {}
     for source in sorted(sources):
         key = f":from_{source.value}"
@@ -93,10 +94,7 @@ def _condition(sources: frozenset[TaskStatus], lease: Lease) -> tuple[str, dict[
             parts.append(f"#s = {key} AND {lease.value}")
         else:
             parts.append(f"#s = {key}")
-    if len(parts) == 1:
-        return f"attribute_exists(task_id) AND {parts[0]}", values
-    alternatives = " OR ".join(f"({p})" if " AND " in p else p for p in parts)
-    return f"attribute_exists(task_id) AND ({alternatives})", values
+    return " OR ".join(f"({p})" if " AND " in p and len(parts) > 1 else p for p in parts), values
 
 
 class TaskStore:
@@ -189,20 +187,23 @@ class TaskStore:
 
     def _update(self, task_id: str, target: TaskStatus, condition: tuple[str, dict[str, Any]],
                 sets: dict[str, Any], *, now: int | None = None, worker_id: str | None = None,
-                add: dict[str, int] | None = None) -> Task:
-        """SET `#s = target` and `sets` if the row exists and `condition` holds; the row after the write."""
+                add: dict[str, int] | None = None, returns: bool = False) -> Task | None:
+        """SET `sets` if `condition` holds (`target` names the status wanted, for a refusal); with
+        `returns`, the row after the write (only the claim needs it: returning rows nobody reads costs
+        every write on the hot path)."""
         expression, values = condition
         names = {"#s": "status"}
-        attrs = {":target": target.value, **values}
+        attrs = {**values}
         if now is not None:
             attrs[":now"] = now
         if worker_id is not None:
             attrs[":worker"] = worker_id
-        parts = ["#s = :target"]
+        parts = []
         for i, (key, value) in enumerate(sets.items()):
-            names[f"#f{i}"] = key
+            name = "#s" if key == "status" else f"#f{i}"
+            names[name] = key
             attrs[f":f{i}"] = value
-            parts.append(f"#f{i} = :f{i}")
+            parts.append(f"{name} = :f{i}")
         update = "SET " + ", ".join(parts)
         if add:
             update += " ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(add)))
@@ -217,40 +218,43 @@ class TaskStore:
                 ConditionExpression=expression,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=serialize(attrs),
-                ReturnValues="ALL_NEW",
+                ReturnValues="ALL_NEW" if returns else "NONE",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if _refused(exc):
                 raise TransitionRejected(task_id, target, _row_of(exc)) from None
             raise
-        return Task.from_item(deserialize(response["Attributes"]))
+        return Task.from_item(deserialize(response["Attributes"])) if returns else None
 
-    def _move(self, task_id: str, target: TaskStatus, lease: Lease, sets: dict[str, Any], **kwargs: Any) -> Task:
+    def _move(self, task_id: str, target: TaskStatus, lease: Lease, sets: dict[str, Any], **kwargs: Any) -> None:
         """A transition the state machine allows, under `lease`."""
-        return self._update(task_id, target, _condition(sources_of(target), lease), sets, **kwargs)
+        self._update(task_id, target, _condition(sources_of(target), lease), {"status": target.value, **sets},
+                     **kwargs)
 
-    def _while_held(self, task_id: str, worker_id: str, sets: dict[str, Any], now: int) -> Task:
+    def _while_held(self, task_id: str, worker_id: str, sets: dict[str, Any], now: int) -> None:
         """A write by the lease holder to its processing task, which stays processing."""
         held = _condition(frozenset({TaskStatus.PROCESSING}), Lease.HELD)
-        return self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now}, worker_id=worker_id)
+        self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now}, worker_id=worker_id)
 
     def claim(self, task_id: str, worker_id: str, now: int, lease_s: int, pool: str | None = None) -> Task:
         """Move to processing for `worker_id`: from pending, or from processing whose lease lapsed
         (or that this worker already holds). Counts the attempt and records the start. With `pool`,
         records it in the same write (attribute `pool`): each pool's power logic counts its own work."""
-        sets: dict[str, Any] = {"worker_id": worker_id, "started_at": now, "updated_at": now,
-                                "lease_expires_at": now + lease_s}
+        sets: dict[str, Any] = {"status": TaskStatus.PROCESSING.value, "worker_id": worker_id, "started_at": now,
+                                "updated_at": now, "lease_expires_at": now + lease_s}
         if pool is not None:
             sets["pool"] = pool
-        return self._move(task_id, TaskStatus.PROCESSING, Lease.HELD_OR_LAPSED, sets, now=now, worker_id=worker_id,
-                          add={"attempts": 1})
+        condition = _condition(sources_of(TaskStatus.PROCESSING), Lease.HELD_OR_LAPSED)
+        claimed = self._update(task_id, TaskStatus.PROCESSING, condition, sets, now=now, worker_id=worker_id,
+                               add={"attempts": 1}, returns=True)
+        return cast(Task, claimed)
 
-    def renew_lease(self, task_id: str, worker_id: str, now: int, lease_s: int) -> Task:
-        return self._while_held(task_id, worker_id, {"lease_expires_at": now + lease_s}, now)
+    def renew_lease(self, task_id: str, worker_id: str, now: int, lease_s: int) -> None:
+        self._while_held(task_id, worker_id, {"lease_expires_at": now + lease_s}, now)
 
-    def set_comfy_job_id(self, task_id: str, worker_id: str, comfy_job_id: str, now: int) -> Task:
-        return self._while_held(task_id, worker_id, {"comfy_job_id": comfy_job_id}, now)
+    def set_comfy_job_id(self, task_id: str, worker_id: str, comfy_job_id: str, now: int) -> None:
+        self._while_held(task_id, worker_id, {"comfy_job_id": comfy_job_id}, now)
 
     def note_retry(self, task_id: str, worker_id: str, error: str, now: int) -> bool:
         """Record why a job was handed back to the queue and let its lease lapse now (a lease lapses once
@@ -263,24 +267,24 @@ class TaskStore:
             return False
         return True
 
-    def complete(self, task_id: str, worker_id: str, result_s3_uri: str, now: int) -> Task:
-        return self._move(task_id, TaskStatus.COMPLETED, Lease.HELD,
-                          {"result_s3_uri": result_s3_uri, "error_message": None, "updated_at": now,
-                           "finished_at": now}, worker_id=worker_id)
+    def complete(self, task_id: str, worker_id: str, result_s3_uri: str, now: int) -> None:
+        self._move(task_id, TaskStatus.COMPLETED, Lease.HELD,
+                          {"result_s3_uri": result_s3_uri, "updated_at": now, "finished_at": now},
+                          worker_id=worker_id)
 
     def fail(self, task_id: str, error_message: str, now: int, worker_id: str | None = None,
-             lease: Lease | None = None) -> Task:
+             lease: Lease | None = None) -> None:
         """Fail a task. With `worker_id`, a processing task must be held by that worker; without it
         (the API after a failed enqueue) any non-terminal task may be failed; with `Lease.LAPSED`
         (dead letters) only a pending one or one whose lease has lapsed."""
         if lease is None:
             lease = Lease.ANY if worker_id is None else Lease.HELD
-        return self._move(task_id, TaskStatus.FAILED, lease,
+        self._move(task_id, TaskStatus.FAILED, lease,
                           {"error_message": error_message[:ERROR_LIMIT], "updated_at": now, "finished_at": now},
                           now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id)
 
-    def cancel(self, task_id: str, now: int) -> Task:
-        return self._move(task_id, TaskStatus.CANCELLED, Lease.ANY, {"updated_at": now, "finished_at": now})
+    def cancel(self, task_id: str, now: int) -> None:
+        self._move(task_id, TaskStatus.CANCELLED, Lease.ANY, {"updated_at": now, "finished_at": now})
 
     def delete_pending(self, task_id: str) -> None:
         """Remove a row that is still pending (a submit whose message could not be queued); raises

@@ -1,5 +1,8 @@
-"""The worker loop: receive only as many messages as there are free slots, run each in a thread,
-act on its verdict, and stop cleanly. Dead letters are not the worker's: the power run fails them.
+"""The worker: one loop per slot (WORKER_CONCURRENCY), each receiving one message for itself, running it,
+acting on its verdict, and stopping cleanly. Dead letters are not the worker's: the power run fails them.
+
+Each slot receives only when it is free, so the worker never holds a message it is not running; and
+as the slots receive for themselves, a receive is never the one step all jobs queue behind.
 
 Stopping (SIGTERM, SIGINT): no more receives; running jobs get `shutdown_grace_s` to finish; then
 they are asked to let go, and their messages are made visible again at once so another worker
@@ -12,7 +15,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -58,10 +60,9 @@ class Worker:
         self.heartbeat = Heartbeat(self.inflight, self.sqs, self.queue_url, self.store, config.worker_id,
                                    config.visibility_timeout_s, config.lease_s, config.heartbeat_interval_s, clock)
         self._stopping = threading.Event()
-        self._slot_free = threading.Event()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified whenever a job ends
         self._running = 0
-        self._receive_failures = 0
         self._stop_requested_at: float | None = None
 
     def stop(self) -> None:
@@ -74,28 +75,21 @@ class Worker:
         with self._lock:
             return self._running
 
-    # -- the loop -------------------------------------------------------------------------------
+    # -- the slots ------------------------------------------------------------------------------
 
     def run(self) -> None:
         self._check_queue()
         log.info("worker started", extra={"worker_id": self.config.worker_id, "queue_url": self.queue_url,
                                           "concurrency": self.config.concurrency, "api_url": self.config.api_url})
         self.heartbeat.start()
-        pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="job")
+        slots = [threading.Thread(target=self._slot, name=f"job-{n}", daemon=True)
+                 for n in range(self.config.concurrency)]
+        for slot in slots:
+            slot.start()
         try:
-            while not self._stopping.is_set():
-                self._slot_free.clear()
-                free = self.config.concurrency - self.running
-                if free <= 0:
-                    self._slot_free.wait(1.0)
-                    continue
-                for message in self._receive(free):
-                    if self._stopping.is_set():
-                        self._dispose(message, Verdict(Action.RELEASE))
-                    else:
-                        self._start(pool, message)
+            self._stopping.wait()
         finally:
-            self._shut_down(pool)
+            self._shut_down(slots)
 
     def _check_queue(self) -> None:
         """Fail at start on a queue that does not exist; learn its redrive limit, after which the
@@ -107,29 +101,32 @@ class Worker:
             raise ConfigError(f"SQS_QUEUE_URL={self.queue_url}: {exc}") from None
         self.retrier.policy = replace(self.retrier.policy, max_receives=max_receives)
 
-    def _receive(self, free: int) -> list[dict[str, Any]]:
-        try:
-            response = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=min(10, free),
-                WaitTimeSeconds=self.config.wait_time_s, VisibilityTimeout=self.config.visibility_timeout_s,
-                AttributeNames=["ApproximateReceiveCount"],
-            )
-        except Exception as exc:
-            delay = self.retrier.policy.receive_delay(self._receive_failures, self.rng)
-            self._receive_failures += 1
-            level = logging.WARNING if is_transient_aws(exc) else logging.ERROR
-            log.log(level, "receive failed, retrying in %.1f s: %s", delay, exc)
-            self._stopping.wait(delay)
-            return []
-        self._receive_failures = 0
-        return response.get("Messages", [])
-
-    def _start(self, pool: ThreadPoolExecutor, message: dict[str, Any]) -> None:
-        with self._lock:
-            self._running += 1
-        pool.submit(self._work, message)
+    def _slot(self) -> None:
+        """Receive one message, run it, act on its verdict; again, until the worker stops."""
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                response = self.sqs.receive_message(
+                    QueueUrl=self.queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=self.config.wait_time_s,
+                    VisibilityTimeout=self.config.visibility_timeout_s, AttributeNames=["ApproximateReceiveCount"],
+                )
+            except Exception as exc:  # a receive fault must cost a wait, never the slot
+                delay = self.retrier.policy.receive_delay(failures, self.rng)
+                failures += 1
+                level = logging.WARNING if is_transient_aws(exc) else logging.ERROR
+                log.log(level, "receive failed, retrying in %.1f s: %s", delay, exc)
+                self._stopping.wait(delay)
+                continue
+            failures = 0
+            for message in response.get("Messages", []):
+                if self._stopping.is_set():
+                    self._dispose(message, Verdict(Action.RELEASE))
+                else:
+                    self._work(message)
 
     def _work(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            self._running += 1
         try:
             try:
                 verdict = self.runner.handle(message)
@@ -141,7 +138,7 @@ class Worker:
         finally:
             with self._lock:
                 self._running -= 1
-            self._slot_free.set()
+                self._idle.notify_all()
 
     def _dispose(self, message: dict[str, Any], verdict: Verdict) -> None:
         """Do what the verdict says with the message; the job's outcome is already recorded."""
@@ -168,22 +165,20 @@ class Worker:
         else:
             log.debug("message disposed", extra=extra)
 
-    def _shut_down(self, pool: ThreadPoolExecutor) -> None:
+    def _shut_down(self, slots: list[threading.Thread]) -> None:
         running = self.running
         if running:
             log.info("stopping: %d running job(s) get %g s to finish", running, self.config.shutdown_grace_s)
         # The grace period counts from the stop request, so a long poll in progress does not lengthen it.
         deadline = (self._stop_requested_at or time.monotonic()) + self.config.shutdown_grace_s
-        while self.running and time.monotonic() < deadline:
-            self._slot_free.wait(min(0.5, max(0.0, deadline - time.monotonic())))
-            self._slot_free.clear()
+        with self._idle:
+            self._idle.wait_for(lambda: self._running == 0, max(0.0, deadline - time.monotonic()))
         if self.running:
             log.warning("grace period over: handing back %d message(s)", self.running)
             self.abandon.set()
-            limit = time.monotonic() + 30
-            while self.running and time.monotonic() < limit:
-                self._slot_free.wait(0.2)
-                self._slot_free.clear()
+        # A slot returns once its job let go or its long poll (at most WAIT_TIME_S) ends.
+        limit = time.monotonic() + self.config.wait_time_s + 30
+        for slot in slots:
+            slot.join(max(0.0, limit - time.monotonic()))
         self.heartbeat.stop()
-        pool.shutdown(wait=False, cancel_futures=True)
         log.info("worker stopped")

@@ -53,7 +53,8 @@ def test_claim_complete_happy_path(store):
     claimed = store.claim("t1", "w1", now=1010, lease_s=300)
     assert claimed.status is TaskStatus.PROCESSING and claimed.attempts == 1 and claimed.worker_id == "w1"
     store.set_comfy_job_id("t1", "w1", "c-1", now=1011)
-    done = store.complete("t1", "w1", "s3://r/out.png", now=1020)
+    store.complete("t1", "w1", "s3://r/out.png", now=1020)
+    done = store.get("t1")
     assert done.status is TaskStatus.COMPLETED and done.result_s3_uri == "s3://r/out.png"
     assert done.comfy_job_id == "c-1"
 
@@ -63,7 +64,8 @@ def test_claim_with_a_pool_records_it(store):
     claimed = store.claim("t1", "w1", now=1010, lease_s=300, pool="us-west-2")
     assert claimed.pool == "us-west-2"
     assert raw(store, "t1")["pool"] == {"S": "us-west-2"}
-    assert store.complete("t1", "w1", "s3://r/out.png", now=1020).pool == "us-west-2"
+    store.complete("t1", "w1", "s3://r/out.png", now=1020)
+    assert store.get("t1").pool == "us-west-2"
 
 
 def test_claim_without_a_pool_writes_none(store):
@@ -112,7 +114,8 @@ def test_finished_task_cannot_be_claimed_or_failed(store):
 
 def test_fail_from_pending_without_worker(store):
     store.create(new_task())
-    failed = store.fail("t1", "queue unavailable", now=1001)
+    store.fail("t1", "queue unavailable", now=1001)
+    failed = store.get("t1")
     assert failed.status is TaskStatus.FAILED and failed.error_message == "queue unavailable"
 
 
@@ -121,7 +124,8 @@ def test_fail_by_worker_requires_its_lease(store):
     store.claim("t1", "w1", now=1010, lease_s=300)
     with pytest.raises(TransitionRejected):
         store.fail("t1", "not mine", now=1011, worker_id="w2")
-    assert store.fail("t1", "mine", now=1012, worker_id="w1").status is TaskStatus.FAILED
+    store.fail("t1", "mine", now=1012, worker_id="w1")
+    assert store.get("t1").status is TaskStatus.FAILED
 
 
 def test_cancel_then_claim_is_rejected(store):
@@ -134,7 +138,8 @@ def test_cancel_then_claim_is_rejected(store):
 def test_renew_lease_only_for_holder(store):
     store.create(new_task())
     store.claim("t1", "w1", now=1010, lease_s=300)
-    assert store.renew_lease("t1", "w1", now=1200, lease_s=300).lease_expires_at == 1500
+    store.renew_lease("t1", "w1", now=1200, lease_s=300)
+    assert store.get("t1").lease_expires_at == 1500
     with pytest.raises(TransitionRejected):
         store.renew_lease("t1", "w2", now=1200, lease_s=300)
 
@@ -217,7 +222,8 @@ def test_failing_unless_held_spares_a_live_lease(store):
     store.claim("t1", "w1", now=1000, lease_s=300)
     with pytest.raises(TransitionRejected):
         store.fail("t1", "dead letter", now=1200, lease=Lease.LAPSED)
-    assert store.fail("t1", "dead letter", now=1301, lease=Lease.LAPSED).status is TaskStatus.FAILED
+    store.fail("t1", "dead letter", now=1301, lease=Lease.LAPSED)
+    assert store.get("t1").status is TaskStatus.FAILED
 
 
 def test_only_a_pending_row_is_deleted(store):
