@@ -41,10 +41,6 @@ def sources_of(target: TaskStatus) -> frozenset[TaskStatus]:
     return frozenset(s for s, targets in ALLOWED.items() if target in targets)
 
 
-def can_move(current: TaskStatus, target: TaskStatus) -> bool:
-    return target in ALLOWED[current]
-
-
 def lease_lapsed(lease_expires_at: int | None, now: int) -> bool:
     """The lease rule: a processing task is held by its `worker_id` until `lease_expires_at`; from then
     on (or with no lease at all) it is lapsed and anyone may take it over. TaskStore.LAPSED says the same

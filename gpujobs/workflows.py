@@ -52,9 +52,6 @@ class CameraAngleRequest(BaseModel):
     seed: Seed | None = None
     steps: int = Field(default=8, ge=1, le=100)
 
-    def image_urls(self) -> list[str]:
-        return [self.image_url]
-
 
 class QwenImageEditRequest(BaseModel):
     """Body of POST /api/v1/qwen-image-edit/jobs; image2_url and image3_url are references."""
@@ -71,9 +68,6 @@ class QwenImageEditRequest(BaseModel):
     scheduler: Scheduler = "beta"
     denoise: float = Field(default=1.0, ge=0.0, le=1.0)
     seed: Seed | None = None
-
-    def image_urls(self) -> list[str]:
-        return [u for u in (self.image_url, self.image2_url, self.image3_url) if u]
 
 
 WorkflowRequest = CameraAngleRequest | QwenImageEditRequest

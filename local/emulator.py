@@ -45,10 +45,6 @@ class Emulator:
     endpoint: str
     process: subprocess.Popen | None = None
 
-    @property
-    def owned(self) -> bool:
-        return self.process is not None
-
     def stop(self) -> None:
         """Stop the server if we started it; an emulator we merely found is left running."""
         if self.process is None or self.process.poll() is not None:

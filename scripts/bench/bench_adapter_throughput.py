@@ -4,7 +4,7 @@
 2. Two fresh task tables and queues, one per phase, each filled beforehand with the same number of
    task rows and messages in the design's format (WARMUP + JOBS), so both phases see the same depths.
 3. Worker phase: `python -m services.adapter` as a process at CONCURRENCY, against the fake Unified
-   API of services/adapter/fake_unified_api.py in this process (every job completes at once). The
+   API of tests/doubles/fake_unified_api.py in this process (every job completes at once). The
    clock runs from the WARMUP-th to the last "job completed" line of the worker's own JSON log, so
    process start and imports are not counted and nothing polls the emulator meanwhile.
 4. Floor phase: CONCURRENCY threads here, each repeating the bare minimum a job needs from AWS:
@@ -13,8 +13,8 @@
 
 Per-job overhead is the time one worker slot spends per job: wall_s * concurrency / jobs. With a
 Unified API that takes no time, all of it is the worker's own cost (receive, claim, comfy_job_id,
-complete, activity, delete, two local HTTP calls, logging). The floor is the same measure for the
-bare operations.
+complete, delete, the last-activity row when the worker goes idle, two local HTTP calls, logging).
+The floor is the same measure for the bare operations.
 
 The last line is: `adapter-throughput jobs_per_s=<x> overhead_ms=<y> floor_ms=<f> ratio=<y/f>`.
 """
@@ -181,8 +181,7 @@ def main() -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="bench-adapter-"))
     emulator = emulator_process.use_or_start(log_path=work_dir / "moto.log")
     env = {**os.environ, **emulator_process.environment(emulator.endpoint)}
-    for name in ("GPUJOBS_OUTPUTS_FILE", "SQS_DLQ_URL"):
-        env.pop(name, None)
+    env.pop("GPUJOBS_OUTPUTS_FILE", None)
     os.environ.update(env)
     fake = FakeUnifiedApi().start()
     try:

@@ -79,10 +79,6 @@ class InFlight:
         with self._lock:
             return list(self._jobs.values())
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._jobs)
-
 
 class Heartbeat:
     """The beat itself (`beat()`, testable alone) and the thread that repeats it."""

@@ -37,8 +37,6 @@ from services.distributor_lambda.queue_selection import AllQueuesOverloaded, Que
 
 logger = Logger(service="distributor", child=True)
 
-DEAD_LETTER = "dead-letter"
-
 
 class Verdict(enum.Enum):
     FORWARDED = "forwarded"

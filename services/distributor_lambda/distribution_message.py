@@ -45,7 +45,6 @@ class Routable:
 
     idempotency_key: str
     priority: Priority
-    shape: Literal["request", "task"]
 
 
 def parse_routable(body: str) -> Routable:
@@ -61,12 +60,12 @@ def parse_routable(body: str) -> Routable:
             request = DistributionRequest.model_validate(raw)
         except ValidationError as exc:
             raise InvalidMessage(f"invalid distribution request: {describe_errors(exc)}") from None
-        return Routable(f"request:{request.request_id}", request.priority, "request")
+        return Routable(f"request:{request.request_id}", request.priority)
     if "task_id" in raw:
         try:
             task = message_from(raw)
         except MessageInvalid as exc:
             raise InvalidMessage(str(exc)) from None
-        return Routable(f"task:{task.task_id}", "normal", "task")
+        return Routable(f"task:{task.task_id}", "normal")
     raise InvalidMessage("body has neither request_id (distribution request) nor task_id (task message)")
 

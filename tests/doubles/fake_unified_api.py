@@ -47,7 +47,6 @@ class FakeUnifiedApi:
     behaviour: Behaviour = field(default_factory=Behaviour)
     jobs: dict[str, FakeJob] = field(default_factory=dict)
     submissions: list[FakeJob] = field(default_factory=list)
-    status_reads: int = 0
     post_attempts: int = 0          # every POST, answered or refused
     clock: Callable[[], float] = time.monotonic
 
@@ -132,7 +131,6 @@ class FakeUnifiedApi:
             prefix = "/api/v1/jobs/"
             if not path.startswith(prefix):
                 return 404, {"error": "not found"}
-            self.status_reads += 1
             if b.status_failures > 0:
                 b.status_failures -= 1
                 return 503, {"error": "service unavailable"}

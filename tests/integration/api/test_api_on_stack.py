@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 CAMERA = "/api/v1/camera-angle/jobs"
 QWEN = "/api/v1/qwen-image-edit/jobs"
-SPEC_ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
+ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
                    "error_message", "comfy_job_id", "ttl"}
 
 
@@ -91,7 +91,7 @@ def test_submit_queues_the_design_message_and_writes_every_field(api: ApiServer,
     assert json.loads(raw) == {"task_id": job["job_id"], "api_path": CAMERA,
                                "request_body": {**body, "steps": 8}}
     row = _row(stack, job["job_id"])
-    assert row is not None and set(row) >= SPEC_ROW_FIELDS
+    assert row is not None and set(row) >= ROW_FIELDS
     assert row["status"] == "pending" and row["job_type"] == CAMERA
     assert row["ttl"] > row["created_at"] == row["updated_at"]
 

@@ -8,7 +8,7 @@ from services.api.gpu_power import GpuInstanceStarter
 
 CAMERA = "/api/v1/camera-angle/jobs"
 QWEN = "/api/v1/qwen-image-edit/jobs"
-SPEC_ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
+ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
                    "error_message", "comfy_job_id", "ttl"}
 
 
@@ -50,7 +50,7 @@ def test_task_row_has_every_spec_field(client: Any, aws: Any) -> None:
 
     item = aws.dynamodb.get_item(TableName=aws.table_name, Key={"task_id": {"S": job_id}}, ConsistentRead=True)
     row = deserialize(item["Item"])
-    assert set(row) >= SPEC_ROW_FIELDS
+    assert set(row) >= ROW_FIELDS
     assert row["status"] == "pending"
     assert row["job_type"] == CAMERA
     assert row["created_at"] == row["updated_at"]

@@ -76,13 +76,13 @@ def request(**changes):
 
 def test_distribution_request_keys_on_request_id():
     routable = parse_routable(request())
-    assert (routable.idempotency_key, routable.priority, routable.shape) == ("request:req-1", "low", "request")
+    assert (routable.idempotency_key, routable.priority) == ("request:req-1", "low")
     assert parse_routable(request(priority=None, callback_sns_topic=None, metadata=None)).priority == "normal"
 
 
 def test_task_message_keys_on_task_id():
     routable = parse_routable(load_event("task_message.json")["Records"][0]["body"])
-    assert (routable.idempotency_key, routable.priority, routable.shape) == ("task:task-0001", "normal", "task")
+    assert (routable.idempotency_key, routable.priority) == ("task:task-0001", "normal")
 
 
 @pytest.mark.parametrize(("body", "reason"), [
