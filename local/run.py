@@ -18,6 +18,7 @@ from pathlib import Path
 from gpujobs.settings import load_settings
 from local import emulator
 from local import stack as local_stack
+from local.processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
@@ -37,15 +38,7 @@ class Supervisor:
         return process
 
     def stop_all(self) -> None:
-        for _name, process in reversed(self.children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name, process in reversed(self.children):
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                print(f"  {name} did not stop within 40 s; killing pid {process.pid}")
-                process.kill()
+        stop([process for _name, process in reversed(self.children)], timeout_s=40)
 
     def exited(self) -> list[str]:
         return [f"{name} (exit {p.returncode})" for name, p in self.children if p.poll() is not None]

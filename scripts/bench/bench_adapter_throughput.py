@@ -22,7 +22,6 @@ The last line is: `adapter-throughput jobs_per_s=<x> overhead_ms=<y> floor_ms=<f
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,27 +42,12 @@ from gpujobs.task_message import TaskMessage  # noqa: E402
 from gpujobs.task_model import Task, TaskStatus  # noqa: E402
 from gpujobs.task_store import STATUS_INDEX, serialize  # noqa: E402
 from local import emulator as emulator_process  # noqa: E402
+from local.processes import stop  # noqa: E402
 from tests.doubles.fake_unified_api import FakeUnifiedApi  # noqa: E402
+from tests.task_table import create_task_table  # noqa: E402
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://bench-inputs/cat.png", "prompt": "rotate the camera 30 degrees left", "steps": 8}
-
-
-def create_table(dynamodb: Any, name: str) -> None:
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "task_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "task_id", "AttributeType": "S"},
-                              {"AttributeName": "status", "AttributeType": "S"},
-                              {"AttributeName": "created_at", "AttributeType": "N"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": STATUS_INDEX,
-            "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                          {"AttributeName": "created_at", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 def fill(dynamodb: Any, sqs: Any, table: str, queue_url: str, count: int) -> None:
@@ -112,13 +96,7 @@ def run_worker(env: dict[str, str], log_path: Path, total: int, warmup: int, tim
                 raise RuntimeError(f"only {len(done)} of {total} jobs completed in {timeout_s:g} s; see {log_path}")
             time.sleep(0.5)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop([process], timeout_s=60, group=True)
 
 
 def run_floor(dynamodb: Any, sqs: Any, table: str, queue_url: str, total: int, warmup: int,
@@ -192,7 +170,7 @@ def main() -> int:
         phases = {}
         for phase in ("worker", "floor"):
             table = f"bench_adapter_{phase}_{run_id}"
-            create_table(dynamodb, table)
+            create_task_table(dynamodb, table)
             queue_url = sqs.create_queue(QueueName=f"bench_adapter_{phase}_{run_id}")["QueueUrl"]
             fill(dynamodb, sqs, table, queue_url, total)
             phases[phase] = (table, queue_url)

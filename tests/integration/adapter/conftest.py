@@ -7,7 +7,6 @@ outputs file's `worker_environment`, overlaid by the variables here.
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import uuid
@@ -20,6 +19,7 @@ import pytest
 
 from gpujobs import aws_clients
 from gpujobs.task_store import TaskStore
+from local.processes import stop
 from tests.doubles.fake_unified_api import FakeUnifiedApi
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -105,15 +105,7 @@ class Workers:
         return lines
 
     def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop(self.started)
 
 
 @pytest.fixture

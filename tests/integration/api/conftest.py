@@ -1,7 +1,6 @@
 """The API as a real gunicorn process (the repo's configuration) on a free loopback port, on the stack."""
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -13,6 +12,7 @@ import pytest
 import requests
 
 from local.emulator import free_port
+from local.processes import stop
 from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,13 +25,7 @@ class ApiServer:
     log_path: Path
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop([self.process], timeout_s=20, group=True)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -6,7 +6,6 @@ by the Terraform outputs file, as on the GPU instance.
 
 import io
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import requests
 from PIL import Image
 
 from local.emulator import free_port
+from local.processes import stop
 from tests.polling import wait_until
 
 pytestmark = pytest.mark.integration
@@ -56,14 +56,7 @@ def system(stack, tmp_path_factory) -> Iterator[dict[str, str]]:
         wait_until(lambda: healthy(f"http://127.0.0.1:{standin_port}/health"), 30, "the stand-in to answer")
         yield {"api": f"http://127.0.0.1:{api_port}", "logs": str(logs)}
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes.values(), timeout_s=40, group=True)
 
 
 def upload_image(bucket: str, key: str, size: tuple[int, int]) -> str:

@@ -30,9 +30,10 @@ from services.distributor_lambda import handler as distributor
 from services.shutdown_lambda.handler import build_handler
 from services.shutdown_lambda.power_facts import FactsReader
 from tests.doubles.fake_unified_api import FakeUnifiedApi
+from tests.doubles.lambda_context import LambdaContext
 from tests.polling import wait_until
 from tests.task_table import create_task_table
-from tests.unit.power.power_testkit import LambdaContext, load_event
+from tests.unit.power.power_testkit import load_event
 from tests.worker_loop import running
 
 pytestmark = pytest.mark.integration

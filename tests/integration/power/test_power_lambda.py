@@ -19,9 +19,10 @@ from gpujobs.task_store import TaskStore
 from services.shutdown_lambda.handler import build_handler, logger
 from services.shutdown_lambda.power_actions import PowerController
 from services.shutdown_lambda.power_facts import FactsReader
+from tests.doubles.lambda_context import LambdaContext
 from tests.integration.power.conftest import PowerRig
 from tests.polling import wait_until
-from tests.unit.power.power_testkit import LambdaContext, load_event
+from tests.unit.power.power_testkit import load_event
 
 pytestmark = pytest.mark.integration
 

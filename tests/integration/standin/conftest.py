@@ -2,7 +2,6 @@
 
 import io
 import os
-import signal
 import subprocess
 import sys
 import uuid
@@ -15,6 +14,7 @@ import requests
 from PIL import Image
 
 from gpujobs import aws_clients
+from local.processes import stop
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -39,14 +39,7 @@ def processes(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
         return process
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    stop(started, timeout_s=20)
 
 
 @pytest.fixture

@@ -28,18 +28,6 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 @dataclass
-class LambdaContext:
-    function_name: str = "distributor"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:distributor"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-    remaining_ms: int = 300_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-@dataclass
 class FakeClock:
     now: float = 1000.0
 

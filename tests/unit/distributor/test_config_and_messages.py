@@ -9,8 +9,9 @@ from gpujobs.settings import Settings
 from services.distributor_lambda import handler
 from services.distributor_lambda.distribution_message import InvalidMessage, parse_routable
 from services.distributor_lambda.distributor_config import DistributorConfig
+from tests.doubles.lambda_context import LambdaContext
 
-from .conftest import LambdaContext, load_event
+from .conftest import load_event
 
 GOOD = {
     "REGION_QUEUES": json.dumps({"us-east-1": "https://sqs.us-east-1.amazonaws.com/123456789012/tasks_a",

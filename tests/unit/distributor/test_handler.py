@@ -7,8 +7,9 @@ from typing import Any
 
 from gpujobs.aws_clients import client
 from services.distributor_lambda import handler
+from tests.doubles.lambda_context import LambdaContext
 
-from .conftest import REGIONS, Aws, LambdaContext, load_event
+from .conftest import REGIONS, Aws, load_event
 
 ATTRS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 

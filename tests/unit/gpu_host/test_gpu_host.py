@@ -61,6 +61,13 @@ def make_host(record: Path, states: States, clock: Clock, **overrides) -> GpuHos
     return GpuHost(config, "i-test", states, env={}, clock=clock)
 
 
+def boot(host: GpuHost, clock: Clock) -> None:
+    """The instance is running: the host sees it, and the boot delay passes."""
+    host.tick()
+    clock.now += 20
+    host.tick()
+
+
 def wait_for(predicate, timeout_s: float = 10.0) -> None:
     wait_until(predicate, timeout_s, "the children to get there", every_s=0.02)
 
@@ -98,9 +105,7 @@ def test_a_new_start_boots_again(record):
     states, clock = States("running"), Clock()
     host = make_host(record, states, clock)
     try:
-        host.tick()
-        clock.now += 20
-        host.tick()
+        boot(host, clock)
         assert host.up
         states.current = "stopped"
         host.tick()
@@ -118,9 +123,7 @@ def test_a_child_that_ignores_sigterm_is_killed_after_its_bound(record):
     states, clock = States("running"), Clock()
     host = make_host(record, states, clock, worker=spec("worker", record, stop_s=0.5, stubborn=True))
     try:
-        host.tick()
-        clock.now += 20
-        host.tick()
+        boot(host, clock)
         wait_for(lambda: Path(f"{record}.worker.started").exists() and Path(f"{record}.standin.started").exists())
         outcomes = host.shut_down("test")
         assert outcomes[0].startswith("worker: killed after 0.5 s")
@@ -133,9 +136,7 @@ def test_an_unreadable_state_changes_nothing_and_a_dead_child_is_restarted(recor
     states, clock = States("running"), Clock()
     host = make_host(record, states, clock)
     try:
-        host.tick()
-        clock.now += 20
-        host.tick()
+        boot(host, clock)
         states.current = None
         host.tick()
         assert host.up

@@ -12,8 +12,9 @@ from gpujobs.task_message import REJECTION_ATTRIBUTE
 from gpujobs.task_model import Task, TaskStatus
 from services.shutdown_lambda.dead_letters import DeadLetterDrain, distributor_dlq, pool_dlq
 from services.shutdown_lambda.handler import build_handler
+from tests.doubles.lambda_context import LambdaContext
 from tests.unit.power.conftest import PowerWorld
-from tests.unit.power.power_testkit import LambdaContext, load_event
+from tests.unit.power.power_testkit import load_event
 
 CAMERA = "/api/v1/camera-angle/jobs"
 NOW = 1_800_000_000

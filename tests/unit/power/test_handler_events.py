@@ -6,8 +6,9 @@ import pytest
 
 from services.shutdown_lambda.handler import build_handler
 from services.shutdown_lambda.power_events import parse_trigger
+from tests.doubles.lambda_context import LambdaContext
 from tests.unit.power.conftest import PowerWorld
-from tests.unit.power.power_testkit import LambdaContext, load_event
+from tests.unit.power.power_testkit import load_event
 
 IDLE_FOR = 2 * 3600
 
@@ -21,77 +22,33 @@ def invoke(world: PowerWorld, event_file: str) -> dict:
     return handler(load_event(event_file), LambdaContext())
 
 
-def test_alarm_through_sns_stops_idle_instance(world: PowerWorld) -> None:
-    assert invoke(world, "alarm_via_sns.json") == {
-        "trigger": "alarm-sns",
-        "detail": "QueueEmptyFor30Min OK->ALARM",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "stop",
-        "acted": "stopped",
-        "reason": "idle past the window",
-        "idle_s": IDLE_FOR,
-        "dry_run": False,
-    }
+def stopped_response(world: PowerWorld, trigger: str, detail: str, **changes: object) -> dict[str, object]:
+    """The handler's whole answer for an idle running instance it stops, with `changes`."""
+    return {"trigger": trigger, "detail": detail, "instance_id": world.instance_id, "instance_state": "running",
+            "action": "stop", "acted": "stopped", "reason": "idle past the window", "idle_s": IDLE_FOR,
+            "dry_run": False, **changes}
+
+
+@pytest.mark.parametrize(("event_file", "trigger", "detail"), [
+    ("alarm_via_sns.json", "alarm-sns", "QueueEmptyFor30Min OK->ALARM"),
+    ("alarm_direct.json", "alarm", "QueueEmptyFor30Min OK->ALARM"),
+    ("schedule.json", "schedule", "arn:aws:events:us-east-1:123456789012:rule/gpu-power-recheck"),
+])
+def test_every_trigger_stops_an_idle_instance(world: PowerWorld, event_file: str, trigger: str, detail: str) -> None:
+    assert invoke(world, event_file) == stopped_response(world, trigger, detail)
     assert state(world) == "stopped"
-
-
-def test_alarm_invoking_directly_stops_idle_instance(world: PowerWorld) -> None:
-    assert invoke(world, "alarm_direct.json") == {
-        "trigger": "alarm",
-        "detail": "QueueEmptyFor30Min OK->ALARM",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "stop",
-        "acted": "stopped",
-        "reason": "idle past the window",
-        "idle_s": IDLE_FOR,
-        "dry_run": False,
-    }
-
-
-def test_schedule_stops_idle_instance(world: PowerWorld) -> None:
-    assert invoke(world, "schedule.json") == {
-        "trigger": "schedule",
-        "detail": "arn:aws:events:us-east-1:123456789012:rule/gpu-power-recheck",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "stop",
-        "acted": "stopped",
-        "reason": "idle past the window",
-        "idle_s": IDLE_FOR,
-        "dry_run": False,
-    }
 
 
 def test_direct_evaluate_with_waiting_work_leaves_it_running(world: PowerWorld) -> None:
     world.moto.sqs.send_message(QueueUrl=world.queue_url, MessageBody="{}")
-    assert invoke(world, "direct_evaluate.json") == {
-        "trigger": "direct",
-        "detail": "evaluate",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "none",
-        "acted": "nothing",
-        "reason": "work waiting",
-        "idle_s": None,
-        "dry_run": False,
-    }
+    assert invoke(world, "direct_evaluate.json") == stopped_response(
+        world, "direct", "evaluate", action="none", acted="nothing", reason="work waiting", idle_s=None)
     assert state(world) == "running"
 
 
 def test_direct_dry_run_decides_but_does_not_stop(world: PowerWorld) -> None:
-    assert invoke(world, "direct_dry_run.json") == {
-        "trigger": "direct",
-        "detail": "dry-run",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "stop",
-        "acted": "dry-run",
-        "reason": "idle past the window",
-        "idle_s": IDLE_FOR,
-        "dry_run": True,
-    }
+    assert invoke(world, "direct_dry_run.json") == stopped_response(world, "direct", "dry-run", acted="dry-run",
+                                                                     dry_run=True)
     assert state(world) == "running"
 
 

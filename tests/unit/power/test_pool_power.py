@@ -13,9 +13,10 @@ from gpujobs.task_model import Task
 from gpujobs.task_store import TaskStore
 from services.shutdown_lambda.handler import build_handler
 from services.shutdown_lambda.power_facts import FactsReader
+from tests.doubles.lambda_context import LambdaContext
 from tests.task_table import create_task_table
 from tests.unit.moto_world import MotoClients
-from tests.unit.power.power_testkit import LambdaContext, load_event
+from tests.unit.power.power_testkit import load_event
 
 HOME, POOL_REGION = "us-east-1", "us-west-2"
 IDLE_FOR = 2 * 3600

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 from PIL import Image
 
 from gpujobs import aws_clients
@@ -31,19 +30,13 @@ def pattern_png(size: tuple[int, int] = INPUT_SIZE, shift: int = 0) -> bytes:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    aws_clients.reset_clients()
-    with mock_aws():
-        client = aws_clients.client("s3")
-        client.create_bucket(Bucket=BUCKET)
-        client.put_object(Bucket=BUCKET, Key=INPUT_KEY, Body=pattern_png())
-        client.put_object(Bucket=BUCKET, Key="inputs/reference.png", Body=pattern_png((40, 80), shift=77))
-        yield client
-    aws_clients.reset_clients()
+def s3(moto_clients: Any) -> Any:
+    """The results bucket with two inputs, in the module's moto (the stand-in's client is the shared one)."""
+    client = aws_clients.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    client.put_object(Bucket=BUCKET, Key=INPUT_KEY, Body=pattern_png())
+    client.put_object(Bucket=BUCKET, Key="inputs/reference.png", Body=pattern_png((40, 80), shift=77))
+    return client
 
 
 @pytest.fixture
