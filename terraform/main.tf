@@ -11,6 +11,7 @@ locals {
   distributed = length(var.remote_pools) > 0
 
   names = { for key, name in var.names : key => name == null ? null : "${var.name_prefix}${name}" }
+  build = one(module.build_artifact[*].build)
   results_bucket_name = coalesce(
     local.names.results_bucket, "${var.name_prefix}gpu-orchestrator-results-${data.aws_caller_identity.current.account_id}",
   )
@@ -49,7 +50,7 @@ locals {
       POWERTOOLS_SERVICE_NAME      = "api"
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     },
-    local.distributed ? {} : { GPU_INSTANCE_ID = var.gpu.instance_id },
+    local.distributed ? {} : { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id },
     var.api.environment,
   )
 }
@@ -71,14 +72,26 @@ module "results_bucket" {
   deny_insecure_transport = var.results.deny_insecure_transport
 }
 
+# The project's build for the GPU hosts (the wheel `make package` built), in its own bucket.
+module "build_artifact" {
+  source = "./modules/build_artifact"
+  count  = var.build.enabled ? 1 : 0
+
+  bucket_name             = "${var.name_prefix}gpu-orchestrator-builds-${data.aws_caller_identity.current.account_id}"
+  wheel_dir               = var.build.wheel_dir
+  deny_insecure_transport = var.results.deny_insecure_transport
+}
+
 # This region's GPU pool: its queue, its worker's role, its power Lambda, with the design's names.
 module "home_pool" {
   source = "./modules/gpu_pool"
 
   gpu    = var.gpu
+  host   = var.host
   queue  = var.queue
   power  = var.power
   lambda = var.lambda
+  build  = local.build
 
   distributed       = local.distributed
   metrics_namespace = var.metrics_namespace
@@ -138,7 +151,7 @@ module "dashboard" {
   name                 = local.names.dashboard
   queue_name           = module.home_pool.queue_name
   dlq_name             = module.home_pool.dlq_name
-  gpu_instance_id      = var.gpu.instance_id
+  gpu_instance_id      = module.home_pool.gpu_instance_id
   power_log_group_name = module.home_pool.shutdown_log_group_name
   metrics_namespace    = var.metrics_namespace
 }

@@ -210,3 +210,13 @@ output "pool_inputs" {
   description = "What a GPU pool of another region (modules/gpu_pool) takes from the stack: its task table and results bucket."
   value       = local.pool_inputs
 }
+
+output "gpu_host" {
+  description = "This region's GPU host: whether Terraform created it, its launch template, the SSM parameters of its settings and wanted build, its setup document (aws ssm send-command), its log group."
+  value       = module.home_pool.host
+}
+
+output "build" {
+  description = "The build the GPU hosts install (bucket, key, sha256, version); null when none is published."
+  value       = local.build
+}

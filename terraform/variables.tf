@@ -18,6 +18,16 @@ variable "name_prefix" {
   }
 }
 
+variable "build" {
+  description = "The project's build for the GPU hosts: publish it (the wheel `make package` builds, uploaded to a builds bucket and named in each pool's build parameter; false only on an emulator, where no host installs it) and the directory that holds it (null: build/wheel in the repository)."
+  type = object({
+    enabled   = optional(bool, true)
+    wheel_dir = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "table" {
   description = "The task table: refuse to delete it until deletion_protection is turned off (keep it on AWS), and keep continuous backups (point-in-time recovery, also of the distributor's table)."
   type = object({

@@ -56,6 +56,17 @@ variable "master_dlq" {
   default = null
 }
 
+variable "build" {
+  description = "The project's build the pool's GPU host installs (modules/build_artifact's build output: bucket, key, sha256, version); null publishes none (an emulator)."
+  type = object({
+    bucket  = string
+    key     = string
+    sha256  = string
+    version = string
+  })
+  default = null
+}
+
 variable "metrics_namespace" {
   description = "CloudWatch namespace of the services' metrics (POWERTOOLS_METRICS_NAMESPACE)."
   type        = string

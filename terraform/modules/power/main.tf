@@ -51,6 +51,22 @@ data "aws_iam_policy_document" "instance" {
     }
   }
 
+  dynamic "statement" {
+    for_each = var.change_instance_type ? [1] : []
+
+    content {
+      sid       = "ChangeTaggedGpuType"
+      actions   = ["ec2:ModifyInstanceAttribute"]
+      resources = [var.gpu_instance_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "ec2:ResourceTag/${var.gpu_tag_key}"
+        values   = [var.gpu_tag_value]
+      }
+    }
+  }
+
   statement {
     sid       = "StartTaggedGpu"
     actions   = ["ec2:StartInstances"]

@@ -72,6 +72,13 @@ variable "gpu_instance_arn" {
   type        = string
 }
 
+variable "change_instance_type" {
+  description = "Whether the power Lambda may change the stopped instance's type (to a fallback type when AWS has no capacity for the preferred one)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "gpu_tag_key" {
   description = "Tag key the instance must carry to be started or stopped."
   type        = string
