@@ -30,8 +30,8 @@ locals {
     GPUJOBS_AGENT_PARAMETER    = var.names.agent_parameter
     GPUJOBS_SETUP_DOCUMENT     = var.names.setup_document
     GPUJOBS_RUN_USER           = var.software.run_user
-    GPUJOBS_MODELS_S3_URI      = coalesce(var.software.models_s3_uri, "")
-    GPUJOBS_PIP_INDEX_URL      = coalesce(var.software.pip_index_url, "")
+    GPUJOBS_MODELS_S3_URI      = var.software.models_s3_uri == null ? "" : var.software.models_s3_uri
+    GPUJOBS_PIP_INDEX_URL      = var.software.pip_index_url == null ? "" : var.software.pip_index_url
   }
   setup_header = join("\n", [for key in sort(keys(local.setup_settings)) : "export ${key}='${local.setup_settings[key]}'"])
   setup_script = "#!/usr/bin/env bash\n${local.setup_header}\n${file("${path.module}/files/host_setup.sh")}"
@@ -199,6 +199,11 @@ resource "aws_launch_template" "this" {
 }
 
 resource "aws_instance" "this" {
+  #checkov:skip=CKV_AWS_8:The launch template encrypts the root volume (checkov does not read it)
+  #checkov:skip=CKV_AWS_79:The launch template requires IMDSv2 tokens
+  #checkov:skip=CKV_AWS_126:The launch template turns on detailed monitoring (a variable)
+  #checkov:skip=CKV_AWS_135:The launch template makes the instance EBS-optimized
+  #checkov:skip=CKV2_AWS_41:The launch template attaches the pool's instance profile
   count = local.created ? 1 : 0
 
   launch_template {

@@ -57,3 +57,8 @@ output "vpc_endpoint_ids" {
   description = "Service -> id of the VPC endpoints created for the host; empty without."
   value       = merge({ for k, e in aws_vpc_endpoint.interface : k => e.id }, { for k, e in aws_vpc_endpoint.gateway : k => e.id })
 }
+
+output "settings_json" {
+  description = "The services' settings as written to the settings parameter (JSON)."
+  value       = aws_ssm_parameter.settings.value
+}

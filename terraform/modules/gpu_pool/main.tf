@@ -141,7 +141,7 @@ module "host" {
 # An adopted instance exists already; only the tag that start and stop require is put on it, when
 # asked (a created one carries it from its launch template).
 resource "aws_ec2_tag" "gpu" {
-  for_each = var.gpu.manage_tag && var.gpu.instance_id != null ? { (var.gpu.tag_key) = var.gpu.tag_value } : {}
+  for_each = var.gpu.manage_tag && var.gpu.ami_id == null ? { (var.gpu.tag_key) = var.gpu.tag_value } : {}
 
   resource_id = var.gpu.instance_id
   key         = each.key
