@@ -28,7 +28,7 @@ module "second_pool" {
   count     = var.second_pool == null ? 0 : 1
   providers = { aws = aws.second_pool }
 
-  name_prefix       = var.name_prefix
+  name_prefix = var.name_prefix
   gpu = merge(var.gpu, {
     instance_id   = var.second_pool.gpu_instance_id
     ami_id        = var.second_pool.ami_id

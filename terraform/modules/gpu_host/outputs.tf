@@ -60,5 +60,5 @@ output "vpc_endpoint_ids" {
 
 output "settings_json" {
   description = "The services' settings as written to the settings parameter (JSON)."
-  value       = aws_ssm_parameter.settings.value
+  value       = nonsensitive(aws_ssm_parameter.settings.value)
 }
