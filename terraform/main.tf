@@ -107,6 +107,7 @@ module "home_pool" {
     power_schedule   = local.names.power_schedule
   }
 
+  alarm_actions  = [module.ops.topic_arn]
   task_table     = local.pool_inputs.task_table
   results_bucket = local.pool_inputs.results_bucket
   master_dlq     = local.distributed ? { url = local.distributor.master_dlq_url, arn = local.distributor.master_dlq_arn } : null
@@ -137,6 +138,8 @@ module "api" {
     tag_key   = var.gpu.tag_key
     tag_value = var.gpu.tag_value
   }
+
+  alarm_actions = [module.ops.topic_arn]
 
   http_api_enabled       = var.api.http_api_enabled
   throttling_rate_limit  = var.api.throttling_rate_limit
@@ -174,5 +177,22 @@ module "distributor" {
   point_in_time_recovery = var.table.point_in_time_recovery
   metrics_namespace      = var.metrics_namespace
 
+  alarm_actions   = [module.ops.topic_arn]
   regional_queues = local.pool_queues
+}
+
+# The ops topic every alarm notifies, and the alarms that are no pool's: the API, the distributor's
+# dead letters, the budget.
+module "ops" {
+  source = "./modules/ops"
+
+  topic_name              = "${var.name_prefix}gpu-orchestrator-ops"
+  topic_kms_key_arn       = var.ops.topic_kms_key_arn
+  emails                  = var.ops.emails
+  name_prefix             = var.name_prefix
+  api_id                  = var.api.http_api_enabled ? module.api.api_id : null
+  api_id_known            = var.api.http_api_enabled
+  api_5xx_threshold       = var.ops.api_5xx_threshold
+  dead_letter_queue_names = local.distributed ? ["${var.name_prefix}distributor_master_queue_dlq"] : []
+  monthly_budget_usd      = var.ops.monthly_budget_usd
 }

@@ -220,3 +220,8 @@ output "build" {
   description = "The build the GPU hosts install (bucket, key, sha256, version); null when none is published."
   value       = local.build
 }
+
+output "ops_topic_arn" {
+  description = "ARN of the ops SNS topic that every alarm of this region notifies."
+  value       = module.ops.topic_arn
+}

@@ -28,6 +28,33 @@ variable "build" {
   nullable = false
 }
 
+variable "ops" {
+  description = "Operations: the addresses mailed by the ops topic that every alarm notifies (each confirms its subscription), the 5xx answers of the API in 5 minutes above which it alarms, an optional monthly cost budget in USD (notified at 80 % spent and 100 % forecast), and a KMS key for the topic (its key policy must let CloudWatch and Budgets use it)."
+  type = object({
+    emails             = optional(list(string), [])
+    api_5xx_threshold  = optional(number, 0)
+    monthly_budget_usd = optional(number)
+    topic_kms_key_arn  = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for e in var.ops.emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "ops.emails must hold e-mail addresses."
+  }
+
+  validation {
+    condition     = var.ops.api_5xx_threshold >= 0 && floor(var.ops.api_5xx_threshold) == var.ops.api_5xx_threshold
+    error_message = "ops.api_5xx_threshold must be an integer of at least 0."
+  }
+
+  validation {
+    condition     = var.ops.monthly_budget_usd == null || try(var.ops.monthly_budget_usd > 0, false)
+    error_message = "ops.monthly_budget_usd must be null or a positive amount of USD."
+  }
+}
+
 variable "table" {
   description = "The task table: refuse to delete it until deletion_protection is turned off (keep it on AWS), and keep continuous backups (point-in-time recovery, also of the distributor's table)."
   type = object({

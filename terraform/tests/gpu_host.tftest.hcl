@@ -134,7 +134,7 @@ run "host_role_reads_exactly_its_own_parameters_document_and_build" {
   }
 
   assert {
-    condition     = aws_iam_role_policy_attachment.ssm_core.policy_arn == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" && aws_iam_role_policy_attachment.ssm_core.role == "gpu-instance-role"
+    condition     = contains(keys(aws_iam_role_policy.host), "host-session-manager") && aws_iam_role_policy.host["host-session-manager"].role == "gpu-instance-role" && anytrue([for s in data.aws_iam_policy_document.session_manager.statement : contains(s.actions, "ssmmessages:OpenDataChannel")])
     error_message = "The host's role must answer Session Manager and Run Command."
   }
 

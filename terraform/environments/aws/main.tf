@@ -9,6 +9,7 @@ module "stack" {
   gpu               = var.gpu
   host              = var.host
   build             = var.build
+  ops               = var.ops
   queue             = var.queue
   power             = var.power
   lambda            = var.lambda
@@ -42,6 +43,19 @@ module "second_pool" {
   lambda            = var.lambda
   metrics_namespace = var.metrics_namespace
 
+  alarm_actions  = [module.second_pool_ops[0].topic_arn]
   task_table     = module.stack.pool_inputs.task_table
   results_bucket = module.stack.pool_inputs.results_bucket
+}
+
+# Alarm actions stay in their alarm's region: the second pool's alarms notify a topic of its own.
+module "second_pool_ops" {
+  source    = "../../modules/ops"
+  count     = var.second_pool == null ? 0 : 1
+  providers = { aws = aws.second_pool }
+
+  topic_name        = "${var.name_prefix}gpu-orchestrator-ops"
+  topic_kms_key_arn = var.ops.topic_kms_key_arn
+  emails            = var.ops.emails
+  name_prefix       = var.name_prefix
 }

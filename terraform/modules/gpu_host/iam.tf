@@ -1,6 +1,6 @@
 # What the host needs besides the worker's own policies (modules/gpu_pool): read its settings, its
 # wanted build and its setup document, ship its logs and metrics, and answer Session Manager and Run
-# Command. Each on exact ARNs but Session Manager's, whose calls AWS does not scope to resources.
+# Command. Each on exact ARNs but Session Manager's and Run Command's, which AWS does not scope.
 
 locals {
   parameter_arn_prefix = "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter/"
@@ -92,6 +92,7 @@ resource "aws_iam_role_policy" "host" {
   for_each = {
     "host-setup-read"      = data.aws_iam_policy_document.setup.json
     "host-telemetry-write" = data.aws_iam_policy_document.telemetry.json
+    "host-session-manager" = data.aws_iam_policy_document.session_manager.json
   }
 
   name   = each.key
@@ -100,8 +101,39 @@ resource "aws_iam_role_policy" "host" {
 }
 
 # Session Manager (a shell without ssh keys or inbound rules) and Run Command (the setup document):
-# the agent's calls, as AWS maintains them.
-resource "aws_iam_role_policy_attachment" "ssm_core" {
-  role       = var.role_name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+# the agent registers the instance and opens its message channels. AWS scopes only the registration
+# to the instance; these are the Session Manager and Run Command part of AmazonSSMManagedInstanceCore,
+# without its inventory, patching and association calls, which this host does not use.
+data "aws_iam_policy_document" "session_manager" {
+  #checkov:skip=CKV_AWS_111:ssmmessages and ec2messages calls cannot be limited to resources; they carry the host's own sessions and commands only
+
+  statement {
+    sid       = "RegisterInstance"
+    actions   = ["ssm:UpdateInstanceInformation", "ssm:ListInstanceAssociations"]
+    resources = [local.instance_arn]
+  }
+
+  statement {
+    sid = "SessionChannels"
+    actions = [
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "RunCommandMessages"
+    actions = [
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
+    ]
+    resources = ["*"]
+  }
 }

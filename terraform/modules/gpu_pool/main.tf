@@ -180,5 +180,7 @@ module "power" {
   schedule_expression = local.schedule_expression
   schedule_enabled    = var.power.schedule_enabled
 
+  alarm_actions = var.alarm_actions
+
   tags = var.tags
 }

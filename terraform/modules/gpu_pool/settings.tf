@@ -88,12 +88,13 @@ variable "host" {
 }
 
 variable "queue" {
-  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or the design's 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, and the receives before a job moves to the dead-letter queue."
+  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or the design's 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, the receives before a job moves to the dead-letter queue, and the age of the oldest waiting job at which the ops alarm fires."
   type = object({
     visibility_timeout_seconds = optional(number)
     receive_wait_time_seconds  = optional(number, 20)
     message_retention_seconds  = optional(number, 86400)
     max_receive_count          = optional(number, 3)
+    oldest_job_alarm_seconds   = optional(number, 900)
   })
   default  = {}
   nullable = false
@@ -116,6 +117,11 @@ variable "queue" {
   validation {
     condition     = var.queue.max_receive_count >= 1 && var.queue.max_receive_count <= 1000 && floor(var.queue.max_receive_count) == var.queue.max_receive_count
     error_message = "queue.max_receive_count must be an integer from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.queue.oldest_job_alarm_seconds >= 60 && floor(var.queue.oldest_job_alarm_seconds) == var.queue.oldest_job_alarm_seconds
+    error_message = "queue.oldest_job_alarm_seconds must be an integer of at least 60."
   }
 }
 

@@ -74,6 +74,13 @@ variable "metrics_namespace" {
   nullable    = false
 }
 
+variable "alarm_actions" {
+  description = "SNS topics in the pool's region that the pool's alarms notify (the ops topic); empty: the alarms only show in the console."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "tags" {
   description = "Tags for every resource of the pool (besides the provider's default tags)."
   type        = map(string)

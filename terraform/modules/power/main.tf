@@ -29,6 +29,8 @@ module "function" {
     "dead-letters-drain" = data.aws_iam_policy_document.dead_letters.json
   }
 
+  error_alarm = { actions = var.alarm_actions }
+
   tags = var.tags
 }
 
