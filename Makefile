@@ -44,13 +44,17 @@ integration: $(STAMP) package ## integration tests only (emulator + terraform ap
 soak: $(STAMP) package ## long runs kept out of `make test`: the multi-region apply to the emulator and its destroy (~2 min)
 	$(PY) -m pytest -m soak $(PYTEST_ARGS)
 
-lint: lint-py lint-tf lint-tf-docs ## ruff, terraform fmt/validate, checkov, module READMEs up to date
+lint: lint-py lint-tf lint-tf-docs lint-ci ## ruff, terraform fmt/validate, checkov, module READMEs up to date, the CI workflow
 
 lint-py: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 lint-tf:
 	terraform/lint.sh
+
+lint-ci: $(STAMP)
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
 
 lint-tf-docs: $(STAMP)
 	$(PY) scripts/terraform_docs.py --check
