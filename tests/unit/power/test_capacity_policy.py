@@ -44,6 +44,7 @@ def test_each_pass_starts_again_from_the_preferred_type() -> None:
 
 def test_a_successful_start_ends_the_shortfall() -> None:
     state = after_shortfall(after_shortfall(CapacityState(), ("g6e.2xlarge",), 1000), ("g6e.2xlarge",), 1060)
+    assert state.short and plan_start(state, now=1061, config=CONFIG).waits
     assert after_start() == CapacityState() and not after_start().short
     assert plan_start(after_start(), now=1061, config=CONFIG).types == CONFIG.instance_types
 
