@@ -8,7 +8,8 @@
 # configuration. Terraform sends this script as the SSM document GPUJOBS_SETUP_DOCUMENT, with the
 # GPUJOBS_* settings on the lines above it; the boot unit it installs runs the document's current
 # content at every boot (GPUJOBS_SETUP_MODE=boot), so a stopped instance is updated when it next
-# starts, before the services start. Run on a running instance, it restarts what changed.
+# starts, before the services start. Run on a running instance, it restarts what changed. The
+# services' settings are not installed: they are read from GPUJOBS_SETTINGS_PARAMETER at each start.
 #
 # Needs on the image: bash, python3 (>= 3.11, with venv), git, the AWS CLI, systemd, and the NVIDIA
 # driver (the AWS Deep Learning AMIs for Ubuntu have them).
@@ -167,18 +168,46 @@ unit_package() {
 }
 
 write_service_environment() {
-  # The services read their settings from the SSM parameter at each start (GPUJOBS_SETTINGS_PARAMETER),
-  # so the queue, its visibility timeout and the job time limit are always the deployed ones.
+  # The services' settings are the SSM parameter GPUJOBS_SETTINGS_PARAMETER, read at each start: a
+  # drop-in runs gpu-orchestrator-settings before each service (as root) and the service then reads
+  # the file it wrote, whose values win over the unit's defaults (EnvironmentFile= over
+  # Environment=), so the queue, its visibility timeout and the job time limit are always the
+  # deployed ones.
   install -d -m 0755 "$config_dir"
-  local file
-  for file in /etc/sqs-adapter.env /etc/comfyui-unified-api.env; do
-    cat >"$file" <<EOF
-# Written by the gpu-orchestrator host setup; the settings themselves are in the SSM parameter.
-AWS_REGION=$GPUJOBS_REGION
+  cat >"$config_dir/settings.env" <<EOF2
+GPUJOBS_REGION=$GPUJOBS_REGION
 GPUJOBS_SETTINGS_PARAMETER=$GPUJOBS_SETTINGS_PARAMETER
-COMFYUI_DIR=$comfy_dir
-EOF
+EOF2
+  cat >/usr/local/sbin/gpu-orchestrator-settings <<'EOF2'
+#!/bin/sh
+# Write the services' settings (the SSM parameter, a JSON object) as KEY=value lines for systemd.
+set -eu
+. /etc/gpu-orchestrator/settings.env
+install -d -m 0755 /run/gpu-orchestrator
+aws --region "$GPUJOBS_REGION" ssm get-parameter --name "$GPUJOBS_SETTINGS_PARAMETER" \
+  --query Parameter.Value --output text | python3 -c '
+import json, sys
+for key, value in sorted(json.load(sys.stdin).items()):
+    if "\n" in value:
+        sys.exit(f"setting {key} holds a newline")
+    print(f"{key}={value}")
+' >/run/gpu-orchestrator/settings.env.new
+echo "COMFYUI_DIR=/opt/ComfyUI" >>/run/gpu-orchestrator/settings.env.new
+chmod 0644 /run/gpu-orchestrator/settings.env.new
+mv -f /run/gpu-orchestrator/settings.env.new /run/gpu-orchestrator/settings.env
+EOF2
+  chmod 0755 /usr/local/sbin/gpu-orchestrator-settings
+  local unit
+  for unit in comfyui-unified-api.service sqs-adapter.service; do
+    install -d -m 0755 "/etc/systemd/system/$unit.d"
+    cat >"/etc/systemd/system/$unit.d/settings.conf" <<'EOF2'
+[Service]
+ExecStartPre=+/usr/local/sbin/gpu-orchestrator-settings
+EnvironmentFile=/run/gpu-orchestrator/settings.env
+EOF2
   done
+  # The units' own EnvironmentFile= must exist.
+  touch /etc/sqs-adapter.env /etc/comfyui-unified-api.env
 }
 
 provision_models() {
