@@ -12,6 +12,17 @@ locals {
 
   names = { for key, name in var.names : key => name == null ? null : "${var.name_prefix}${name}" }
   build = one(module.build_artifact[*].build)
+
+  # This region's GPU instance, in the VPC made here when asked (and its endpoints, without NAT).
+  network = one(module.network[*])
+  gpu = local.network == null ? var.gpu : merge(var.gpu, {
+    subnet_id = coalesce(var.gpu.subnet_id, local.network.private_subnet_id)
+    vpc_endpoints = var.network.egress != "vpc_endpoints" ? var.gpu.vpc_endpoints : {
+      subnet_ids      = [local.network.private_subnet_id]
+      route_table_ids = [local.network.private_route_table_id]
+      services        = ["ssm", "ssmmessages", "ec2messages", "logs", "monitoring", "sqs"]
+    }
+  })
   results_bucket_name = coalesce(
     local.names.results_bucket, "${var.name_prefix}gpu-orchestrator-results-${data.aws_caller_identity.current.account_id}",
   )
@@ -82,11 +93,21 @@ module "build_artifact" {
   deny_insecure_transport = var.results.deny_insecure_transport
 }
 
+module "network" {
+  source = "./modules/network"
+  count  = var.network.create_vpc ? 1 : 0
+
+  name              = "${var.name_prefix}gpu-orchestrator"
+  cidr_block        = var.network.cidr_block
+  availability_zone = var.network.availability_zone
+  egress            = var.network.egress
+}
+
 # This region's GPU pool: its queue, its worker's role, its power Lambda, with the design's names.
 module "home_pool" {
   source = "./modules/gpu_pool"
 
-  gpu    = var.gpu
+  gpu    = local.gpu
   host   = var.host
   queue  = var.queue
   power  = var.power
@@ -108,6 +129,7 @@ module "home_pool" {
   }
 
   alarm_actions  = [module.ops.topic_arn]
+  network_ready  = try(coalesce(local.network.nat_gateway_id, local.network.private_route_table_id), null)
   task_table     = local.pool_inputs.task_table
   results_bucket = local.pool_inputs.results_bucket
   master_dlq     = local.distributed ? { url = local.distributor.master_dlq_url, arn = local.distributor.master_dlq_arn } : null

@@ -225,3 +225,8 @@ output "ops_topic_arn" {
   description = "ARN of the ops SNS topic that every alarm of this region notifies."
   value       = module.ops.topic_arn
 }
+
+output "network" {
+  description = "The VPC made for the GPU host (vpc_id, private_subnet_id, private_route_table_id, nat_gateway_id); null when the host uses an existing subnet."
+  value       = local.network
+}

@@ -28,6 +28,28 @@ variable "build" {
   nullable = false
 }
 
+variable "network" {
+  description = "A VPC for this region's GPU host, made only when asked (create_vpc; otherwise gpu.subnet_id names an existing private subnet): its address range, its availability zone (null: the region's first; pick one with the GPU type), and how its private subnet reaches AWS and the internet: \"nat\" (a NAT gateway) or \"vpc_endpoints\" (endpoints for the host's AWS APIs, no internet: the host then needs host.models_s3_uri and host.pip_index_url)."
+  type = object({
+    create_vpc        = optional(bool, false)
+    cidr_block        = optional(string, "10.42.0.0/16")
+    availability_zone = optional(string)
+    egress            = optional(string, "nat")
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["nat", "vpc_endpoints"], var.network.egress)
+    error_message = "network.egress must be \"nat\" or \"vpc_endpoints\"."
+  }
+
+  validation {
+    condition     = var.gpu.ami_id == null || var.gpu.subnet_id != null || var.network.create_vpc
+    error_message = "A created GPU instance (gpu.ami_id) needs a private subnet: gpu.subnet_id, or network = { create_vpc = true }."
+  }
+}
+
 variable "ops" {
   description = "Operations: the addresses mailed by the ops topic that every alarm notifies (each confirms its subscription), the 5xx answers of the API in 5 minutes above which it alarms, an optional monthly cost budget in USD (notified at 80 % spent and 100 % forecast), and a KMS key for the topic (its key policy must let CloudWatch and Budgets use it)."
   type = object({

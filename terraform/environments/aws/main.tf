@@ -10,6 +10,7 @@ module "stack" {
   host              = var.host
   build             = var.build
   ops               = var.ops
+  network           = var.network
   queue             = var.queue
   power             = var.power
   lambda            = var.lambda

@@ -237,3 +237,8 @@ output "ops_topic_arn" {
   description = "ARN of the ops SNS topic that every alarm of this region notifies."
   value       = module.stack.ops_topic_arn
 }
+
+output "network" {
+  description = "The VPC made for the GPU host; null when the host uses an existing subnet."
+  value       = module.stack.network
+}

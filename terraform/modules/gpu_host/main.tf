@@ -198,6 +198,11 @@ resource "aws_launch_template" "this" {
   tags = var.tags
 }
 
+# The first boot runs the setup, which needs the subnet's way out: the instance waits for it.
+resource "terraform_data" "network_ready" {
+  input = var.network_ready
+}
+
 resource "aws_instance" "this" {
   #checkov:skip=CKV_AWS_8:The launch template encrypts the root volume (checkov does not read it)
   #checkov:skip=CKV_AWS_79:The launch template requires IMDSv2 tokens
@@ -220,4 +225,6 @@ resource "aws_instance" "this" {
     # type when the preferred one has no capacity; it returns to the preferred type at a later start.
     ignore_changes = [launch_template, instance_type, user_data, ami]
   }
+
+  depends_on = [terraform_data.network_ready]
 }

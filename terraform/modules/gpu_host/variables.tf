@@ -145,6 +145,12 @@ variable "vpc_endpoints" {
   }
 }
 
+variable "network_ready" {
+  description = "An id that must exist before a created instance boots (the NAT gateway or route its setup needs); null for none."
+  type        = string
+  default     = null
+}
+
 variable "log_retention_days" {
   description = "Days the host's logs are kept."
   type        = number

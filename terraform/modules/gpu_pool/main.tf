@@ -118,6 +118,7 @@ module "host" {
     security_group_ids  = var.gpu.security_group_ids
   }
   vpc_endpoints         = var.gpu.vpc_endpoints
+  network_ready         = var.network_ready
   instance_profile_name = aws_iam_instance_profile.worker.name
   role_name             = aws_iam_role.worker.name
   gpu_tag               = { key = var.gpu.tag_key, value = var.gpu.tag_value }

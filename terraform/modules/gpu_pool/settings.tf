@@ -37,8 +37,13 @@ variable "gpu" {
   }
 
   validation {
-    condition     = var.gpu.ami_id == null || (can(regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$", coalesce(var.gpu.ami_id, "-"))) && can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", coalesce(var.gpu.subnet_id, "-"))))
-    error_message = "gpu.ami_id must be an AMI id (ami- and 8 or 17 hexadecimal digits), and a created instance needs gpu.subnet_id, a private subnet (subnet- and 8 or 17 hexadecimal digits)."
+    condition     = var.gpu.ami_id == null || can(regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$", coalesce(var.gpu.ami_id, "-")))
+    error_message = "gpu.ami_id must be an AMI id: ami- and 8 or 17 hexadecimal digits."
+  }
+
+  validation {
+    condition     = var.gpu.subnet_id == null || can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", coalesce(var.gpu.subnet_id, "-")))
+    error_message = "gpu.subnet_id must be a subnet id: subnet- and 8 or 17 hexadecimal digits."
   }
 
   validation {

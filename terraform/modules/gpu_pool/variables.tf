@@ -74,6 +74,12 @@ variable "metrics_namespace" {
   nullable    = false
 }
 
+variable "network_ready" {
+  description = "An id that must exist before a created GPU instance boots (the NAT gateway of a VPC made for it); null for none."
+  type        = string
+  default     = null
+}
+
 variable "alarm_actions" {
   description = "SNS topics in the pool's region that the pool's alarms notify (the ops topic); empty: the alarms only show in the console."
   type        = list(string)

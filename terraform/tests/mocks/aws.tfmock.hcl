@@ -119,3 +119,27 @@ mock_resource "aws_security_group" {
     id = "sg-0123456789abcdef0"
   }
 }
+
+mock_data "aws_availability_zones" {
+  defaults = {
+    names = ["us-east-1a", "us-east-1b"]
+  }
+}
+
+mock_resource "aws_subnet" {
+  defaults = {
+    id = "subnet-0123456789abcdef0"
+  }
+}
+
+mock_resource "aws_route_table" {
+  defaults = {
+    id = "rtb-0123456789abcdef0"
+  }
+}
+
+mock_resource "aws_nat_gateway" {
+  defaults = {
+    id = "nat-0123456789abcdef0"
+  }
+}
