@@ -173,12 +173,14 @@ module "api" {
 module "dashboard" {
   source = "./modules/dashboard"
 
-  name                 = local.names.dashboard
-  queue_name           = module.home_pool.queue_name
-  dlq_name             = module.home_pool.dlq_name
-  gpu_instance_id      = module.home_pool.gpu_instance_id
-  power_log_group_name = module.home_pool.shutdown_log_group_name
-  metrics_namespace    = var.metrics_namespace
+  name                   = local.names.dashboard
+  queue_name             = module.home_pool.queue_name
+  dlq_name               = module.home_pool.dlq_name
+  gpu_instance_id        = module.home_pool.gpu_instance_id
+  power_log_group_name   = module.home_pool.shutdown_log_group_name
+  host_log_group_name    = module.home_pool.host.log_group_name
+  host_metrics_namespace = "${var.metrics_namespace}/Host"
+  metrics_namespace      = var.metrics_namespace
 }
 
 module "distributor" {
