@@ -90,6 +90,11 @@ run "created_host_is_private_encrypted_imdsv2_and_tagged" {
   }
 
   assert {
+    condition     = length(base64decode(aws_launch_template.this[0].user_data)) < 16384
+    error_message = "EC2 refuses user data over 16 KiB: keep the setup script short."
+  }
+
+  assert {
     condition     = length(split("\n", local.setup_script)) == length(jsondecode(aws_ssm_document.setup[0].content).mainSteps[0].inputs.runCommand)
     error_message = "The setup document must run the same script as the user data."
   }

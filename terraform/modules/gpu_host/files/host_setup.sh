@@ -123,9 +123,10 @@ install_agent() {
 
 install_comfyui() {
   local repository="$1" ref="$2" commit="$3"
-  if [[ ! -d "$comfy_dir/.git" ]]; then
-    git clone --quiet "$repository" "$comfy_dir"
+  if [[ -e "$comfy_dir" && ! -d "$comfy_dir/.git" ]]; then
+    die "$comfy_dir exists but is not a git checkout: move it aside, then run the setup again"
   fi
+  [[ -d "$comfy_dir/.git" ]] || git clone --quiet "$repository" "$comfy_dir"
   git -C "$comfy_dir" fetch --quiet --depth 1 origin "refs/tags/$ref:refs/tags/$ref" \
     || git -C "$comfy_dir" fetch --quiet origin "$ref"
   git -C "$comfy_dir" -c advice.detachedHead=false checkout --quiet --force "$ref"
@@ -149,6 +150,10 @@ install_project() {
   rm -rf "$build_dir/venv"
   python3 -m venv "$build_dir/venv"
   "$build_dir/venv/bin/pip" install --quiet "${pip_index[@]}" "$wheel"
+  # A host installed by hand (services/adapter/install.sh) has a real venv there: keep it aside.
+  if [[ -d "$prefix/venv" && ! -L "$prefix/venv" ]]; then
+    mv "$prefix/venv" "$prefix/venv.before-setup-$(date +%s)"
+  fi
   ln -sfn "$build_dir/venv" "$prefix/venv.new" && mv -T "$prefix/venv.new" "$prefix/venv"
 
   # The units come from the build itself, so they always match its code.
