@@ -117,3 +117,14 @@ output "gpu_instance_arn" {
   description = "ARN of the pool's GPU instance."
   value       = local.gpu_instance_arn
 }
+
+output "alarms" {
+  description = "The pool's alarms (dead_letters, oldest_job, power_not_running, idle_gpu, capacity), each as CloudWatch has it."
+  value = {
+    dead_letters      = aws_cloudwatch_metric_alarm.dead_letters
+    oldest_job        = aws_cloudwatch_metric_alarm.oldest_job
+    power_not_running = aws_cloudwatch_metric_alarm.power_not_running
+    idle_gpu          = aws_cloudwatch_metric_alarm.idle_gpu
+    capacity          = aws_cloudwatch_metric_alarm.capacity
+  }
+}
