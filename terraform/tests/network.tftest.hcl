@@ -10,55 +10,68 @@ variables {
   build  = { wheel_dir = "./tests/packages" }
 }
 
-run "no_vpc_unless_asked" {
+# The VPC's ids as the network module would output them, so the stack's wiring is known at plan.
+override_module {
+  target = module.network
+  outputs = {
+    vpc_id                 = "vpc-0123456789abcdef0"
+    private_subnet_id      = "subnet-0fedcba9876543210"
+    private_route_table_id = "rtb-0fedcba9876543210"
+    nat_gateway_id         = "nat-0123456789abcdef0"
+  }
+}
+
+run "a_created_host_goes_in_the_vpc_made_for_it" {
   command = plan
 
   variables {
-    gpu = { instance_id = "i-0f0f6fd680921de5f" }
-  }
-
-  assert {
-    condition     = length(module.network) == 0 && output.network == null
-    error_message = "No VPC is made unless network.create_vpc is set."
-  }
-}
-
-run "a_vpc_with_nat_for_a_created_host" {
-  # Applied to the mocks: the subnet's and gateway's ids are known only then.
-  command = apply
-
-  variables {
     gpu     = { ami_id = "ami-0123456789abcdef0" }
-    network = { create_vpc = true, availability_zone = "us-east-1b" }
+    network = { create_vpc = true, egress = "vpc_endpoints" }
   }
 
   assert {
-    condition     = local.gpu.subnet_id == module.network[0].private_subnet_id && module.network[0].nat_gateway_id != null
-    error_message = "With egress nat the host goes in the VPC's private subnet, which has a NAT gateway."
+    condition     = local.gpu.subnet_id == "subnet-0fedcba9876543210"
+    error_message = "Without gpu.subnet_id the host goes in the VPC's private subnet."
   }
 
   assert {
-    condition     = local.gpu.vpc_endpoints == null
-    error_message = "Behind a NAT the host needs no VPC endpoints."
-  }
-}
-
-run "a_vpc_with_endpoints_only" {
-  command = apply
-
-  variables {
-    gpu     = { ami_id = "ami-0123456789abcdef0" }
-    network = { create_vpc = true, egress = "vpc_endpoints", availability_zone = "us-east-1b" }
-  }
-
-  assert {
-    condition     = toset(local.gpu.vpc_endpoints.services) == toset(["ssm", "ssmmessages", "ec2messages", "logs", "monitoring", "sqs"]) && length(local.gpu.vpc_endpoints.route_table_ids) == 1
+    condition     = toset(local.gpu.vpc_endpoints.services) == toset(["ssm", "ssmmessages", "ec2messages", "logs", "monitoring", "sqs"]) && local.gpu.vpc_endpoints.route_table_ids[0] == "rtb-0fedcba9876543210"
     error_message = "Without NAT the host's VPC gets endpoints for its AWS APIs and gateway endpoints in its route table."
   }
+}
+
+run "nat_or_none" {
+  command = plan
+
+  module {
+    source = "./modules/network"
+  }
+
+  variables {
+    name = "gpu-orchestrator"
+  }
 
   assert {
-    condition     = module.network[0].nat_gateway_id == null
-    error_message = "With egress vpc_endpoints no NAT gateway is made."
+    condition     = length(aws_nat_gateway.this) == 1 && length(aws_subnet.public) == 1 && aws_subnet.private.map_public_ip_on_launch == false && aws_subnet.private.availability_zone == "us-east-1a"
+    error_message = "With egress nat the private subnet (no public addresses, in the first zone) goes out through a NAT gateway."
+  }
+}
+
+run "endpoints_only_has_no_nat" {
+  command = plan
+
+  module {
+    source = "./modules/network"
+  }
+
+  variables {
+    name   = "gpu-orchestrator"
+    egress = "vpc_endpoints"
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.this) == 0 && length(aws_internet_gateway.this) == 0 && length(aws_route.private_nat) == 0
+    error_message = "With egress vpc_endpoints no NAT or internet gateway is made."
   }
 }
 

@@ -6,6 +6,15 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+# The topic's ARN as the ops module would output it, so the alarms' actions are known at plan.
+override_module {
+  target = module.ops
+  outputs = {
+    topic_arn   = "arn:aws:sns:us-east-1:123456789012:gpu-orchestrator-ops"
+    alarm_names = ["api-5xx"]
+  }
+}
+
 variables {
   lambda = { packages_dir = "./tests/packages" }
   build  = { wheel_dir = "./tests/packages" }
@@ -13,8 +22,7 @@ variables {
 }
 
 run "every_alarm_notifies_the_ops_topic" {
-  # Applied to the mocks: the topic's ARN is known only then.
-  command = apply
+  command = plan
 
   variables {
     ops = { emails = ["oncall@example.com"] }
@@ -25,7 +33,7 @@ run "every_alarm_notifies_the_ops_topic" {
       for alarm in [
         module.home_pool.alarms.dead_letters, module.home_pool.alarms.oldest_job, module.home_pool.alarms.power_not_running,
         module.home_pool.alarms.idle_gpu, module.home_pool.alarms.capacity,
-      ] : alarm.alarm_actions == toset([module.ops.topic_arn])
+      ] : alarm.alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:gpu-orchestrator-ops"])
     ])
     error_message = "Every alarm of the pool must notify the ops topic."
   }
@@ -36,8 +44,28 @@ run "every_alarm_notifies_the_ops_topic" {
   }
 
   assert {
-    condition     = length(module.ops.alarm_names) == 1 && module.ops.alarm_names[0] == "api-5xx"
-    error_message = "With the gateway and without the distributor, the ops module alarms on the API's 5xx only."
+    condition     = length(module.network) == 0 && output.network == null
+    error_message = "No VPC is made unless network.create_vpc is set."
+  }
+
+}
+
+run "the_api_alarm_only_with_a_gateway" {
+  command = plan
+
+  module {
+    source = "./modules/ops"
+  }
+
+  variables {
+    topic_name   = "gpu-orchestrator-ops"
+    api_id       = "a1b2c3d4e5"
+    api_id_known = true
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.api_5xx) == 1 && aws_cloudwatch_metric_alarm.api_5xx[0].dimensions.ApiId == "a1b2c3d4e5" && aws_cloudwatch_metric_alarm.api_5xx[0].metric_name == "5xx"
+    error_message = "With an HTTP API its 5xx answers alarm."
   }
 }
 

@@ -41,6 +41,8 @@ EXPECTED_MESSAGES = [
     "gpu.instance_type and gpu.fallback_instance_types must be EC2 instance types such as g6e.2xlarge,",
     "gpu.root_volume_size_gb must be an integer from 30 to 16384.",
     "host.log_retention_days must be one of 1, 3, 5, 7,",
+    "gpu needs either instance_id (adopt an existing instance) or ami_id with subnet_id (create one), not both.",
+    "gpu.ami_id must be an AMI id: ami- and 8 or 17 hexadecimal digits.",
 ]
 
 

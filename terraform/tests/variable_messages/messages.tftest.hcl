@@ -11,7 +11,7 @@ run "every_bad_value_is_named" {
 
   variables {
     name_prefix  = "Staging_"
-    gpu          = { instance_id = "gpu-box-1", tag_key = "aws:purpose", fallback_instance_types = ["g6e.2xlarge"], root_volume_size_gb = 10 }
+    gpu          = { instance_id = "gpu-box-1", ami_id = "ubuntu-22.04", tag_key = "aws:purpose", fallback_instance_types = ["g6e.2xlarge"], root_volume_size_gb = 10 }
     host         = { log_retention_days = 2 }
     queue        = { visibility_timeout_seconds = 43201, receive_wait_time_seconds = 21, max_receive_count = 0 }
     power        = { idle_minutes = 0, alarm_period_seconds = 90, schedule_expression = "every 5 minutes", reserved_concurrency = 0 }
