@@ -25,23 +25,30 @@ NO_CAPACITY = {"InsufficientInstanceCapacity", "InstanceLimitExceeded", "Unsuppo
 
 @dataclass
 class CapacityStarter:
+    """`instance_types`: the preferred type, then the fallbacks (GPU_INSTANCE_TYPES); empty: the
+    instance keeps its own type, and only the backoff applies."""
+
     ec2: Any
-    config: CapacityConfig
     load: Callable[[], CapacityState]
     save: Callable[[CapacityState], None]
     clock: Callable[[], float]
     logger: logging.Logger | Any
     metrics: Any = None
+    instance_types: tuple[str, ...] = ()
+    base_backoff_s: int = 60
+    max_backoff_s: int = 900
 
     def start(self, instance_id: str) -> str:
         now = int(self.clock())
+        current = self._instance_type(instance_id)
+        config = CapacityConfig(self.instance_types or (current or "its own type",), self.base_backoff_s,
+                                self.max_backoff_s)
         state = self.load()
-        plan = plan_start(state, now, self.config)
+        plan = plan_start(state, now, config)
         if plan.waits:
             self.logger.warning("start deferred: no GPU capacity", extra={
                 "instance_id": instance_id, "reason": plan.reason, "retry_at": plan.retry_at})
             return "start-backing-off"
-        current = self._instance_type(instance_id)
         tried: list[str] = []
         for instance_type in plan.types:
             if current is not None and instance_type != current:
@@ -75,8 +82,6 @@ class CapacityStarter:
 
     def _instance_type(self, instance_id: str) -> str | None:
         """The stopped instance's type now (None when it cannot be read: then it is not changed)."""
-        if len(self.config.instance_types) == 1:
-            return None
         reservations = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
         instances = [i for r in reservations for i in r.get("Instances", [])]
         return instances[0].get("InstanceType") if instances else None

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from gpujobs.capacity_policy import CapacityConfig, CapacityState
+from gpujobs.capacity_policy import CapacityState
 from gpujobs.power_policy import PowerConfig, PowerFacts
 from services.shutdown_lambda.capacity_start import CapacityStarter
 from services.shutdown_lambda.power_actions import PowerController
@@ -52,9 +52,9 @@ def starter(ec2: ScriptedEc2, state: CapacityState, types: tuple[str, ...] = TYP
             now: int = NOW) -> tuple[CapacityStarter, list[CapacityState], Metrics]:
     saved: list[CapacityState] = []
     metrics = Metrics()
-    built = CapacityStarter(ec2=ec2, config=CapacityConfig(types), load=lambda: saved[-1] if saved else state,
-                            save=saved.append, clock=lambda: now, logger=logging.getLogger("capacity-test"),
-                            metrics=metrics)
+    built = CapacityStarter(ec2=ec2, load=lambda: saved[-1] if saved else state, save=saved.append,
+                            clock=lambda: now, logger=logging.getLogger("capacity-test"), metrics=metrics,
+                            instance_types=types)
     return built, saved, metrics
 
 
@@ -98,11 +98,11 @@ def test_a_start_after_a_shortfall_clears_the_state() -> None:
     assert start.start("i-1") == "started" and saved == [CapacityState()]
 
 
-def test_without_fallbacks_the_type_is_never_read_or_changed() -> None:
+def test_without_types_the_instance_keeps_its_own_and_only_backs_off() -> None:
     ec2 = ScriptedEc2("g5.2xlarge", {"g5.2xlarge": "InsufficientInstanceCapacity"})
-    start, saved, _ = starter(ec2, CapacityState(), types=("g6e.2xlarge",))
+    start, saved, _ = starter(ec2, CapacityState(), types=())
     assert start.start("i-1") == "start-no-capacity"
-    assert ec2.calls == [("start", "g5.2xlarge")] and saved[-1].types_tried == ("g6e.2xlarge",)
+    assert ec2.calls == [("start", "g5.2xlarge")] and saved[-1].types_tried == ("g5.2xlarge",)
 
 
 def test_other_errors_reach_the_caller() -> None:
