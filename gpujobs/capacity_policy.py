@@ -58,20 +58,31 @@ class StartPlan:
         return not self.types
 
 
-def backoff_s(shortfalls: int, config: CapacityConfig) -> int:
+DEFAULT_BASE_BACKOFF_S = 60
+DEFAULT_MAX_BACKOFF_S = 900
+
+
+def backoff_s(shortfalls: int, base_s: int = DEFAULT_BASE_BACKOFF_S, max_s: int = DEFAULT_MAX_BACKOFF_S) -> int:
     """Seconds to wait after the `shortfalls`-th failed pass in a row (0 before any)."""
     if shortfalls <= 0:
         return 0
-    return min(config.max_backoff_s, config.base_backoff_s * 2 ** min(shortfalls - 1, 30))
+    return min(max_s, base_s * 2 ** min(shortfalls - 1, 30))
+
+
+def next_try_at(state: CapacityState, base_s: int = DEFAULT_BASE_BACKOFF_S,
+                max_s: int = DEFAULT_MAX_BACKOFF_S) -> int | None:
+    """When the next start may be tried after a shortfall (epoch seconds); None without one."""
+    if not state.short or state.last_shortfall_at is None:
+        return None
+    return state.last_shortfall_at + backoff_s(state.shortfalls, base_s, max_s)
 
 
 def plan_start(state: CapacityState, now: int, config: CapacityConfig) -> StartPlan:
     """The types to try now, preferred first; none (a wait) while the backoff after a shortfall runs."""
-    if state.short and state.last_shortfall_at is not None:
-        retry_at = state.last_shortfall_at + backoff_s(state.shortfalls, config)
-        if now < retry_at:
-            return StartPlan((), retry_at, f"no GPU capacity {state.shortfalls} time(s) in a row; "
-                                           f"next try in {retry_at - now} s")
+    retry_at = next_try_at(state, config.base_backoff_s, config.max_backoff_s)
+    if retry_at is not None and now < retry_at:
+        return StartPlan((), retry_at, f"no GPU capacity {state.shortfalls} time(s) in a row; "
+                                       f"next try in {retry_at - now} s")
     return StartPlan(config.instance_types, None, "start: preferred type first"
                      + (", then the fallbacks" if len(config.instance_types) > 1 else ""))
 

@@ -29,8 +29,8 @@ def test_after_a_shortfall_the_next_pass_waits_for_the_backoff() -> None:
 
 
 def test_backoff_doubles_per_shortfall_and_is_capped() -> None:
-    assert [backoff_s(n, CONFIG) for n in range(0, 7)] == [0, 60, 120, 240, 480, 900, 900]
-    assert backoff_s(10_000, CONFIG) == 900
+    assert [backoff_s(n) for n in range(0, 7)] == [0, 60, 120, 240, 480, 900, 900]
+    assert backoff_s(10_000) == 900 and backoff_s(2, base_s=10, max_s=15) == 15
 
 
 def test_each_pass_starts_again_from_the_preferred_type() -> None:
