@@ -22,6 +22,7 @@ override_module {
 variables {
   gpu    = { instance_id = "i-0f0f6fd680921de5f" }
   lambda = { packages_dir = "./tests/packages" }
+  build  = { wheel_dir = "./tests/packages" }
 }
 
 run "without_other_pools_the_api_sends_to_the_task_queue" {

@@ -29,6 +29,8 @@ module "function" {
     "dead-letters-drain" = data.aws_iam_policy_document.dead_letters.json
   }
 
+  error_alarm = { actions = var.alarm_actions }
+
   tags = var.tags
 }
 
@@ -48,6 +50,22 @@ data "aws_iam_policy_document" "instance" {
       test     = "StringEquals"
       variable = "ec2:ResourceTag/${var.gpu_tag_key}"
       values   = [var.gpu_tag_value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.change_instance_type ? [1] : []
+
+    content {
+      sid       = "ChangeTaggedGpuType"
+      actions   = ["ec2:ModifyInstanceAttribute"]
+      resources = [var.gpu_instance_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "ec2:ResourceTag/${var.gpu_tag_key}"
+        values   = [var.gpu_tag_value]
+      }
     }
   }
 
