@@ -71,7 +71,7 @@ module "results_bucket" {
   deny_insecure_transport = var.results.deny_insecure_transport
 }
 
-# This region's GPU pool: its queue, its worker's role, its power Lambda, with the design's names.
+# This region's GPU pool: its queue, its worker's role, its power Lambda, with the default names.
 module "home_pool" {
   source = "./modules/gpu_pool"
 
