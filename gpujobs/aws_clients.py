@@ -11,12 +11,12 @@ sharing the home region's table), so every client for that table comes from `tas
 import os
 import threading
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from gpujobs.settings import load_settings
+from gpujobs.settings import Settings
 
 _lock = threading.Lock()
 
@@ -45,21 +45,8 @@ def client(service: str, region: str | None = None, *, max_pool: int = 32) -> An
     return _client(service, region, os.environ.get("AWS_ENDPOINT_URL"), max_pool)
 
 
-class TableRegions(Protocol):
-    """What `task_table_client` needs to know: gpujobs.settings.Settings and the services' configs."""
-
-    @property
-    def aws_region(self) -> str | None: ...
-
-    @property
-    def table_region(self) -> str | None: ...
-
-
-def task_table_client(settings: TableRegions | None = None, *, max_pool: int = 32) -> Any:
-    """The DynamoDB client for the task table: in DYNAMODB_REGION when set, else in the service's own
-    region. Without `settings`, they are read from the environment / Terraform outputs now."""
-    if settings is None:
-        settings = load_settings()
+def task_table_client(settings: Settings, *, max_pool: int = 32) -> Any:
+    """The DynamoDB client for the task table: in DYNAMODB_REGION when set, else in the service's own region."""
     return client("dynamodb", settings.table_region or settings.aws_region, max_pool=max_pool)
 
 

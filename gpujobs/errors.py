@@ -1,5 +1,10 @@
 """Error types shared by every service, so callers can tell permanent faults from transient ones."""
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gpujobs.task_model import Task
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the service must not start."""
@@ -10,14 +15,14 @@ class TaskNotFound(LookupError):
 
 
 class TransitionRejected(RuntimeError):
-    """A conditional write found the task in a state that forbids the change."""
+    """A conditional write found the task in a state that forbids the change.
 
-    def __init__(self, task_id: str, wanted: str, current: str | None) -> None:
-        super().__init__(f"task {task_id}: cannot move to {wanted} from {current or 'nothing'}")
+    `task` is the row as the refused write found it (DynamoDB returns it with the refusal), None when
+    there is no row; `current` is its status."""
+
+    def __init__(self, task_id: str, wanted: str, task: "Task | None") -> None:
         self.task_id = task_id
         self.wanted = wanted
-        self.current = current
-
-
-class DependencyUnavailable(RuntimeError):
-    """An AWS dependency failed; nothing durable was left half-done by the caller."""
+        self.task = task
+        self.current = task.status if task is not None else None
+        super().__init__(f"task {task_id}: cannot move to {wanted} from {self.current or 'nothing'}")

@@ -1,20 +1,20 @@
 """Job counts (JobsSubmitted, JobsCompleted, JobsFailed) as CloudWatch embedded-metric-format lines.
 
-One JSON line on stdout per event, the format Powertools' Metrics writes. In Lambda (the API)
-CloudWatch Logs turns it into a metric with no API call; on the GPU instance the CloudWatch agent
-does the same for the log it ships. Nothing here calls AWS, so counting can never fail or slow a job.
-The namespace is the one Terraform gives every service (POWERTOOLS_METRICS_NAMESPACE); the dashboard
-finds the metrics by name in it.
+One JSON line on stdout per event, the format Powertools' Metrics writes. In Lambda CloudWatch Logs
+turns it into a metric with no API call; on the GPU instance the CloudWatch agent does the same for
+the log it ships. Nothing here calls AWS, so counting can never fail or slow a job. The namespace is
+the one every service has (Settings.metrics_namespace); the dashboard finds the metrics by name in it.
 """
 
 import json
-import os
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import TextIO
 
-DEFAULT_NAMESPACE = "GpuOrchestrator"
+from gpujobs.settings import Settings
+
 JOBS_SUBMITTED = "JobsSubmitted"
 JOBS_COMPLETED = "JobsCompleted"
 JOBS_FAILED = "JobsFailed"
@@ -37,11 +37,22 @@ def emf_record(name: str, service: str, namespace: str, now_ms: int, **propertie
     }
 
 
-def count(name: str, service: str, stream: TextIO | None = None, **properties: str) -> None:
-    """Write one count of `name` now; whole lines only, even from several worker threads."""
-    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
-    line = json.dumps(emf_record(name, service, namespace, int(time.time() * 1000), **properties))
-    out = stream or sys.stdout
-    with _lock:
-        out.write(line + "\n")
-        out.flush()
+@dataclass(frozen=True)
+class JobCounter:
+    """Counts for one service in one namespace; `stream` defaults to stdout at the time of writing."""
+
+    service: str
+    namespace: str
+    stream: TextIO | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, service: str, settings: Settings) -> "JobCounter":
+        return cls(service, settings.metrics_namespace)
+
+    def count(self, name: str, **properties: str) -> None:
+        """Write one count of `name` now; whole lines only, even from several threads."""
+        line = json.dumps(emf_record(name, self.service, self.namespace, int(time.time() * 1000), **properties))
+        out = self.stream or sys.stdout
+        with _lock:
+            out.write(line + "\n")
+            out.flush()

@@ -3,11 +3,11 @@
 The same `decide()` runs in the Lambda, in the local power timer and in the cost simulator, so the
 simulated figures are those of the code that is deployed.
 
-Rules (SPEC section 2):
+Rules (docs/architecture.md and docs/flows/power.md tell the story):
 - Only an instance tagged `Purpose=GPU-ComfyUI` is ever touched; an instance that is `pending`,
   `stopping` or in any other state than `running`/`stopped` is left alone.
 - Work waiting = a visible or delayed message, or a pending task created within the idle window
-  (an older pending task with an empty queue has lost its message: the dead-letter sweep fails it,
+  (an older pending task with an empty queue has lost its message: the power run fails its dead letter,
   and it must not hold the GPU on for ever).
 - Work running = a processing task within its own time limit, or an in-flight message not explained
   by a task past its limit (rule B: a job past its limit does not hold the GPU on; the worker fails it).

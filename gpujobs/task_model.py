@@ -1,7 +1,9 @@
-"""The task's state machine: pending -> processing -> completed | failed (and cancelled).
+"""The task's state machine: pending -> processing -> completed | failed (and cancelled), and the lease.
 
 A task in a terminal state never moves again; processing may be re-entered by a worker whose
 lease on the task has expired (its predecessor crashed), which is how a redelivered message resumes.
+ALLOWED and the lease rule below are the only statement of both: TaskStore builds its conditional
+writes from them.
 """
 
 from dataclasses import dataclass, field
@@ -39,8 +41,11 @@ def sources_of(target: TaskStatus) -> frozenset[TaskStatus]:
     return frozenset(s for s, targets in ALLOWED.items() if target in targets)
 
 
-def can_move(current: TaskStatus, target: TaskStatus) -> bool:
-    return target in ALLOWED[current]
+def lease_lapsed(lease_expires_at: int | None, now: int) -> bool:
+    """The lease rule: a processing task is held by its `worker_id` until `lease_expires_at`; from then
+    on (or with no lease at all) it is lapsed and anyone may take it over. TaskStore.LAPSED says the same
+    as a condition."""
+    return lease_expires_at is None or lease_expires_at < now
 
 
 # How long finished task rows are kept before DynamoDB's TTL removes them.
@@ -49,7 +54,7 @@ DEFAULT_RETENTION_S = 30 * 24 * 3600
 
 @dataclass
 class Task:
-    """One job as stored in the task table (SPEC section 4) plus additive fields."""
+    """One job as stored in the task table; see docs/state-machine.md for the fields."""
 
     task_id: str
     status: TaskStatus
@@ -68,6 +73,12 @@ class Task:
     lease_expires_at: int | None = None
     # The GPU pool whose worker claimed the task last (multi-region mode); None until then or without pools.
     pool: str | None = None
+    # Why the last attempt was handed back to the queue (TaskStore.note_retry); the dead-letter error cites it.
+    last_error: str | None = None
+
+    def held_at(self, now: int) -> bool:
+        """A worker holds this task now: it is processing and its lease has not lapsed."""
+        return self.status == TaskStatus.PROCESSING and not lease_lapsed(self.lease_expires_at, now)
 
     @classmethod
     def new(cls, task_id: str, job_type: str, request_body: dict[str, Any], now: int,
@@ -100,11 +111,12 @@ class Task:
             finished_at=num("finished_at"),
             lease_expires_at=num("lease_expires_at"),
             pool=item.get("pool"),
+            last_error=item.get("last_error"),
         )
 
     def to_item(self) -> dict[str, Any]:
-        """The DynamoDB item; SPEC's nullable fields are written as null so every field exists."""
-        return {
+        """The DynamoDB item of a new row; the nullable fields are written as null so every field exists."""
+        item = {
             "task_id": self.task_id,
             "status": self.status.value,
             "job_type": self.job_type,
@@ -117,6 +129,9 @@ class Task:
             "comfy_job_id": self.comfy_job_id,
             "attempts": self.attempts,
         }
+        if self.finished_at is not None:
+            item["finished_at"] = self.finished_at
+        return item
 
 
 def _plain(value: Any) -> Any:

@@ -1,23 +1,35 @@
-"""The task table in DynamoDB. Every state change is a conditional write (SPEC section 4).
+"""The task table in DynamoDB: every read and write of a task row, and the last-activity rows.
 
-Workers hold a lease on a processing task (`worker_id`, `lease_expires_at`): only the holder may
-finish it, and another worker may take it over only after the lease lapses, so a duplicate
-delivery never runs a job to completion twice and a stale worker can never move a finished job.
+Every state change is a conditional write built from the state machine (task_model.ALLOWED) and the
+lease rule (task_model.lease_lapsed): workers hold a lease on a processing task (`worker_id`,
+`lease_expires_at`); only the holder may finish it, and another worker may take it over only after
+the lease lapses, so a duplicate delivery never runs a job to completion twice and a stale worker can
+never move a finished job. A refused write returns the row as it found it
+(ReturnValuesOnConditionCheckFailure), so callers learn why without reading it again.
+
+The last-activity rows (when a pool's worker last finished a job, for the power logic) live in the
+same table under keys no task can have (task ids start with a letter or a digit), with no `status`
+attribute, so the status index never sees them. Writes only move the time forward, so two workers
+finishing out of order never make the instance look idler than it is. Each pool has its own row,
+`#last-activity#<pool>`; without a pool the row is `#last-activity`.
 """
 
 from decimal import Decimal
-from typing import Any
+from enum import Enum
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from gpujobs import aws_clients
 from gpujobs.errors import TaskNotFound, TransitionRejected
 from gpujobs.task_model import Task, TaskStatus, sources_of
 
 STATUS_INDEX = "status-created_at-index"
 # Rows read per page when filtering the status index by pool (see list_by_status_in_pool).
 POOL_PAGE_SIZE = 100
+ACTIVITY_KEY = "#last-activity"
+# How much of an error message a row keeps.
+ERROR_LIMIT = 2000
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -45,22 +57,52 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
-def _condition_failed(exc: ClientError) -> bool:
+def _refused(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _row_of(exc: ClientError) -> Task | None:
+    """The row a refused write found (ALL_OLD), or None when there was none."""
+    item = exc.response.get("Item")
+    return Task.from_item(deserialize(item)) if item else None
+
+
+def activity_key(pool: str | None = None) -> str:
+    """The last-activity row's key for `pool` (None or empty: the single-pool row)."""
+    return f"{ACTIVITY_KEY}#{pool}" if pool else ACTIVITY_KEY
+
+
+class Lease(Enum):
+    """Who may change a processing task (the lease rule as conditions)."""
+
+    ANY = ""                                                   # the API, a cancel: whoever holds it
+    HELD = "worker_id = :worker"                               # only the holder
+    LAPSED = "(attribute_not_exists(lease_expires_at) OR lease_expires_at < :now)"  # only when nobody holds it
+    # the claim: the holder again, or anyone once the lease lapsed
+    HELD_OR_LAPSED = "(attribute_not_exists(lease_expires_at) OR lease_expires_at < :now OR worker_id = :worker)"
+
+
+def _condition(sources: frozenset[TaskStatus], lease: Lease) -> tuple[str, dict[str, Any]]:
+    """`#s` is one of `sources`, and for processing the lease condition holds. A missing row has no
+    status, so no condition holds for it. (DynamoDB refuses redundant parentheses, so they are added
+    only where an OR needs them.)"""
+    parts, values = [], {}
+    for source in sorted(sources):
+        key = f":from_{source.value}"
+        values[key] = source.value
+        if source == TaskStatus.PROCESSING and lease is not Lease.ANY:
+            parts.append(f"#s = {key} AND {lease.value}")
+        else:
+            parts.append(f"#s = {key}")
+    return " OR ".join(f"({p})" if " AND " in p and len(parts) > 1 else p for p in parts), values
 
 
 class TaskStore:
     """Reads and conditionally writes task rows; callers pass `now` so tests control the clock."""
 
-    def __init__(self, table_name: str, dynamodb: Any = None) -> None:
+    def __init__(self, table_name: str, dynamodb: Any) -> None:
         self.table_name = table_name
-        self._db = dynamodb
-
-    @property
-    def db(self) -> Any:
-        if self._db is None:
-            self._db = aws_clients.task_table_client()
-        return self._db
+        self.db = dynamodb
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -129,38 +171,42 @@ class TaskStore:
     # -- writes ----------------------------------------------------------------------------
 
     def create(self, task: Task) -> None:
-        """Insert a new pending task; raises TransitionRejected if the id is taken."""
+        """Insert a new row (pending, or failed for a message refused before it could run); raises
+        TransitionRejected carrying the existing row if the id is taken."""
         try:
             self.db.put_item(
                 TableName=self.table_name,
                 Item=serialize(task.to_item()),
                 ConditionExpression="attribute_not_exists(task_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _condition_failed(exc):
-                raise TransitionRejected(task.task_id, TaskStatus.PENDING, "existing") from None
+            if _refused(exc):
+                raise TransitionRejected(task.task_id, task.status, _row_of(exc)) from None
             raise
 
-    def create_if_absent(self, task: Task) -> bool:
-        """Insert unless a row exists (a hand-sent message names a task nobody created)."""
-        try:
-            self.create(task)
-        except TransitionRejected:
-            return False
-        return True
-
-    def _update(self, task_id: str, target: TaskStatus, condition: str, sets: dict[str, Any],
-                values: dict[str, Any], add: dict[str, int] | None = None) -> Task:
+    def _update(self, task_id: str, target: TaskStatus, condition: tuple[str, dict[str, Any]],
+                sets: dict[str, Any], *, now: int | None = None, worker_id: str | None = None,
+                add: dict[str, int] | None = None, returns: bool = False) -> Task | None:
+        """SET `sets` if `condition` holds (`target` names the status wanted, for a refusal); with
+        `returns`, the row after the write (only the claim needs it: returning rows nobody reads costs
+        every write on the hot path)."""
+        expression, values = condition
         names = {"#s": "status"}
-        attrs = {":target": target.value, **values}
-        parts = ["#s = :target"]
+        attrs = {**values}
+        if now is not None:
+            attrs[":now"] = now
+        if worker_id is not None:
+            attrs[":worker"] = worker_id
+        parts = []
         for i, (key, value) in enumerate(sets.items()):
-            names[f"#f{i}"] = key
+            name = "#s" if key == "status" else f"#f{i}"
+            names[name] = key
             attrs[f":f{i}"] = value
-            parts.append(f"#f{i} = :f{i}")
-        expression = "SET " + ", ".join(parts)
+            parts.append(f"{name} = :f{i}")
+        update = "SET " + ", ".join(parts)
         if add:
-            expression += " ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(add)))
+            update += " ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(add)))
             for i, (key, value) in enumerate(add.items()):
                 names[f"#a{i}"] = key
                 attrs[f":a{i}"] = value
@@ -168,83 +214,117 @@ class TaskStore:
             response = self.db.update_item(
                 TableName=self.table_name,
                 Key={"task_id": {"S": task_id}},
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(task_id) AND ({condition})",
+                UpdateExpression=update,
+                ConditionExpression=expression,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=serialize(attrs),
-                ReturnValues="ALL_NEW",
+                ReturnValues="ALL_NEW" if returns else "NONE",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _condition_failed(exc):
-                current = self.find(task_id)
-                raise TransitionRejected(
-                    task_id, target, current.status if current else None
-                ) from None
+            if _refused(exc):
+                raise TransitionRejected(task_id, target, _row_of(exc)) from None
             raise
-        return Task.from_item(deserialize(response["Attributes"]))
+        return Task.from_item(deserialize(response["Attributes"])) if returns else None
 
-    @staticmethod
-    def _status_in(statuses: frozenset[TaskStatus], prefix: str) -> tuple[str, dict[str, Any]]:
-        ordered = sorted(statuses)
-        keys = [f":{prefix}{i}" for i in range(len(ordered))]
-        return f"#s IN ({', '.join(keys)})", {k: s.value for k, s in zip(keys, ordered, strict=True)}
+    def _move(self, task_id: str, target: TaskStatus, lease: Lease, sets: dict[str, Any], **kwargs: Any) -> None:
+        """A transition the state machine allows, under `lease`."""
+        self._update(task_id, target, _condition(sources_of(target), lease), {"status": target.value, **sets},
+                     **kwargs)
+
+    def _while_held(self, task_id: str, worker_id: str, sets: dict[str, Any], now: int) -> None:
+        """A write by the lease holder to its processing task, which stays processing."""
+        held = _condition(frozenset({TaskStatus.PROCESSING}), Lease.HELD)
+        self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now}, worker_id=worker_id)
 
     def claim(self, task_id: str, worker_id: str, now: int, lease_s: int, pool: str | None = None) -> Task:
         """Move to processing for `worker_id`: from pending, or from processing whose lease lapsed
         (or that this worker already holds). Counts the attempt and records the start. With `pool`,
         records it in the same write (attribute `pool`): each pool's power logic counts its own work."""
-        condition = (
-            "#s = :pending OR (#s = :target AND "
-            "(attribute_not_exists(lease_expires_at) OR lease_expires_at < :now OR worker_id = :w))"
-        )
-        sets: dict[str, Any] = {"worker_id": worker_id, "started_at": now, "updated_at": now,
-                                "lease_expires_at": now + lease_s}
+        sets: dict[str, Any] = {"status": TaskStatus.PROCESSING.value, "worker_id": worker_id, "started_at": now,
+                                "updated_at": now, "lease_expires_at": now + lease_s}
         if pool is not None:
             sets["pool"] = pool
-        return self._update(
-            task_id, TaskStatus.PROCESSING, condition, sets,
-            {":pending": TaskStatus.PENDING.value, ":now": now, ":w": worker_id},
-            add={"attempts": 1},
-        )
+        condition = _condition(sources_of(TaskStatus.PROCESSING), Lease.HELD_OR_LAPSED)
+        claimed = self._update(task_id, TaskStatus.PROCESSING, condition, sets, now=now, worker_id=worker_id,
+                               add={"attempts": 1}, returns=True)
+        return cast(Task, claimed)
 
-    def renew_lease(self, task_id: str, worker_id: str, now: int, lease_s: int) -> Task:
-        return self._update(
-            task_id, TaskStatus.PROCESSING, "#s = :target AND worker_id = :w",
-            {"lease_expires_at": now + lease_s, "updated_at": now}, {":w": worker_id},
-        )
+    def renew_lease(self, task_id: str, worker_id: str, now: int, lease_s: int) -> None:
+        self._while_held(task_id, worker_id, {"lease_expires_at": now + lease_s}, now)
 
-    def set_comfy_job_id(self, task_id: str, worker_id: str, comfy_job_id: str, now: int) -> Task:
-        return self._update(
-            task_id, TaskStatus.PROCESSING, "#s = :target AND worker_id = :w",
-            {"comfy_job_id": comfy_job_id, "updated_at": now}, {":w": worker_id},
-        )
+    def set_comfy_job_id(self, task_id: str, worker_id: str, comfy_job_id: str, now: int) -> None:
+        self._while_held(task_id, worker_id, {"comfy_job_id": comfy_job_id}, now)
 
-    def complete(self, task_id: str, worker_id: str, result_s3_uri: str, now: int) -> Task:
-        return self._update(
-            task_id, TaskStatus.COMPLETED, "#s = :processing AND worker_id = :w",
-            {"result_s3_uri": result_s3_uri, "error_message": None, "updated_at": now,
-             "finished_at": now},
-            {":processing": TaskStatus.PROCESSING.value, ":w": worker_id},
-        )
+    def note_retry(self, task_id: str, worker_id: str, error: str, now: int) -> bool:
+        """Record why a job was handed back to the queue and let its lease lapse now (a lease lapses once
+        its expiry is past), so the next receive may claim it at once. Only the holder may write; False if
+        it no longer holds it."""
+        try:
+            self._while_held(task_id, worker_id, {"last_error": error[:ERROR_LIMIT], "lease_expires_at": now - 1},
+                             now)
+        except TransitionRejected:
+            return False
+        return True
 
-    def fail(self, task_id: str, error_message: str, now: int, worker_id: str | None = None) -> Task:
-        """Fail a task. With `worker_id`, a processing task must be held by that worker; without
-        it (the API after a failed enqueue, the DLQ sweep) any non-terminal task may be failed."""
-        if worker_id is None:
-            condition, values = self._status_in(sources_of(TaskStatus.FAILED), "from")
-        else:
-            condition = "#s = :pending OR (#s = :processing AND worker_id = :w)"
-            values = {":pending": TaskStatus.PENDING.value,
-                      ":processing": TaskStatus.PROCESSING.value, ":w": worker_id}
-        return self._update(
-            task_id, TaskStatus.FAILED, condition,
-            {"error_message": error_message[:2000], "updated_at": now, "finished_at": now},
-            values,
-        )
+    def complete(self, task_id: str, worker_id: str, result_s3_uri: str, now: int) -> None:
+        self._move(task_id, TaskStatus.COMPLETED, Lease.HELD,
+                          {"result_s3_uri": result_s3_uri, "updated_at": now, "finished_at": now},
+                          worker_id=worker_id)
 
-    def cancel(self, task_id: str, now: int) -> Task:
-        condition, values = self._status_in(sources_of(TaskStatus.CANCELLED), "from")
-        return self._update(
-            task_id, TaskStatus.CANCELLED, condition,
-            {"updated_at": now, "finished_at": now}, values,
+    def fail(self, task_id: str, error_message: str, now: int, worker_id: str | None = None,
+             lease: Lease | None = None) -> None:
+        """Fail a task. With `worker_id`, a processing task must be held by that worker; without it
+        (the API after a failed enqueue) any non-terminal task may be failed; with `Lease.LAPSED`
+        (dead letters) only a pending one or one whose lease has lapsed."""
+        if lease is None:
+            lease = Lease.ANY if worker_id is None else Lease.HELD
+        self._move(task_id, TaskStatus.FAILED, lease,
+                          {"error_message": error_message[:ERROR_LIMIT], "updated_at": now, "finished_at": now},
+                          now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id)
+
+    def cancel(self, task_id: str, now: int) -> None:
+        self._move(task_id, TaskStatus.CANCELLED, Lease.ANY, {"updated_at": now, "finished_at": now})
+
+    def delete_pending(self, task_id: str) -> None:
+        """Remove a row that is still pending (a submit whose message could not be queued); raises
+        TransitionRejected carrying the row if it is not pending any more."""
+        try:
+            self.db.delete_item(
+                TableName=self.table_name,
+                Key={"task_id": {"S": task_id}},
+                ConditionExpression="#s = :pending",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":pending": {"S": TaskStatus.PENDING.value}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _refused(exc):
+                raise TransitionRejected(task_id, "deleted", _row_of(exc)) from None
+            raise
+
+    # -- last activity ---------------------------------------------------------------------
+
+    def record_activity(self, now: int, pool: str | None = None) -> bool:
+        """Set `pool`'s last-activity time to `now` unless a later one is stored; True if it was written."""
+        try:
+            self.db.update_item(
+                TableName=self.table_name,
+                Key={"task_id": {"S": activity_key(pool)}},
+                UpdateExpression="SET last_activity_at = :now",
+                ConditionExpression="attribute_not_exists(last_activity_at) OR last_activity_at < :now",
+                ExpressionAttributeValues={":now": {"N": str(int(now))}},
+            )
+        except ClientError as exc:
+            if _refused(exc):
+                return False
+            raise
+        return True
+
+    def last_activity(self, pool: str | None = None) -> int | None:
+        """`pool`'s last recorded activity (epoch seconds), or None if no job of it has finished yet."""
+        response = self.db.get_item(
+            TableName=self.table_name, Key={"task_id": {"S": activity_key(pool)}}, ConsistentRead=True
         )
+        value = response.get("Item", {}).get("last_activity_at", {}).get("N")
+        return int(value) if value is not None else None

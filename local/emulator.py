@@ -5,7 +5,6 @@ use it instead of starting their own.
 """
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from local.processes import stop
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
@@ -45,20 +46,10 @@ class Emulator:
     endpoint: str
     process: subprocess.Popen | None = None
 
-    @property
-    def owned(self) -> bool:
-        return self.process is not None
-
     def stop(self) -> None:
         """Stop the server if we started it; an emulator we merely found is left running."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        if self.process is not None:
+            stop([self.process], timeout_s=10)
 
 
 def start(port: int | None = None, log_path: Path | None = None, ready_timeout: float = 30.0) -> Emulator:

@@ -1,9 +1,10 @@
 """`python -m local.power_timer`: the power Lambda's logic on a timer, for `make up`.
 
-Runs the same decide-and-act code as the Lambda every POWER_CHECK_INTERVAL_S seconds (default 15)
-against whatever AWS_ENDPOINT_URL names (the emulator), with a short idle window (IDLE_MINUTES,
-default 2 here) so a person watching sees the instance stop. One JSON log line per decision.
-SIGTERM/SIGINT only set a flag; every wait is on that flag, so it exits within a moment.
+Runs the same run as the Lambda (settle the dead letters, decide, act) every POWER_CHECK_INTERVAL_S
+seconds (default 15) against whatever AWS_ENDPOINT_URL names (the emulator), from `power_environment`
+of the outputs file, with a short idle window (IDLE_MINUTES, default 2 here) so a person watching
+sees the instance stop. One JSON log line per decision. SIGTERM/SIGINT only set a flag; every wait
+is on that flag, so it exits within a moment.
 """
 
 import signal
@@ -13,33 +14,35 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gpujobs.env_values import env_float
 from gpujobs.errors import ConfigError
-from services.shutdown_lambda.handler import build_controller, logger, metrics
-from services.shutdown_lambda.power_config import load_power_settings
+from gpujobs.settings import Settings, load_settings
+from services.shutdown_lambda.handler import build_run, logger, metrics
+from services.shutdown_lambda.power_config import PowerRunConfig
 
 LOCAL_IDLE_MINUTES = 2
 
 
 class PowerTimer:
-    def __init__(self, interval_s: float) -> None:
-        self.interval_s = interval_s
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.interval_s = settings.number("POWER_CHECK_INTERVAL_S", 15.0, minimum=0.1, maximum=3600)
         self.stopping = threading.Event()
 
     def stop(self) -> None:
         self.stopping.set()
 
     def run(self) -> int:
-        settings = load_power_settings(idle_minutes_default=LOCAL_IDLE_MINUTES)
-        controller = build_controller(settings, time.time, dry_run=settings.dry_run,
-                                      sleep=self.stopping.wait, restart_wait_s=min(40.0, 4 * self.interval_s))
+        settings = self.settings
+        config = PowerRunConfig.from_settings(settings, idle_minutes_default=LOCAL_IDLE_MINUTES)
+        run = build_run(settings, config, time.time, dry_run=config.dry_run, sleep=self.stopping.wait,
+                        restart_wait_s=min(40.0, 4 * self.interval_s))
         logger.info("power timer started", extra={"interval_s": self.interval_s,
-                                                  "idle_window_s": settings.policy.idle_window_s,
-                                                  "instance_id": settings.instance_id, "pool": settings.pool,
-                                                  "dry_run": settings.dry_run})
+                                                  "idle_window_s": config.policy.idle_window_s,
+                                                  "instance_id": settings.gpu_instance_id, "pool": settings.pool,
+                                                  "dry_run": config.dry_run})
         while not self.stopping.is_set():
             try:
-                controller.run("local-timer")
+                run.run("local-timer")
             except (ClientError, BotoCoreError) as exc:
                 logger.warning("power check failed; retrying next tick",
                                extra={"error": type(exc).__name__, "detail": str(exc)[:300]})
@@ -51,7 +54,7 @@ class PowerTimer:
 
 def main() -> int:
     try:
-        timer = PowerTimer(env_float("POWER_CHECK_INTERVAL_S", 15.0, minimum=0.1, maximum=3600))
+        timer = PowerTimer(load_settings("power"))
         signal.signal(signal.SIGTERM, lambda _s, _f: timer.stop())
         signal.signal(signal.SIGINT, lambda _s, _f: timer.stop())
         return timer.run()

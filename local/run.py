@@ -15,13 +15,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gpujobs.env_values import env_int
+from gpujobs.settings import load_settings
 from local import emulator
 from local import stack as local_stack
+from local.processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
-API_BIND = os.environ.get("API_BIND", "127.0.0.1:8080")
 
 
 @dataclass
@@ -38,15 +38,7 @@ class Supervisor:
         return process
 
     def stop_all(self) -> None:
-        for _name, process in reversed(self.children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name, process in reversed(self.children):
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                print(f"  {name} did not stop within 40 s; killing pid {process.pid}")
-                process.kill()
+        stop([process for _name, process in reversed(self.children)], timeout_s=40)
 
     def exited(self) -> list[str]:
         return [f"{name} (exit {p.returncode})" for name, p in self.children if p.poll() is not None]
@@ -65,7 +57,9 @@ def wait_http(url: str, timeout: float) -> bool:
 
 def main() -> int:
     RUN_DIR.mkdir(exist_ok=True)
-    port = env_int("EMULATOR_PORT", 4566, minimum=1, maximum=65535)
+    knobs = load_settings(None)
+    port = knobs.integer("EMULATOR_PORT", 4566, minimum=1, maximum=65535)
+    api_bind = knobs.get("API_BIND", "127.0.0.1:8080")
     supervisor = Supervisor()
     stopping = False
 
@@ -88,20 +82,21 @@ def main() -> int:
         outputs_file = RUN_DIR / "outputs.json"
         outputs_file.write_text(stack.outputs_file.read_text())
         print(f"terraform  applied in {stack.apply_seconds:.1f} s; outputs in {outputs_file}", flush=True)
-        for name in ("task_queue_url", "task_table_name", "results_bucket_name", "gpu_instance_id"):
-            print(f"           {name} = {stack.outputs.get(name)}")
         env["GPUJOBS_OUTPUTS_FILE"] = str(outputs_file)
+        api = load_settings("api", env)
+        for name in ("SQS_QUEUE_URL", "DYNAMODB_TABLE", "RESULTS_BUCKET", "GPU_INSTANCE_ID"):
+            print(f"           {name} = {api.get(name)}")
         env.setdefault("IDLE_MINUTES", "2")
         env.setdefault("BOOT_DELAY_S", "20")
 
         t0 = time.monotonic()
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        supervisor.start("api", [gunicorn, "-c", "services/api/gunicorn.conf.py", "--bind", API_BIND,
+        supervisor.start("api", [gunicorn, "-c", "services/api/gunicorn.conf.py", "--bind", api_bind,
                                  "services.api.wsgi:app"], env)
-        if not wait_http(f"http://{API_BIND}/health", 30):
+        if not wait_http(f"http://{api_bind}/health", 30):
             print(f"api did not become healthy; see {RUN_DIR / 'api.log'}")
             return 1
-        print(f"api        http://{API_BIND}  (gunicorn, ready in {time.monotonic() - t0:.1f} s; "
+        print(f"api        http://{api_bind}  (gunicorn, ready in {time.monotonic() - t0:.1f} s; "
               f"docs at /docs, OpenAPI at /openapi.json)", flush=True)
         supervisor.start("gpu-host", [sys.executable, "-m", "local.gpu_host"], env)
         print(f"gpu host   runs the ComfyUI stand-in (127.0.0.1:8000) and the worker while instance "

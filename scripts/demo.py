@@ -47,7 +47,7 @@ def main() -> int:
     api = os.environ["GPUJOBS_API_URL"]
     try:
         requests.get(f"{api}/health", timeout=5)
-        bucket = load_settings(require=["results_bucket"]).results_bucket
+        bucket = load_settings("api").require("RESULTS_BUCKET").results_bucket
     except requests.RequestException:
         print(f"demo: the API at {api} does not answer; start the system with `make up` first", file=sys.stderr)
         return 1

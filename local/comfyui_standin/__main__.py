@@ -1,7 +1,8 @@
 """`python -m local.comfyui_standin --host 127.0.0.1 --port 8000`: serve the stand-in until SIGTERM/SIGINT.
 
 Command-line flags override the STANDIN_* environment variables; the results bucket comes from
---results-bucket, RESULTS_BUCKET or the Terraform outputs file (GPUJOBS_OUTPUTS_FILE).
+--results-bucket, RESULTS_BUCKET or `worker_environment` of the outputs file (GPUJOBS_OUTPUTS_FILE):
+the stand-in runs beside the worker, on the GPU host.
 """
 
 import argparse
@@ -14,8 +15,10 @@ from werkzeug.serving import make_server
 
 from gpujobs.errors import ConfigError
 from gpujobs.json_logging import configure_logging
+from gpujobs.settings import load_settings
 from local.comfyui_standin.app import create_app
 from local.comfyui_standin.job_runner import JobRunner
+from local.comfyui_standin.result_store import ResultStore
 from local.comfyui_standin.standin_config import FAILURE_MODES, StandinConfig
 
 log = logging.getLogger("local.comfyui_standin")
@@ -38,17 +41,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        config = StandinConfig.from_env(
-            latency_s=args.latency_s, failure_rate=args.failure_rate, failure_mode=args.failure_mode,
-            seed=args.seed, workers=args.workers, results_bucket=args.results_bucket,
+        settings = load_settings("worker").with_values(RESULTS_BUCKET=args.results_bucket).require("RESULTS_BUCKET")
+        config = StandinConfig.from_settings(
+            settings, latency_s=args.latency_s, failure_rate=args.failure_rate, failure_mode=args.failure_mode,
+            seed=args.seed, workers=args.workers,
         )
     except ConfigError as exc:
         print(f"comfyui-standin: {exc}", file=sys.stderr)
         return 2
     configure_logging("comfyui-standin")
     logging.getLogger("werkzeug").setLevel("WARNING")
-    runner = JobRunner(config)
-    server = make_server(args.host, args.port, create_app(runner=runner), threaded=True)
+    runner = JobRunner(config, ResultStore(settings.results_bucket or ""))
+    server = make_server(args.host, args.port, create_app(runner), threaded=True)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -58,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     serving.start()
-    log.info("listening", extra={"url": f"http://{args.host}:{server.server_port}", **config.public()})
+    log.info("listening", extra={"url": f"http://{args.host}:{server.server_port}",
+                                 "results_bucket": settings.results_bucket, **config.public()})
     while not stop.wait(1.0):
         pass
     log.info("stopping")

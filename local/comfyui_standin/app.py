@@ -14,7 +14,6 @@ from werkzeug.exceptions import HTTPException
 from gpujobs.errors import ConfigError
 from gpujobs.workflows import WORKFLOWS
 from local.comfyui_standin.job_runner import JobRunner
-from local.comfyui_standin.standin_config import StandinConfig
 
 SERVICE_NAME = "comfyui-unified-api-standin"
 MAX_BODY_BYTES = 1024 * 1024
@@ -90,7 +89,7 @@ service = Blueprint("service", __name__)
 def health() -> Any:
     runner = _runner()
     return jsonify({"status": "healthy", "service": SERVICE_NAME, "jobs": runner.counts(),
-                    "results_bucket": runner.config.results_bucket})
+                    "results_bucket": runner.results.bucket})
 
 
 @service.get("/")
@@ -129,12 +128,12 @@ def config() -> Any:
     return jsonify(runner.config.public())
 
 
-def create_app(config: StandinConfig | None = None, runner: JobRunner | None = None) -> Flask:
-    """Build the app; with neither argument the configuration comes from the environment."""
+def create_app(runner: JobRunner) -> Flask:
+    """Build the app around `runner` (its knobs and where results go)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False
-    app.extensions["standin_runner"] = runner or JobRunner(config or StandinConfig.from_env())
+    app.extensions["standin_runner"] = runner
     app.register_blueprint(jobs)
     app.register_blueprint(service)
     app.register_blueprint(controls)

@@ -62,8 +62,7 @@ class InjectedFailure(RuntimeError):
 
 
 class JobRunner:
-    def __init__(self, config: StandinConfig, fetcher: ImageFetcher | None = None,
-                 results: ResultStore | None = None) -> None:
+    def __init__(self, config: StandinConfig, results: ResultStore, fetcher: ImageFetcher | None = None) -> None:
         self._config = config
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
@@ -71,7 +70,7 @@ class JobRunner:
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="standin-job")
         self.fetcher = fetcher or ImageFetcher(config.max_image_bytes, config.fetch_timeout_s)
-        self.results = results or ResultStore(config.results_bucket)
+        self.results = results
         self.submitted: Counter[str] = Counter()
 
     @property

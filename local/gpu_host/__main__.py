@@ -1,7 +1,8 @@
 """`python -m local.gpu_host`: run the stand-in and the worker while the emulated instance runs.
 
-Reads GPU_INSTANCE_ID (or the Terraform outputs file) and the LOCAL_GPU_* / BOOT_DELAY_S knobs;
-SIGTERM or SIGINT stops the children (worker first) and exits.
+Reads GPU_INSTANCE_ID from `power_environment` of the outputs file (the instance this host stands for
+is the one its pool's power run starts and stops) or the environment, and the LOCAL_GPU_* /
+BOOT_DELAY_S knobs; SIGTERM or SIGINT stops the children (worker first) and exits.
 """
 
 import argparse
@@ -25,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
                                                          "(BOOT_DELAY_S, default 20)")
     args = parser.parse_args(argv)
     try:
-        settings = load_settings(require=["gpu_instance_id"])
-        config = HostConfig.from_env(settings.gpu_instance_id or "", boot_delay_s=args.boot_delay)
+        settings = load_settings("power").require("GPU_INSTANCE_ID")
+        config = HostConfig.from_settings(settings, boot_delay_s=args.boot_delay)
     except ConfigError as exc:
         print(f"local-gpu-host: {exc}", file=sys.stderr)
         return 2
@@ -34,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     if config.standin_health_url and "COMFYUI_API_URL" not in env:
         env["COMFYUI_API_URL"] = config.standin_health_url.removesuffix("/health")
-    host = GpuHost(config, ec2_instance_state(config.instance_id), env)
+    instance_id = settings.gpu_instance_id or ""
+    host = GpuHost(config, instance_id, ec2_instance_state(instance_id), env)
 
     def on_signal(signum: int, _frame: object) -> None:
         host.stop()

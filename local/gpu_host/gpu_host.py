@@ -45,9 +45,10 @@ def ec2_instance_state(instance_id: str) -> StateSource:
 
 
 class GpuHost:
-    def __init__(self, config: HostConfig, instance_state: StateSource, env: Mapping[str, str],
+    def __init__(self, config: HostConfig, instance_id: str, instance_state: StateSource, env: Mapping[str, str],
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
+        self.instance_id = instance_id
         self._instance_state = instance_state
         self._clock = clock
         self._stop = threading.Event()
@@ -58,7 +59,7 @@ class GpuHost:
 
     def run(self) -> None:
         """Tick every poll interval until stop(); then stop the children."""
-        log.info("watching the instance", extra={"event": "host_started", "instance_id": self.config.instance_id,
+        log.info("watching the instance", extra={"event": "host_started", "instance_id": self.instance_id,
                                                  "boot_delay_s": self.config.boot_delay_s})
         try:
             while not self._stop.is_set():
@@ -76,7 +77,7 @@ class GpuHost:
         if state is None:
             return  # the emulator did not answer: keep things as they are
         if state != self.state:
-            log.info("instance state changed", extra={"event": "instance_state", "instance_id": self.config.instance_id,
+            log.info("instance state changed", extra={"event": "instance_state", "instance_id": self.instance_id,
                                                       "from": self.state, "to": state})
             self.state = state
         if state != "running":

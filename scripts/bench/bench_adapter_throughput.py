@@ -4,7 +4,7 @@
 2. Two fresh task tables and queues, one per phase, each filled beforehand with the same number of
    task rows and messages in the design's format (WARMUP + JOBS), so both phases see the same depths.
 3. Worker phase: `python -m services.adapter` as a process at CONCURRENCY, against the fake Unified
-   API of services/adapter/fake_unified_api.py in this process (every job completes at once). The
+   API of tests/doubles/fake_unified_api.py in this process (every job completes at once). The
    clock runs from the WARMUP-th to the last "job completed" line of the worker's own JSON log, so
    process start and imports are not counted and nothing polls the emulator meanwhile.
 4. Floor phase: CONCURRENCY threads here, each repeating the bare minimum a job needs from AWS:
@@ -13,8 +13,8 @@
 
 Per-job overhead is the time one worker slot spends per job: wall_s * concurrency / jobs. With a
 Unified API that takes no time, all of it is the worker's own cost (receive, claim, comfy_job_id,
-complete, activity, delete, two local HTTP calls, logging). The floor is the same measure for the
-bare operations.
+complete, delete, the last-activity row when the worker goes idle, two local HTTP calls, logging).
+The floor is the same measure for the bare operations.
 
 The last line is: `adapter-throughput jobs_per_s=<x> overhead_ms=<y> floor_ms=<f> ratio=<y/f>`.
 """
@@ -22,7 +22,6 @@ The last line is: `adapter-throughput jobs_per_s=<x> overhead_ms=<y> floor_ms=<f
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,27 +42,12 @@ from gpujobs.task_message import TaskMessage  # noqa: E402
 from gpujobs.task_model import Task, TaskStatus  # noqa: E402
 from gpujobs.task_store import STATUS_INDEX, serialize  # noqa: E402
 from local import emulator as emulator_process  # noqa: E402
+from local.processes import stop  # noqa: E402
 from tests.doubles.fake_unified_api import FakeUnifiedApi  # noqa: E402
+from tests.task_table import create_task_table  # noqa: E402
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://bench-inputs/cat.png", "prompt": "rotate the camera 30 degrees left", "steps": 8}
-
-
-def create_table(dynamodb: Any, name: str) -> None:
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "task_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "task_id", "AttributeType": "S"},
-                              {"AttributeName": "status", "AttributeType": "S"},
-                              {"AttributeName": "created_at", "AttributeType": "N"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": STATUS_INDEX,
-            "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                          {"AttributeName": "created_at", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 def fill(dynamodb: Any, sqs: Any, table: str, queue_url: str, count: int) -> None:
@@ -112,13 +96,7 @@ def run_worker(env: dict[str, str], log_path: Path, total: int, warmup: int, tim
                 raise RuntimeError(f"only {len(done)} of {total} jobs completed in {timeout_s:g} s; see {log_path}")
             time.sleep(0.5)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        stop([process], timeout_s=60, group=True)
 
 
 def run_floor(dynamodb: Any, sqs: Any, table: str, queue_url: str, total: int, warmup: int,
@@ -181,8 +159,7 @@ def main() -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="bench-adapter-"))
     emulator = emulator_process.use_or_start(log_path=work_dir / "moto.log")
     env = {**os.environ, **emulator_process.environment(emulator.endpoint)}
-    for name in ("GPUJOBS_OUTPUTS_FILE", "SQS_DLQ_URL"):
-        env.pop(name, None)
+    env.pop("GPUJOBS_OUTPUTS_FILE", None)
     os.environ.update(env)
     fake = FakeUnifiedApi().start()
     try:
@@ -193,7 +170,7 @@ def main() -> int:
         phases = {}
         for phase in ("worker", "floor"):
             table = f"bench_adapter_{phase}_{run_id}"
-            create_table(dynamodb, table)
+            create_task_table(dynamodb, table)
             queue_url = sqs.create_queue(QueueName=f"bench_adapter_{phase}_{run_id}")["QueueUrl"]
             fill(dynamodb, sqs, table, queue_url, total)
             phases[phase] = (table, queue_url)

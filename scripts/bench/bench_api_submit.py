@@ -17,7 +17,6 @@ The last line is: `api-submit p50_ms=<x> p99_ms=<y> rps=<z> floor_p50_ms=<f> rat
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ from gpujobs.task_message import TaskMessage  # noqa: E402
 from gpujobs.task_model import Task  # noqa: E402
 from gpujobs.task_store import TaskStore  # noqa: E402
 from local import emulator as emulator_process  # noqa: E402
+from local.processes import stop  # noqa: E402
+from tests.task_table import create_task_table  # noqa: E402
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://bench-inputs/cat.png", "prompt": "rotate the camera 30 degrees left", "seed": 7}
@@ -110,23 +111,6 @@ def run_phase(total: int, concurrency: int, make_worker: Callable[[], Callable[[
     return Phase(latencies, wall, errors)
 
 
-def create_table(dynamodb: Any, name: str) -> None:
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "task_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "task_id", "AttributeType": "S"},
-                              {"AttributeName": "status", "AttributeType": "S"},
-                              {"AttributeName": "created_at", "AttributeType": "N"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "status-created_at-index",
-            "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                          {"AttributeName": "created_at", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 def create_instance(ec2: Any) -> str:
     instance_id = ec2.run_instances(
         ImageId="ami-12345678", MinCount=1, MaxCount=1, InstanceType="g6e.2xlarge",
@@ -167,19 +151,8 @@ def start_api(env: dict[str, str], port: int, log_path: Path) -> subprocess.Pope
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    stop(process)
+    stop([process], timeout_s=20, group=True)
     raise RuntimeError(f"the API did not become healthy within 60 s; see {log_path}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 def main() -> int:
@@ -200,12 +173,12 @@ def main() -> int:
         dynamodb = boto3.client("dynamodb", config=config)
         sqs = boto3.client("sqs", config=config)
         ec2 = boto3.client("ec2", config=config)
-        given = load_settings()
+        given = load_settings("api")
         run_id = uuid.uuid4().hex[:8]
         table = given.table_name
         if not table:
             table = f"bench_tasks_{run_id}"
-            create_table(dynamodb, table)
+            create_task_table(dynamodb, table)
         instance_id = given.gpu_instance_id or create_instance(ec2)
         api_queue = sqs.create_queue(QueueName=f"bench_api_{run_id}")["QueueUrl"]
         floor_queue = sqs.create_queue(QueueName=f"bench_floor_{run_id}")["QueueUrl"]
@@ -272,7 +245,7 @@ def main() -> int:
         return 0
     finally:
         if api is not None:
-            stop(api)
+            stop([api], timeout_s=20, group=True)
         emulator.stop()
 
 

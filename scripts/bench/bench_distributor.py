@@ -3,8 +3,9 @@
 1. The emulator: AWS_ENDPOINT_URL if it answers, else a moto server of our own on a free port.
 2. Distributor: three fresh regional queues (three regions), a fresh idempotency table and master DLQ;
    the handler is invoked in process with SQS events of 10 records, as the event source delivers them.
-   Per message it does one conditional PutItem and one UpdateItem; per batch one SendMessageBatch per
-   chosen region; per minute one depth read per queue. Every message must land in exactly one queue.
+   Per batch it reserves the keys in one TransactWriteItems, sends one SendMessageBatch per chosen
+   region and confirms in one BatchWriteItem; per minute one depth read per queue. Every message must
+   land in exactly one queue.
 3. Floor: the same messages (bodies and attributes) sent with a bare SendMessageBatch loop, 10 per
    call, round-robin over three other fresh queues in the same three regions: the least any forwarder
    must do. moto's SendMessage costs grow with a queue's depth, so both phases start from empty queues
@@ -36,10 +37,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from gpujobs import aws_clients  # noqa: E402
+from gpujobs.settings import Settings  # noqa: E402
 from local import emulator as emulator_process  # noqa: E402
 from local.distributor_source import LocalContext  # noqa: E402
 from services.distributor_lambda import handler  # noqa: E402
-from services.distributor_lambda.distributor_config import DistributorConfig  # noqa: E402
 
 REGIONS = ["eu-west-1", "us-east-1", "us-west-2"]
 HOME = "us-east-1"
@@ -126,8 +127,8 @@ def main() -> int:
         dynamodb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                               BillingMode="PAY_PER_REQUEST")
-        config = DistributorConfig(region_queues=queues, master_dlq_url=dlq, idempotency_table=table)
-        handler.install_instance(handler.build_distributor(config, rng=random.Random(1)))
+        settings = Settings({"REGION_QUEUES": json.dumps(queues), "MASTER_DLQ_URL": dlq, "IDEMPOTENCY_TABLE": table})
+        handler.install_instance(handler.build_distributor(settings, rng=random.Random(1)))
         handled, dist_s, failures = distributor_phase(messages, args.time_limit_s)
         rate = handled / dist_s
         per_region = {r: total_depth(sqs, {r: u}) for r, u in queues.items()}

@@ -7,6 +7,7 @@ import sys
 
 from gpujobs.errors import ConfigError
 from gpujobs.json_logging import configure_logging
+from gpujobs.settings import load_settings
 from services.adapter.worker import Worker
 from services.adapter.worker_config import WorkerConfig
 
@@ -16,8 +17,8 @@ log = logging.getLogger("services.adapter")
 def main() -> int:
     configure_logging("sqs-adapter", os.environ.get("LOG_LEVEL", "INFO"))
     try:
-        config = WorkerConfig.from_env()
-        worker = Worker(config)
+        settings = load_settings("worker")
+        worker = Worker(settings, WorkerConfig.from_settings(settings))
     except ConfigError as exc:
         log.error("cannot start: %s", exc)
         return 2

@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from gpujobs.errors import TransitionRejected
+from gpujobs.task_model import Task
 from gpujobs.task_store import TaskStore
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,11 @@ class InFlightJob:
     task_id: str
     message_lost: bool = False
     lease_lost: bool = False
+    lost_to: Task | None = None  # the row as the refused write found it, once the lease is lost
+
+    def lose_lease(self, task: Task | None) -> None:
+        self.lost_to = task
+        self.lease_lost = True
 
 
 class InFlight:
@@ -54,9 +60,11 @@ class InFlight:
             self._tasks.add(task_id)
             return True
 
-    def release_task(self, task_id: str) -> None:
+    def release_task(self, task_id: str) -> bool:
+        """Let the task go; True when no other task is reserved here any more."""
         with self._lock:
             self._tasks.discard(task_id)
+            return not self._tasks
 
     def add(self, job: InFlightJob) -> InFlightJob:
         with self._lock:
@@ -70,10 +78,6 @@ class InFlight:
     def snapshot(self) -> list[InFlightJob]:
         with self._lock:
             return list(self._jobs.values())
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._jobs)
 
 
 class Heartbeat:
@@ -126,7 +130,7 @@ class Heartbeat:
             try:
                 self.store.renew_lease(job.task_id, self.worker_id, now, self.lease_s)
             except TransitionRejected as exc:
-                job.lease_lost = True
+                job.lose_lease(exc.task)
                 log.warning("task lease lost (now %s); stopping the job", exc.current,
                             extra={"job_id": job.task_id})
             except Exception as exc:

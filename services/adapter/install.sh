@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
 # Install the GPU job worker on the GPU instance as the systemd service sqs-adapter.
 #
-#   sudo services/adapter/install.sh --queue-url URL --table NAME [--dlq-url URL] [--region R]
+#   sudo services/adapter/install.sh --queue-url URL --table NAME [--region R]
 #   sudo services/adapter/install.sh --from-tags        # read the same values from instance tags
 #   sudo services/adapter/install.sh --from-json worker.json
 #
-# --from-json reads the values from Terraform's worker_environment output (a JSON object of
-# SQS_QUEUE_URL, SQS_DLQ_URL, DYNAMODB_TABLE, DYNAMODB_REGION, GPU_POOL, AWS_REGION, ...), made by
+# --from-json reads Terraform's worker_environment output (a JSON object of SQS_QUEUE_URL,
+# DYNAMODB_TABLE, DYNAMODB_REGION, GPU_POOL, AWS_REGION, VISIBILITY_TIMEOUT_S, ...), made by
 #   terraform output -json worker_environment > worker.json
-# (for a pool in another region: terraform output -json second_pool | jq .worker_environment).
+# (for a pool in another region: terraform output -json second_pool | jq .worker_environment),
+# and writes all of it: that map is the worker's whole environment.
 #
 # Creates a virtualenv under the prefix, installs this package into it, writes the environment
 # file, installs the unit and enables it. --from-tags reads the instance tags SQS_QUEUE_URL,
-# SQS_DLQ_URL, DYNAMODB_TABLE and AWS_REGION through the instance metadata service (IMDSv2; the
+# DYNAMODB_TABLE and AWS_REGION through the instance metadata service (IMDSv2; the
 # instance needs instance_metadata_tags enabled). --root DIR installs under DIR (for packaging
 # and tests); --no-systemctl and --skip-venv leave out the steps that need a real host.
 set -euo pipefail
 
 usage() {
   sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
-  echo "Options: --queue-url --dlq-url --table --table-region --pool --region --api-url --concurrency --worker-id"
+  echo "Options: --queue-url --table --table-region --pool --region --api-url --concurrency --worker-id"
   echo "         --prefix DIR (default /opt/gpu-orchestrator) --user NAME (default ubuntu)"
   echo "         --from-tags --from-json FILE --root DIR --no-systemctl --skip-venv --no-start"
 }
@@ -30,14 +31,13 @@ src_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 prefix=/opt/gpu-orchestrator
 run_user=ubuntu
 root=""
-queue_url="" dlq_url="" table="" table_region="" pool="" region="" api_url="" concurrency="" worker_id=""
-from_json="" metrics_namespace=""
+queue_url="" table="" table_region="" pool="" region="" api_url="" concurrency="" worker_id=""
+from_json="" more_settings=""
 from_tags=false systemctl_on=true venv_on=true start_on=true
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --queue-url) queue_url="${2:?}"; shift 2 ;;
-    --dlq-url) dlq_url="${2:?}"; shift 2 ;;
     --table) table="${2:?}"; shift 2 ;;
     --table-region) table_region="${2:?}"; shift 2 ;;
     --pool) pool="${2:?}"; shift 2 ;;
@@ -70,7 +70,6 @@ imds() {
 
 if $from_tags; then
   [[ -n "$queue_url" ]] || queue_url="$(imds meta-data/tags/instance/SQS_QUEUE_URL)"
-  [[ -n "$dlq_url" ]] || dlq_url="$(imds meta-data/tags/instance/SQS_DLQ_URL)"
   [[ -n "$table" ]] || table="$(imds meta-data/tags/instance/DYNAMODB_TABLE)"
   [[ -n "$region" ]] || region="$(imds meta-data/tags/instance/AWS_REGION)"
   [[ -n "$region" ]] || region="$(imds meta-data/placement/region)"
@@ -98,12 +97,14 @@ PY
   while IFS='=' read -r key value; do
     case "$key" in
       SQS_QUEUE_URL) [[ -n "$queue_url" ]] || queue_url="$value" ;;
-      SQS_DLQ_URL) [[ -n "$dlq_url" ]] || dlq_url="$value" ;;
       DYNAMODB_TABLE) [[ -n "$table" ]] || table="$value" ;;
       DYNAMODB_REGION) [[ -n "$table_region" ]] || table_region="$value" ;;
       GPU_POOL) [[ -n "$pool" ]] || pool="$value" ;;
       AWS_REGION) [[ -n "$region" ]] || region="$value" ;;
-      POWERTOOLS_METRICS_NAMESPACE) metrics_namespace="$value" ;;
+      COMFYUI_API_URL) [[ -n "$api_url" ]] || api_url="$value" ;;
+      WORKER_CONCURRENCY) [[ -n "$concurrency" ]] || concurrency="$value" ;;
+      WORKER_ID) [[ -n "$worker_id" ]] || worker_id="$value" ;;
+      *) more_settings+="$key=$value"$'\n' ;;
     esac
   done <<< "$parsed"
 fi
@@ -132,11 +133,10 @@ umask 027
   echo "# Written by services/adapter/install.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "SQS_QUEUE_URL=$queue_url"
   echo "DYNAMODB_TABLE=$table"
-  [[ -z "$dlq_url" ]] || echo "SQS_DLQ_URL=$dlq_url"
   [[ -z "$region" ]] || echo "AWS_REGION=$region"
   [[ -z "$table_region" ]] || echo "DYNAMODB_REGION=$table_region"
   [[ -z "$pool" ]] || echo "GPU_POOL=$pool"
-  [[ -z "$metrics_namespace" ]] || echo "POWERTOOLS_METRICS_NAMESPACE=$metrics_namespace"
+  printf '%s' "$more_settings"
   [[ -z "$api_url" ]] || echo "COMFYUI_API_URL=$api_url"
   [[ -z "$concurrency" ]] || echo "WORKER_CONCURRENCY=$concurrency"
   [[ -z "$worker_id" ]] || echo "WORKER_ID=$worker_id"

@@ -1,25 +1,32 @@
-"""What happens to one message: parse, claim the task, run it on the Unified API, record the outcome.
+"""What happens to one message: read it, claim its task, run the task on the Unified API, record the outcome.
 
-`JobRunner.handle` never touches the message itself; it returns a Verdict that says what the
-worker must do with it, and only returns DELETE once the outcome is durably in the task table.
+`JobRunner.handle` never touches the message itself; it returns a Verdict that says what the worker
+must do with it, and only returns DELETE once the outcome is durably in the task table.
+
+What runs is the task row's stored request (the API validated it when it wrote the row), never the
+message's copy. A message sent by hand for an id no row has is validated exactly as a submit is
+(gpujobs.workflows.validate_request, the address check included) before its row is created; an
+invalid one leaves its row `failed` with the reason.
 """
 
-import json
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
-from gpujobs import activity, job_metrics
 from gpujobs.errors import TransitionRejected
+from gpujobs.job_metrics import JOBS_COMPLETED, JOBS_FAILED, JobCounter
+from gpujobs.settings import Settings
 from gpujobs.task_message import MessageInvalid, TaskMessage, parse_message
 from gpujobs.task_model import TERMINAL, Task, TaskStatus
 from gpujobs.task_store import TaskStore
-from services.adapter.dead_letters import note_retry_error
+from gpujobs.url_guard import Resolver, system_resolver
+from gpujobs.workflows import RequestInvalid, stored_body, validate_request, workflow_for
 from services.adapter.heartbeat import InFlight, InFlightJob
-from services.adapter.retry_policy import Abandoned, GaveUp, Retrier, backoff_delay, is_transient_aws, redelivery_delay
+from services.adapter.retry_policy import Abandoned, GaveUp, Retrier, backoff_delay, is_transient_aws
 from services.adapter.unified_api import ApiRejected, ApiUnavailable, JobUnknown, UnifiedApi, is_transient_api
 from services.adapter.worker_config import WorkerConfig
 
@@ -38,6 +45,7 @@ class Action(Enum):
 class Verdict:
     action: Action
     delay_s: int = 0
+    task_id: str | None = None   # the task the message names, for the worker's log lines
 
 
 @dataclass(frozen=True)
@@ -55,17 +63,23 @@ class LeaseLost(RuntimeError):
 
 
 class JobRunner:
-    def __init__(self, config: WorkerConfig, store: TaskStore, api: UnifiedApi, inflight: InFlight,
-                 retrier: Retrier, *, clock: Callable[[], float] = time.time,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    """Decides one message's fate. Time comes from `clock` (epoch seconds, for the rows) and from the
+    retrier's `monotonic` and `wait` (deadlines and pauses), so tests drive it with a fake clock."""
+
+    def __init__(self, settings: Settings, config: WorkerConfig, store: TaskStore, api: UnifiedApi,
+                 inflight: InFlight, retrier: Retrier, counter: JobCounter, *,
+                 clock: Callable[[], float] = time.time, resolver: Resolver = system_resolver) -> None:
+        self.pool = settings.pool
         self.config = config
         self.store = store
         self.api = api
         self.inflight = inflight
         self.retrier = retrier
-        self.abandon = retrier.abandon
+        self.counter = counter
         self.clock = clock
-        self.monotonic = monotonic
+        self.resolver = resolver
+        self._activity_lock = threading.Lock()
+        self._activity_owed: int | None = None
 
     def _now(self) -> int:
         return int(self.clock())
@@ -82,68 +96,32 @@ class JobRunner:
         try:
             task_message = parse_message(body)
         except MessageInvalid as exc:
-            return self._reject(message_id, body, exc, receive_count)
+            log.error("invalid message, removed from the queue: %s", exc,
+                      extra={"message_id": message_id, "body": body[:1000]})
+            return Verdict(Action.DELETE)
         job_id = task_message.task_id
         extra = {"job_id": job_id, "message_id": message_id}
         if not self.inflight.reserve_task(job_id):
             log.info("duplicate message of a job running here; hidden until it ends", extra=extra)
-            return Verdict(Action.DEFER, self.config.visibility_timeout_s)
+            return Verdict(Action.DEFER, self.config.visibility_timeout_s, job_id)
         try:
-            return self._claim_and_run(task_message, message, extra)
-        except GaveUp as exc:
-            log.warning("transient fault outlasted the retries, message handed back: %s", exc, extra=extra)
-            self._hand_back(job_id, f"{exc.what}: {exc.cause}", extra)
-            return Verdict(Action.RETRY_LATER, self._redelivery(receive_count))
-        except Abandoned:
-            log.warning("worker stopping before the job finished; message made visible again", extra=extra)
-            self._hand_back(job_id, "the worker stopped before the job finished", extra)
-            return Verdict(Action.RELEASE)
+            return replace(self._claim_and_run(task_message, message, receive_count, extra), task_id=job_id)
+        except (GaveUp, Abandoned) as exc:
+            # Before this worker held the task: there is nothing to note on it.
+            log.warning("could not claim the task (%s); message handed back", exc, extra=extra)
+            return self._hand_back_verdict(exc, receive_count, job_id)
         finally:
-            self.inflight.release_task(job_id)
+            if self.inflight.release_task(job_id):
+                self._flush_activity(extra)
 
-    def _redelivery(self, receive_count: int) -> int:
-        return redelivery_delay(receive_count, self.config.redelivery_base_s, rng=self.retrier.rng)
+    def _hand_back_verdict(self, exc: Exception, receive_count: int, job_id: str) -> Verdict:
+        if isinstance(exc, Abandoned):
+            return Verdict(Action.RELEASE, 0, job_id)
+        return Verdict(Action.RETRY_LATER, self.retrier.policy.hand_back_delay(receive_count, self.retrier.rng),
+                       job_id)
 
-    def _hand_back(self, task_id: str, error: str, extra: dict[str, Any]) -> None:
-        """Note why and let the lease lapse now; one try, since the table may be what is failing."""
-        try:
-            note_retry_error(self.config.table_name, task_id, self.config.worker_id, error, self._now(),
-                             self.store.db)
-        except Exception as exc:
-            log.warning("could not note the error on the task: %s", exc, extra=extra)
-
-    def _reject(self, message_id: str, body: str, exc: MessageInvalid, receive_count: int) -> Verdict:
-        """A message that can never run: fail the task it names (if any), then drop it."""
-        extra = {"job_id": exc.task_id, "message_id": message_id}
-        log.error("invalid message, removed from the queue: %s", exc, extra={**extra, "body": body[:1000]})
-        if exc.task_id is None:
-            return Verdict(Action.DELETE)
-        if not self.inflight.reserve_task(exc.task_id):
-            log.warning("invalid message names a job running here; the job is left alone", extra=extra)
-            return Verdict(Action.DELETE)
-        try:
-            raw = json.loads(body)
-            api_path = raw.get("api_path") if isinstance(raw.get("api_path"), str) else ""
-            request_body = raw.get("request_body") if isinstance(raw.get("request_body"), dict) else {}
-            now = self._now()
-            self._aws(lambda: self.store.create_if_absent(Task.new(exc.task_id, api_path, request_body, now)),
-                      "create the task row")
-            self._aws(lambda: self.store.fail(exc.task_id, f"rejected the queue message: {exc}", now,
-                                              self.config.worker_id), "fail the task")
-            job_metrics.count(job_metrics.JOBS_FAILED, "worker", job_id=exc.task_id)
-            self._record_activity(extra)
-        except TransitionRejected as rejected:
-            log.warning("task is %s; left as it is", rejected.current, extra=extra)
-        except (GaveUp, Abandoned) as fault:
-            log.warning("could not fail the task (%s); message kept for later", fault, extra=extra)
-            return Verdict(Action.RETRY_LATER, self._redelivery(receive_count))
-        finally:
-            self.inflight.release_task(exc.task_id)
-        return Verdict(Action.DELETE)
-
-    # -- claim ----------------------------------------------------------------------------
-
-    def _claim_and_run(self, task_message: TaskMessage, message: dict[str, Any], extra: dict[str, Any]) -> Verdict:
+    def _claim_and_run(self, task_message: TaskMessage, message: dict[str, Any], receive_count: int,
+                       extra: dict[str, Any]) -> Verdict:
         claimed = self._claim(task_message, extra)
         if isinstance(claimed, Verdict):
             return claimed
@@ -152,58 +130,94 @@ class JobRunner:
         try:
             log.info("job started (attempt %d)", task.attempts, extra=extra)
             try:
-                outcome = self._execute(task, task_message, job, extra)
+                outcome = self._execute(task, job, extra)
             except LeaseLost:
-                return self._after_lease_lost(task.task_id, extra)
+                return self._after_lease_lost(job, extra)
             return self._record(task.task_id, outcome, extra)
+        except GaveUp as exc:
+            log.warning("transient fault outlasted the retries, message handed back: %s", exc, extra=extra)
+            self._note_retry(task.task_id, f"{exc.what}: {exc.cause}", extra)
+            return self._hand_back_verdict(exc, receive_count, task.task_id)
+        except Abandoned as exc:
+            log.warning("worker stopping before the job finished; message made visible again", extra=extra)
+            self._note_retry(task.task_id, "the worker stopped before the job finished", extra)
+            return self._hand_back_verdict(exc, receive_count, task.task_id)
         finally:
             self.inflight.remove(job.receipt_handle)
 
+    def _note_retry(self, task_id: str, error: str, extra: dict[str, Any]) -> None:
+        """Note why and let the lease lapse now; one try, since the table may be what is failing."""
+        try:
+            self.store.note_retry(task_id, self.config.worker_id, error, self._now())
+        except Exception as exc:
+            log.warning("could not note the error on the task: %s", exc, extra=extra)
+
+    # -- claim ----------------------------------------------------------------------------
+
     def _claim(self, task_message: TaskMessage, extra: dict[str, Any]) -> Task | Verdict:
-        task_id = task_message.task_id
-
-        def claim() -> Task:
-            return self.store.claim(task_id, self.config.worker_id, self._now(), self.config.lease_s,
-                                    pool=self.config.pool)
-
         try:
-            return self._aws(claim, "claim the task")
+            return self._aws(lambda: self._claim_once(task_message.task_id), "claim the task")
         except TransitionRejected as exc:
-            if exc.current is not None:
-                return self._claim_refused(task_id, exc, extra)
-        # A message sent by hand for a task nobody created: create the row, then run it.
-        created = self._aws(lambda: self.store.create_if_absent(
-            Task.new(task_id, task_message.api_path, task_message.request_body, self._now())), "create the task row")
-        if created:
-            log.info("task row created from the message", extra=extra)
-        try:
-            return self._aws(claim, "claim the task")
-        except TransitionRejected as exc:
-            return self._claim_refused(task_id, exc, extra)
+            if exc.task is not None:
+                return self._claim_refused(exc.task, extra)
+        return self._adopt(task_message, extra)
 
-    def _claim_refused(self, task_id: str, exc: TransitionRejected, extra: dict[str, Any]) -> Verdict:
-        if exc.current in TERMINAL:
-            log.info("task already %s; message deleted, no work done", exc.current, extra=extra)
+    def _claim_once(self, task_id: str) -> Task:
+        return self.store.claim(task_id, self.config.worker_id, self._now(), self.config.lease_s, pool=self.pool)
+
+    def _claim_refused(self, task: Task, extra: dict[str, Any]) -> Verdict:
+        if task.status in TERMINAL:
+            log.info("task already %s; message deleted, no work done", task.status, extra=extra)
             return Verdict(Action.DELETE)
-        task = self._aws(lambda: self.store.find(task_id), "read the task")
-        if task is not None and task.status in TERMINAL:
-            return Verdict(Action.DELETE)
-        lease_left = (task.lease_expires_at or 0) - self._now() if task else 0
-        delay = max(1, min(43200, lease_left + 1 + int(backoff_delay(1, 1, 2, self.retrier.rng))))
-        log.info("task held by worker %s; message hidden for %d s", task.worker_id if task else "?", delay,
-                 extra=extra)
+        lease_left = (task.lease_expires_at or 0) - self._now()
+        delay = self.retrier.policy.defer_delay(lease_left, self.retrier.rng)
+        log.info("task held by worker %s; message hidden for %d s", task.worker_id, delay, extra=extra)
         return Verdict(Action.DEFER, delay)
+
+    def _adopt(self, task_message: TaskMessage, extra: dict[str, Any]) -> Task | Verdict:
+        """A message sent by hand for a task no row has: check it as a submit is checked, then create the
+        row (pending, or failed with the reason) and claim it."""
+        task_id = task_message.task_id
+        now = self._now()
+        try:
+            workflow, request = validate_request(task_message.api_path, task_message.request_body, self.resolver)
+        except RequestInvalid as exc:
+            log.error("invalid message, its task failed: %s", exc, extra=extra)
+            failed = task_message.failed_task(f"rejected the queue message: {exc}", now)
+            try:
+                self._aws(lambda: self.store.create(failed), "create the task row")
+            except TransitionRejected as rejected:
+                log.warning("task is %s; left as it is", rejected.current, extra=extra)
+                return Verdict(Action.DELETE)
+            self.counter.count(JOBS_FAILED, job_id=task_id)
+            self._owe_activity(now)
+            return Verdict(Action.DELETE)
+        try:
+            self._aws(lambda: self.store.create(Task.new(task_id, workflow.api_path, stored_body(request), now)),
+                      "create the task row")
+            log.info("task row created from the message", extra=extra)
+        except TransitionRejected:
+            pass  # another delivery created it meanwhile; the claim decides
+        try:
+            return self._aws(lambda: self._claim_once(task_id), "claim the task")
+        except TransitionRejected as exc:
+            if exc.task is None:
+                return Verdict(Action.DELETE)  # created and removed meanwhile: nothing to run
+            return self._claim_refused(exc.task, extra)
 
     # -- run --------------------------------------------------------------------------------
 
-    def _execute(self, task: Task, task_message: TaskMessage, job: InFlightJob,
-                 extra: dict[str, Any]) -> Completed | Failed:
-        deadline = self.monotonic() + self.config.job_timeout_s
+    def _execute(self, task: Task, job: InFlightJob, extra: dict[str, Any]) -> Completed | Failed:
+        try:
+            api_path = workflow_for(task.job_type).api_path
+        except RequestInvalid as exc:
+            return Failed(f"cannot run the task: {exc}")
+        deadline = self.retrier.monotonic() + self.config.job_timeout_s
         comfy_id = task.comfy_job_id
         if comfy_id:
             log.info("resuming Unified API job %s of an earlier attempt", comfy_id, extra=extra)
         else:
-            submitted = self._submit(task_message, deadline, extra)
+            submitted = self._submit(task, job, api_path, deadline, extra)
             if isinstance(submitted, Failed):
                 return submitted
             comfy_id = submitted
@@ -214,7 +228,7 @@ class JobRunner:
         while True:
             if job.lease_lost:
                 raise LeaseLost(task.task_id)
-            if self.monotonic() >= deadline:
+            if self.retrier.monotonic() >= deadline:
                 return self._timed_out()
             try:
                 status = self.api.status(comfy_id)
@@ -224,14 +238,14 @@ class JobRunner:
                     return Failed(f"the Unified API lost the job {resubmits} times; giving up")
                 log.warning("Unified API no longer knows job %s; resubmitting (%d of %d)", comfy_id, resubmits,
                             self.config.max_resubmits, extra=extra)
-                submitted = self._submit(task_message, deadline, extra)
+                submitted = self._submit(task, job, api_path, deadline, extra)
                 if isinstance(submitted, Failed):
                     return submitted
                 comfy_id, interval = submitted, self.config.poll_interval_s
                 continue
             except ApiUnavailable as exc:
-                unavailable_since = unavailable_since or self.monotonic()
-                if self.monotonic() - unavailable_since > self.config.retry_budget_s:
+                unavailable_since = unavailable_since or self.retrier.monotonic()
+                if self.retrier.monotonic() - unavailable_since > self.config.retry_budget_s:
                     raise GaveUp("poll the Unified API", exc) from exc
                 log.warning("Unified API unavailable, retrying: %s", exc, extra=extra)
                 self._wait(backoff_delay(unavailable_tries, 0.5, 10, self.retrier.rng), deadline)
@@ -251,29 +265,32 @@ class JobRunner:
         return Failed(f"exceeded time limit of {self.config.job_timeout_s:g} s")
 
     def _wait(self, seconds: float, deadline: float) -> None:
-        if self.abandon.wait(max(0.0, min(seconds, deadline - self.monotonic()))):
+        if self.retrier.wait(max(0.0, min(seconds, deadline - self.retrier.monotonic()))):
             raise Abandoned("wait for the Unified API")
 
-    def _submit(self, task_message: TaskMessage, deadline: float, extra: dict[str, Any]) -> str | Failed:
-        started = self.monotonic()
+    def _submit(self, task: Task, job: InFlightJob, api_path: str, deadline: float,
+                extra: dict[str, Any]) -> str | Failed:
+        started = self.retrier.monotonic()
         try:
             comfy_id = self.retrier.call(
-                lambda: self.api.submit(task_message.api_path, task_message.request_body), is_transient_api,
+                lambda: self.api.submit(api_path, task.request_body), is_transient_api,
                 "submit to the Unified API", deadline=deadline,
                 on_retry=lambda exc, delay: log.warning("Unified API unavailable, retrying in %.1f s: %s", delay,
                                                         exc, extra=extra))
         except ApiRejected as exc:
             return Failed(f"the Unified API rejected the request: {exc}")
         except GaveUp:
-            if deadline <= started + self.retrier.budget_s:
+            if deadline <= started + self.retrier.policy.budget_s:
                 return self._timed_out()
             raise
         log.info("submitted to the Unified API as job %s", comfy_id, extra={**extra, "comfy_job_id": comfy_id})
+        # Stored so that a later attempt (this worker died) polls this job instead of running it again.
         try:
-            self._aws(lambda: self.store.set_comfy_job_id(task_message.task_id, self.config.worker_id, comfy_id,
+            self._aws(lambda: self.store.set_comfy_job_id(task.task_id, self.config.worker_id, comfy_id,
                                                           self._now()), "store comfy_job_id")
-        except TransitionRejected:
-            raise LeaseLost(task_message.task_id) from None
+        except TransitionRejected as exc:
+            job.lose_lease(exc.task)
+            raise LeaseLost(task.task_id) from None
         return comfy_id
 
     # -- outcome ----------------------------------------------------------------------------
@@ -286,28 +303,41 @@ class JobRunner:
                 self._aws(lambda: self.store.complete(task_id, worker_id, outcome.result_s3_uri, now),
                           "record completion")
                 log.info("job completed: %s", outcome.result_s3_uri, extra=extra)
-                job_metrics.count(job_metrics.JOBS_COMPLETED, "worker", job_id=task_id)
+                self.counter.count(JOBS_COMPLETED, job_id=task_id)
             else:
                 self._aws(lambda: self.store.fail(task_id, outcome.error, now, worker_id), "record failure")
                 log.warning("job failed: %s", outcome.error, extra=extra)
-                job_metrics.count(job_metrics.JOBS_FAILED, "worker", job_id=task_id)
+                self.counter.count(JOBS_FAILED, job_id=task_id)
         except TransitionRejected as exc:
             log.warning("outcome not recorded: the task is %s now", exc.current, extra=extra)
             return Verdict(Action.DELETE) if exc.current in TERMINAL or exc.current is None else Verdict(Action.LEAVE)
-        self._record_activity(extra)
+        self._owe_activity(now)
         return Verdict(Action.DELETE)
 
-    def _record_activity(self, extra: dict[str, Any]) -> None:
-        try:
-            activity.record_activity(self.config.table_name, self._now(), self.store.db, pool=self.config.pool)
-        except Exception as exc:
-            log.warning("could not record activity: %s", exc, extra=extra)
-
-    def _after_lease_lost(self, task_id: str, extra: dict[str, Any]) -> Verdict:
-        task = self._aws(lambda: self.store.find(task_id), "read the task")
+    def _after_lease_lost(self, job: InFlightJob, extra: dict[str, Any]) -> Verdict:
+        task = job.lost_to
         if task is None or task.status in TERMINAL:
             log.info("task became %s while running; message deleted", task.status if task else "absent", extra=extra)
             return Verdict(Action.DELETE)
         if task.status == TaskStatus.PROCESSING:
             log.warning("task taken over by worker %s; this run stops", task.worker_id, extra=extra)
         return Verdict(Action.LEAVE)
+
+    # -- last activity ------------------------------------------------------------------------
+
+    def _owe_activity(self, now: int) -> None:
+        """A job of this worker ended at `now`: the pool's last-activity row must say so."""
+        with self._activity_lock:
+            self._activity_owed = max(now, self._activity_owed or 0)
+
+    def _flush_activity(self, extra: dict[str, Any]) -> None:
+        """Write the owed time once no other job of this worker runs. While one runs, the power logic
+        counts it as running work, and its own end is later: so under load one write covers many jobs."""
+        with self._activity_lock:
+            owed, self._activity_owed = self._activity_owed, None
+        if owed is None:
+            return
+        try:
+            self.store.record_activity(owed, pool=self.pool)
+        except Exception as exc:
+            log.warning("could not record activity: %s", exc, extra=extra)

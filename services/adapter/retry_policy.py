@@ -1,15 +1,23 @@
-"""Which faults are worth retrying, and how long to wait before the next try.
+"""Retries have one home: retry a fault here, hand the message back to the queue, or let the queue dead-letter it.
+
+`RetryPolicy` decides from numbers only (the attempt, the time spent, the receive count, a random
+draw), so every rule is testable without a clock; the worker loop (a failed receive), the job runner
+(AWS and Unified API faults, a task another worker holds, a job that outlived its retries) and the
+message disposal all ask it. `Retrier` carries out its in-process answer.
 
 Waits use capped exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff
 and Jitter"), so many workers hitting the same throttled table spread out instead of retrying in
 step. A transient fault that outlives the in-process budget is handed back to SQS: the message's
-visibility is set from its receive count, and the queue's redrive limit ends it.
+visibility grows with its receive count (equal jitter, so it never comes back at once), and on its
+last allowed receive it is made visible at once, so the queue's redrive moves it to the dead-letter
+queue without waiting, where the power run fails its task.
 """
 
 import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,23 +30,13 @@ TRANSIENT_AWS_CODES = frozenset({
     "InternalServerError", "InternalError", "InternalFailure", "ServiceUnavailable",
     "ServiceUnavailableException", "TransactionConflictException", "SlowDown",
 })
+# SQS keeps a message hidden for at most 12 hours.
+MAX_VISIBILITY_S = 43200
 
 
-def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random | None = None) -> float:
+def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2**attempt)]; attempt counts from 0."""
-    ceiling = min(cap_s, base_s * (2 ** min(attempt, 30)))
-    return (rng or random).uniform(0, ceiling)
-
-
-def redelivery_delay(receive_count: int, base_s: int = 30, cap_s: int = 900,
-                     rng: random.Random | None = None) -> int:
-    """Seconds to keep a message hidden after its job failed transiently for the n-th time.
-
-    Doubles with each receive and keeps at least half of it (equal jitter), so a retry never comes
-    back at once; capped below SQS's 12 h limit.
-    """
-    ceiling = min(cap_s, base_s * (2 ** max(0, min(receive_count - 1, 20))), 43200)
-    return int(ceiling / 2 + (rng or random).uniform(0, ceiling / 2))
+    return rng.uniform(0, min(cap_s, base_s * (2 ** min(attempt, 30))))
 
 
 def is_transient_aws(exc: BaseException) -> bool:
@@ -48,6 +46,43 @@ def is_transient_aws(exc: BaseException) -> bool:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         return error.get("Code") in TRANSIENT_AWS_CODES or status >= 500
     return isinstance(exc, BotoCoreError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The worker's retry rules; `max_receives` is the task queue's redrive limit (None: it has none)."""
+
+    budget_s: float = 300.0          # RETRY_BUDGET_S: how long one fault is retried in process
+    base_s: float = 0.5
+    cap_s: float = 20.0
+    redelivery_base_s: int = 30      # REDELIVERY_BASE_S: the first hand-back's visibility (at most)
+    redelivery_cap_s: int = 900
+    max_receives: int | None = None
+
+    def retry_delay(self, attempt: int, spent_s: float, left_s: float, rng: random.Random) -> float | None:
+        """Seconds to wait before retrying a transient fault in process, or None to give up: the next
+        try would start after the budget or after `left_s` (the time left before a deadline)."""
+        delay = backoff_delay(attempt, self.base_s, self.cap_s, rng)
+        return None if spent_s + delay > min(self.budget_s, left_s) else delay
+
+    def receive_delay(self, failures: int, rng: random.Random) -> float:
+        """How long the loop waits after `failures` receives in a row failed (there is no message to hand back)."""
+        return backoff_delay(failures, 1.0, 30.0, rng)
+
+    def hand_back_delay(self, receive_count: int, rng: random.Random) -> int:
+        """Visibility of a message whose job outlived its retries on its `receive_count`-th receive:
+        base * 2**(receives-1) capped, keeping at least half (equal jitter); 0 on the last receive the
+        queue allows, so that its next receive dead-letters it at once."""
+        if self.max_receives is not None and receive_count >= self.max_receives:
+            return 0
+        ceiling = min(self.redelivery_cap_s, self.redelivery_base_s * (2 ** max(0, min(receive_count - 1, 20))),
+                      MAX_VISIBILITY_S)
+        return int(ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+    def defer_delay(self, lease_left_s: int, rng: random.Random) -> int:
+        """Visibility of a message whose task another worker holds: until just after its lease would
+        lapse, with a second or two of jitter so duplicates do not come back together."""
+        return max(1, min(MAX_VISIBILITY_S, lease_left_s + 1 + int(backoff_delay(1, 1, 2, rng))))
 
 
 class GaveUp(RuntimeError):
@@ -64,23 +99,24 @@ class Abandoned(RuntimeError):
 
 
 class Retrier:
-    """Calls a function until it succeeds, a fault is permanent, the budget ends or the worker quits."""
+    """Calls a function until it succeeds, a fault is permanent, the policy gives up or the worker quits.
 
-    def __init__(self, budget_s: float, abandon: threading.Event, *, base_s: float = 0.5,
-                 cap_s: float = 20.0, rng: random.Random | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.budget_s = budget_s
+    `monotonic` and `wait` (seconds -> True if abandoned; by default `abandon.wait`) are injected, so
+    tests run on a fake clock."""
+
+    def __init__(self, policy: RetryPolicy, abandon: threading.Event, rng: random.Random, *,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 wait: Callable[[float], bool] | None = None) -> None:
+        self.policy = policy
         self.abandon = abandon
-        self.base_s = base_s
-        self.cap_s = cap_s
-        self.rng = rng or random.Random()
-        self.clock = clock
+        self.rng = rng
+        self.monotonic = monotonic
+        self.wait = wait or abandon.wait
 
     def call(self, fn: Callable[[], T], is_transient: Callable[[BaseException], bool], what: str,
              deadline: float | None = None, on_retry: Callable[[BaseException, float], None] | None = None) -> T:
-        """Run `fn`; retry transient faults until the budget (or `deadline`, monotonic) is spent."""
-        start = self.clock()
-        limit = start + self.budget_s if deadline is None else min(start + self.budget_s, deadline)
+        """Run `fn`; retry transient faults as the policy says, never past `deadline` (monotonic)."""
+        start = self.monotonic()
         attempt = 0
         while True:
             try:
@@ -88,11 +124,13 @@ class Retrier:
             except Exception as exc:
                 if not is_transient(exc):
                     raise
-                delay = backoff_delay(attempt, self.base_s, self.cap_s, self.rng)
-                if self.clock() + delay > limit:
+                now = self.monotonic()
+                left = float("inf") if deadline is None else deadline - start
+                delay = self.policy.retry_delay(attempt, now - start, left, self.rng)
+                if delay is None:
                     raise GaveUp(what, exc) from exc
                 if on_retry:
                     on_retry(exc, delay)
                 attempt += 1
-                if self.abandon.wait(delay):
+                if self.wait(delay):
                     raise Abandoned(what) from exc

@@ -1,5 +1,8 @@
-"""The worker loop: receive only as many messages as there are free slots, run each in a thread,
-act on its verdict, sweep the DLQ now and then, and stop cleanly.
+"""The worker: one loop per slot (WORKER_CONCURRENCY), each receiving one message for itself, running it,
+acting on its verdict, and stopping cleanly. Dead letters are not the worker's: the power run fails them.
+
+Each slot receives only when it is free, so the worker never holds a message it is not running; and
+as the slots receive for themselves, a receive is never the one step all jobs queue behind.
 
 Stopping (SIGTERM, SIGINT): no more receives; running jobs get `shutdown_grace_s` to finish; then
 they are asked to let go, and their messages are made visible again at once so another worker
@@ -7,65 +10,59 @@ picks them up without waiting for the visibility timeout. A SIGKILL loses nothin
 message reappears after the visibility timeout, just after the task lease lapsed.
 """
 
-import json
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from gpujobs import aws_clients
 from gpujobs.errors import ConfigError
+from gpujobs.job_metrics import JobCounter
+from gpujobs.settings import Settings
+from gpujobs.task_queue import max_receives_of
 from gpujobs.task_store import TaskStore
-from services.adapter import dead_letters
+from gpujobs.url_guard import Resolver, system_resolver
 from services.adapter.heartbeat import GONE_CODES, Heartbeat, InFlight
 from services.adapter.job_runner import Action, JobRunner, Verdict
-from services.adapter.retry_policy import Retrier, backoff_delay, is_transient_aws, redelivery_delay
+from services.adapter.retry_policy import Retrier, RetryPolicy, is_transient_aws
 from services.adapter.unified_api import UnifiedApi
 from services.adapter.worker_config import WorkerConfig
 
 log = logging.getLogger(__name__)
 
-
-
-def _task_id_of(message: dict[str, Any]) -> str | None:
-    """The task a message names, for log lines; None when the body is not a task message."""
-    try:
-        named = json.loads(message.get("Body", "")).get("task_id")
-    except (json.JSONDecodeError, AttributeError, TypeError):
-        return None
-    return named if isinstance(named, str) else None
+# The most time a message action (delete, hide, release) is retried: the job's outcome is already recorded.
+DISPOSAL_BUDGET_S = 30.0
 
 
 class Worker:
-    def __init__(self, config: WorkerConfig, *, sqs: Any = None, dynamodb: Any = None,
+    def __init__(self, settings: Settings, config: WorkerConfig, *, sqs: Any = None, dynamodb: Any = None,
                  api: UnifiedApi | None = None, clock: Callable[[], float] = time.time,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, resolver: Resolver = system_resolver) -> None:
+        self.settings = settings
         self.config = config
+        self.queue_url = settings.queue_url or ""
         pool = max(10, config.concurrency * 2 + 4)
-        self.sqs = sqs if sqs is not None else aws_clients.client("sqs", config.aws_region, max_pool=pool)
-        dynamodb = dynamodb if dynamodb is not None else aws_clients.task_table_client(config, max_pool=pool)
-        self.store = TaskStore(config.table_name, dynamodb)
-        self.clock = clock
+        self.sqs = sqs if sqs is not None else aws_clients.client("sqs", settings.aws_region, max_pool=pool)
+        dynamodb = dynamodb if dynamodb is not None else aws_clients.task_table_client(settings, max_pool=pool)
+        self.store = TaskStore(settings.table_name or "", dynamodb)
         self.rng = rng or random.Random()
         self.abandon = threading.Event()
         self.inflight = InFlight()
-        self.retrier = Retrier(config.retry_budget_s, self.abandon, rng=self.rng)
-        self.runner = JobRunner(config, self.store, api or UnifiedApi(config.api_url), self.inflight,
-                                self.retrier, clock=clock)
-        self.heartbeat = Heartbeat(self.inflight, self.sqs, config.queue_url, self.store, config.worker_id,
+        policy = RetryPolicy(budget_s=config.retry_budget_s, redelivery_base_s=config.redelivery_base_s)
+        self.retrier = Retrier(policy, self.abandon, self.rng)
+        self.runner = JobRunner(settings, config, self.store, api or UnifiedApi.at(config.api_url), self.inflight,
+                                self.retrier, JobCounter.of("worker", settings), clock=clock, resolver=resolver)
+        self.heartbeat = Heartbeat(self.inflight, self.sqs, self.queue_url, self.store, config.worker_id,
                                    config.visibility_timeout_s, config.lease_s, config.heartbeat_interval_s, clock)
         self._stopping = threading.Event()
-        self._slot_free = threading.Event()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified whenever a job ends
         self._running = 0
-        self._receive_failures = 0
-        self._max_receives: int | None = None
-        self._next_sweep = 0.0
         self._stop_requested_at: float | None = None
 
     def stop(self) -> None:
@@ -78,94 +75,87 @@ class Worker:
         with self._lock:
             return self._running
 
-    # -- the loop -------------------------------------------------------------------------------
+    # -- the slots ------------------------------------------------------------------------------
 
     def run(self) -> None:
         self._check_queue()
-        log.info("worker started", extra={"worker_id": self.config.worker_id, "queue_url": self.config.queue_url,
+        log.info("worker started", extra={"worker_id": self.config.worker_id, "queue_url": self.queue_url,
                                           "concurrency": self.config.concurrency, "api_url": self.config.api_url})
         self.heartbeat.start()
-        pool = ThreadPoolExecutor(self.config.concurrency, thread_name_prefix="job")
+        slots = [threading.Thread(target=self._slot, name=f"job-{n}", daemon=True)
+                 for n in range(self.config.concurrency)]
+        for slot in slots:
+            slot.start()
         try:
-            while not self._stopping.is_set():
-                self._sweep_if_due()
-                self._slot_free.clear()
-                free = self.config.concurrency - self.running
-                if free <= 0:
-                    self._slot_free.wait(1.0)
-                    continue
-                for message in self._receive(free):
-                    if self._stopping.is_set():
-                        self._dispose(message, Verdict(Action.RELEASE))
-                    else:
-                        self._start(pool, message)
+            self._stopping.wait()
         finally:
-            self._shut_down(pool)
+            self._shut_down(slots)
 
     def _check_queue(self) -> None:
-        """Fail at start on a queue that does not exist; learn its redrive limit for DLQ errors."""
+        """Fail at start on a queue that does not exist; learn its redrive limit, after which the
+        retry policy lets the queue dead-letter a message instead of hiding it."""
         try:
-            self._max_receives = self.retrier.call(
-                lambda: dead_letters.max_receives_of(self.config.queue_url, self.sqs), is_transient_aws,
-                "read the task queue")
+            max_receives = self.retrier.call(lambda: max_receives_of(self.sqs, self.queue_url), is_transient_aws,
+                                             "read the task queue")
         except ClientError as exc:
-            raise ConfigError(f"SQS_QUEUE_URL={self.config.queue_url}: {exc}") from None
+            raise ConfigError(f"SQS_QUEUE_URL={self.queue_url}: {exc}") from None
+        self.retrier.policy = replace(self.retrier.policy, max_receives=max_receives)
 
-    def _receive(self, free: int) -> list[dict[str, Any]]:
-        try:
-            response = self.sqs.receive_message(
-                QueueUrl=self.config.queue_url, MaxNumberOfMessages=min(10, free),
-                WaitTimeSeconds=self.config.wait_time_s, VisibilityTimeout=self.config.visibility_timeout_s,
-                AttributeNames=["ApproximateReceiveCount"],
-            )
-        except Exception as exc:
-            delay = backoff_delay(self._receive_failures, 1.0, 30.0, self.rng)
-            self._receive_failures += 1
-            level = logging.WARNING if is_transient_aws(exc) else logging.ERROR
-            log.log(level, "receive failed, retrying in %.1f s: %s", delay, exc)
-            self._stopping.wait(delay)
-            return []
-        self._receive_failures = 0
-        return response.get("Messages", [])
-
-    def _start(self, pool: ThreadPoolExecutor, message: dict[str, Any]) -> None:
-        with self._lock:
-            self._running += 1
-        pool.submit(self._work, message)
+    def _slot(self) -> None:
+        """Receive one message, run it, act on its verdict; again, until the worker stops."""
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                response = self.sqs.receive_message(
+                    QueueUrl=self.queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=self.config.wait_time_s,
+                    VisibilityTimeout=self.config.visibility_timeout_s, AttributeNames=["ApproximateReceiveCount"],
+                )
+            except Exception as exc:  # a receive fault must cost a wait, never the slot
+                delay = self.retrier.policy.receive_delay(failures, self.rng)
+                failures += 1
+                level = logging.WARNING if is_transient_aws(exc) else logging.ERROR
+                log.log(level, "receive failed, retrying in %.1f s: %s", delay, exc)
+                self._stopping.wait(delay)
+                continue
+            failures = 0
+            for message in response.get("Messages", []):
+                if self._stopping.is_set():
+                    self._dispose(message, Verdict(Action.RELEASE))
+                else:
+                    self._work(message)
 
     def _work(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            self._running += 1
         try:
             try:
                 verdict = self.runner.handle(message)
             except Exception:  # a bug must cost one message a delay, never the loop
-                log.exception("handling the message failed",
-                              extra={"job_id": _task_id_of(message), "message_id": message.get("MessageId")})
+                log.exception("handling the message failed", extra={"message_id": message.get("MessageId")})
                 count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-                delay = redelivery_delay(count, self.config.redelivery_base_s, rng=self.rng)
-                verdict = Verdict(Action.RETRY_LATER, delay)
+                verdict = Verdict(Action.RETRY_LATER, self.retrier.policy.hand_back_delay(count, self.rng))
             self._dispose(message, verdict)
         finally:
             with self._lock:
                 self._running -= 1
-            self._slot_free.set()
+                self._idle.notify_all()
 
     def _dispose(self, message: dict[str, Any], verdict: Verdict) -> None:
         """Do what the verdict says with the message; the job's outcome is already recorded."""
         receipt = message["ReceiptHandle"]
-        extra = {"job_id": _task_id_of(message), "message_id": message.get("MessageId"),
-                 "action": verdict.action.value}
+        extra = {"job_id": verdict.task_id, "message_id": message.get("MessageId"), "action": verdict.action.value}
         if verdict.action == Action.LEAVE:
             return
         try:
             if verdict.action == Action.DELETE:
-                call = lambda: self.sqs.delete_message(QueueUrl=self.config.queue_url, ReceiptHandle=receipt)  # noqa: E731
+                call = lambda: self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt)  # noqa: E731
             else:
                 delay = 0 if verdict.action == Action.RELEASE else verdict.delay_s
                 extra["delay_s"] = delay
                 call = lambda: self.sqs.change_message_visibility(  # noqa: E731
-                    QueueUrl=self.config.queue_url, ReceiptHandle=receipt, VisibilityTimeout=delay)
-            Retrier(min(30.0, self.config.retry_budget_s), threading.Event(), rng=self.rng).call(
-                call, is_transient_aws, verdict.action.value)
+                    QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=delay)
+            policy = replace(self.retrier.policy, budget_s=min(DISPOSAL_BUDGET_S, self.retrier.policy.budget_s))
+            Retrier(policy, threading.Event(), self.rng).call(call, is_transient_aws, verdict.action.value)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             level = logging.INFO if code in GONE_CODES else logging.WARNING
@@ -175,36 +165,20 @@ class Worker:
         else:
             log.debug("message disposed", extra=extra)
 
-    def _sweep_if_due(self) -> None:
-        if not self.config.dlq_url or time.monotonic() < self._next_sweep:
-            return
-        self._next_sweep = time.monotonic() + self.config.dlq_sweep_interval_s
-        try:
-            report = dead_letters.sweep_dead_letters(
-                self.config.dlq_url, self.config.table_name, int(self.clock()), max_receives=self._max_receives,
-                sqs=self.sqs, dynamodb=self.store.db, max_messages=50)
-        except Exception as exc:
-            log.warning("dead-letter sweep failed: %s", exc)
-            return
-        if report.failed or report.unreadable:
-            log.info("dead-letter sweep", extra={"failed": report.failed, "unreadable": report.unreadable})
-
-    def _shut_down(self, pool: ThreadPoolExecutor) -> None:
+    def _shut_down(self, slots: list[threading.Thread]) -> None:
         running = self.running
         if running:
             log.info("stopping: %d running job(s) get %g s to finish", running, self.config.shutdown_grace_s)
         # The grace period counts from the stop request, so a long poll in progress does not lengthen it.
         deadline = (self._stop_requested_at or time.monotonic()) + self.config.shutdown_grace_s
-        while self.running and time.monotonic() < deadline:
-            self._slot_free.wait(min(0.5, max(0.0, deadline - time.monotonic())))
-            self._slot_free.clear()
+        with self._idle:
+            self._idle.wait_for(lambda: self._running == 0, max(0.0, deadline - time.monotonic()))
         if self.running:
             log.warning("grace period over: handing back %d message(s)", self.running)
             self.abandon.set()
-            limit = time.monotonic() + 30
-            while self.running and time.monotonic() < limit:
-                self._slot_free.wait(0.2)
-                self._slot_free.clear()
+        # A slot returns once its job let go or its long poll (at most WAIT_TIME_S) ends.
+        limit = time.monotonic() + self.config.wait_time_s + 30
+        for slot in slots:
+            slot.join(max(0.0, limit - time.monotonic()))
         self.heartbeat.stop()
-        pool.shutdown(wait=False, cancel_futures=True)
         log.info("worker stopped")

@@ -1,13 +1,12 @@
-"""The API's own knobs (limits, caches, optional keys), parsed strictly from the environment.
+"""The API's own knobs (limits, caches, optional keys), parsed strictly from its Settings.
 
-Resource names (queue, table, instance) come from gpujobs.settings; these are behaviour settings
-that have safe defaults, so a bare environment runs the API as designed.
+Resource names (queue, table, instance) stay in the Settings; these are behaviour settings that have
+safe defaults, so a bare environment runs the API as designed.
 """
 
-import os
 from dataclasses import dataclass, field
 
-from gpujobs.env_values import env_float, env_int
+from gpujobs.settings import Settings
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
 DEFAULT_INSTANCE_STATE_TTL_S = 5.0
@@ -24,13 +23,13 @@ class ApiConfig:
     task_retention_s: int = 30 * 24 * 3600
 
     @classmethod
-    def from_env(cls) -> "ApiConfig":
-        keys = os.environ.get("API_KEYS", "")
+    def from_settings(cls, settings: Settings) -> "ApiConfig":
+        keys = settings.get("API_KEYS", "") or ""
         return cls(
-            max_content_length=env_int("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH, minimum=1024),
-            instance_state_ttl_s=env_float(
+            max_content_length=settings.integer("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH, minimum=1024),
+            instance_state_ttl_s=settings.number(
                 "GPU_STATE_CACHE_S", DEFAULT_INSTANCE_STATE_TTL_S, minimum=0.0, maximum=300.0
             ),
             api_keys=frozenset(k.strip() for k in keys.split(",") if k.strip()),
-            task_retention_s=env_int("TASK_RETENTION_S", 30 * 24 * 3600, minimum=3600),
+            task_retention_s=settings.integer("TASK_RETENTION_S", 30 * 24 * 3600, minimum=3600),
         )

@@ -1,4 +1,4 @@
-"""Every failure becomes `{"error": {"code", "message", "details"}}` with the right status (SPEC section 3).
+"""Every failure becomes `{"error": {"code", "message", "details"}}` with the right status (docs/http-api.md).
 
 Handlers cover the API's own errors, werkzeug's HTTP exceptions (unknown routes and methods,
 malformed JSON, oversized bodies) and pydantic validation (flask-openapi3 validates request models

@@ -47,10 +47,6 @@ class GpuInstanceStarter:
             self._ec2 = aws_clients.client("ec2")
         return self._ec2
 
-    @property
-    def cached_state(self) -> str | None:
-        return self._state
-
     def ensure_starting(self, job_id: str | None = None) -> str | None:
         """Start the instance if it is stopped; returns the state this process believes it is in."""
         if self._clock() - self._checked_at < self.ttl_s:

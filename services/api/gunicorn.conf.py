@@ -5,25 +5,25 @@ time waiting on DynamoDB and SQS, so threads give the concurrency and processes 
 Every value can be overridden from the environment (API_BIND, API_WORKERS, API_THREADS, ...).
 """
 
-import os
+from gpujobs.settings import load_settings
 
-from gpujobs.env_values import env_bool, env_int
+_env = load_settings(None)
 
-bind = os.environ.get("API_BIND", "127.0.0.1:8080")
-workers = env_int("API_WORKERS", 2, minimum=1, maximum=64)
+bind = _env.get("API_BIND", "127.0.0.1:8080")
+workers = _env.integer("API_WORKERS", 2, minimum=1, maximum=64)
 worker_class = "gthread"
-threads = env_int("API_THREADS", 8, minimum=1, maximum=256)
+threads = _env.integer("API_THREADS", 8, minimum=1, maximum=256)
 # A request never needs long: DynamoDB + SQS round trips; 30 s covers boto3's retries.
-timeout = env_int("API_TIMEOUT_S", 30, minimum=5)
-graceful_timeout = env_int("API_GRACEFUL_TIMEOUT_S", 20, minimum=1)
-keepalive = env_int("API_KEEPALIVE_S", 75, minimum=0)
-max_requests = env_int("API_MAX_REQUESTS", 0, minimum=0)
-max_requests_jitter = env_int("API_MAX_REQUESTS_JITTER", 0, minimum=0)
+timeout = _env.integer("API_TIMEOUT_S", 30, minimum=5)
+graceful_timeout = _env.integer("API_GRACEFUL_TIMEOUT_S", 20, minimum=1)
+keepalive = _env.integer("API_KEEPALIVE_S", 75, minimum=0)
+max_requests = _env.integer("API_MAX_REQUESTS", 0, minimum=0)
+max_requests_jitter = _env.integer("API_MAX_REQUESTS_JITTER", 0, minimum=0)
 # Build the app in each worker (after fork): boto3 clients and their sockets are per process.
 preload_app = False
 
 logger_class = "services.api.gunicorn_logging.JsonLogger"
-accesslog = "-" if env_bool("API_ACCESS_LOG", True) else None
+accesslog = "-" if _env.flag("API_ACCESS_LOG", True) else None
 errorlog = "-"
-loglevel = os.environ.get("API_LOG_LEVEL", "info")
+loglevel = _env.get("API_LOG_LEVEL", "info")
 

@@ -16,13 +16,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gpujobs import job_metrics
 from gpujobs.errors import TransitionRejected
+from gpujobs.job_metrics import JOBS_SUBMITTED, JobCounter
 from gpujobs.task_message import TaskMessage
 from gpujobs.task_model import DEFAULT_RETENTION_S, Task, TaskStatus
 from gpujobs.task_store import TaskStore
-from gpujobs.url_guard import Resolver, UnsafeUrl, check_fetchable, system_resolver
-from gpujobs.workflows import Workflow, WorkflowRequest
+from gpujobs.url_guard import Resolver, system_resolver
+from gpujobs.workflows import RequestInvalid, Workflow, WorkflowRequest, check_request_urls, stored_body
 from services.api.api_errors import InvalidRequest, ServiceUnavailable
 from services.api.gpu_power import GpuInstanceStarter
 
@@ -42,30 +42,20 @@ class JobSubmitter:
     store: TaskStore
     sqs: Any
     queue_url: str
+    counter: JobCounter
     gpu: GpuInstanceStarter | None = None
     resolver: Resolver = system_resolver
     clock: Callable[[], float] = time.time
     retention_s: int = DEFAULT_RETENTION_S
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
-    def check_urls(self, request: WorkflowRequest) -> None:
-        """The resolved-address check (SPEC section 3); syntax was checked by the model."""
-        fields = ("image_url", "image2_url", "image3_url")
-        for name in fields:
-            url = getattr(request, name, None)
-            if not url:
-                continue
-            try:
-                check_fetchable(url, self.resolver)
-            except UnsafeUrl as exc:
-                raise InvalidRequest(
-                    f"{name}: {str(exc)[:300]}",
-                    [{"loc": [name], "msg": str(exc)[:300], "type": "unsafe_url"}],
-                ) from None
-
     def submit(self, workflow: Workflow, request: WorkflowRequest) -> Task:
-        self.check_urls(request)
-        body = request.model_dump(mode="json", exclude_none=True)
+        """Queue a request its model already accepted (flask-openapi3 validated the body)."""
+        try:
+            check_request_urls(request, self.resolver)
+        except RequestInvalid as exc:
+            raise InvalidRequest(str(exc), exc.details) from None
+        body = stored_body(request)
         task = Task.new(self.new_id(), workflow.api_path, body, int(self.clock()), self.retention_s)
         extra = {"job_id": task.task_id, "workflow": workflow.name}
         try:
@@ -90,7 +80,7 @@ class JobSubmitter:
                 {"Retry-After": "5"},
             ) from None
         log.info("job queued", extra=extra)
-        job_metrics.count(job_metrics.JOBS_SUBMITTED, "api", workflow=workflow.name)
+        self.counter.count(JOBS_SUBMITTED, workflow=workflow.name)
         if self.gpu is not None:
             self.gpu.ensure_starting(task.task_id)
         return task
@@ -99,20 +89,19 @@ class JobSubmitter:
         """Leave no pending row without a message: fail it, else delete it. Returns what is left."""
         extra = {"job_id": task.task_id}
         try:
-            self.store.fail(task.task_id, reason, int(self.clock()))
-            return TaskStatus.FAILED.value
-        except (*AWS_ERRORS, TransitionRejected):
-            log.warning("could not mark the task failed; deleting it", extra=extra, exc_info=True)
-        try:
-            self.store.db.delete_item(
-                TableName=self.store.table_name,
-                Key={"task_id": {"S": task.task_id}},
-                ConditionExpression="#s = :pending",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":pending": {"S": TaskStatus.PENDING.value}},
-            )
-            return None
-        except AWS_ERRORS:
-            log.error("orphan pending task left behind: could neither fail nor delete it",
-                      extra=extra, exc_info=True)
-            return TaskStatus.PENDING.value
+            try:
+                self.store.fail(task.task_id, reason, int(self.clock()))
+                return TaskStatus.FAILED.value
+            except AWS_ERRORS:
+                log.warning("could not mark the task failed; deleting it", extra=extra, exc_info=True)
+            try:
+                self.store.delete_pending(task.task_id)
+                return None
+            except AWS_ERRORS:
+                log.error("orphan pending task left behind: could neither fail nor delete it",
+                          extra=extra, exc_info=True)
+                return TaskStatus.PENDING.value
+        except TransitionRejected as exc:
+            # The message went out after all and a worker moved the task on: it is in good hands.
+            log.warning("the task is %s already; left as it is", exc.current, extra=extra)
+            return exc.current.value if exc.current else None

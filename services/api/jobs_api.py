@@ -1,4 +1,4 @@
-"""Routes for jobs: one submit per workflow, and the status of a job (SPEC section 3).
+"""Routes for jobs: one submit per workflow, and the status of a job (docs/http-api.md).
 
 Bodies are parsed here before flask-openapi3 validates them against the workflow's model, so a
 wrong content type is a 415 and broken JSON a 400 rather than a generic validation error.

@@ -1,1 +1,2 @@
-"""The multi-region distributor: forwards each job on the master queue to one regional queue (SPEC section 6)."""
+"""The multi-region distributor: forwards each job on the master queue to one regional queue
+(docs/flows/distributor.md)."""

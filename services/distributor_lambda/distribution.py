@@ -6,7 +6,9 @@ DLQ). Invalid messages are sent straight to the master DLQ with the reason in an
 acknowledged: a retry cannot make them valid, and the DLQ keeps them for an operator.
 
 Duplicates inside one batch (same key twice) are resolved here: the first occurrence is forwarded, the
-others share its verdict. Duplicates across batches are stopped by the ledger's conditional put.
+others share its verdict. Duplicates across batches are stopped by the ledger's conditional put. The
+ledger writes a batch's keys together (one reserve, one confirm, one release), and the per-region
+sends overlap.
 """
 
 import enum
@@ -20,11 +22,9 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.distributor_lambda.distribution_message import InvalidMessage, Routable, parse_routable
-from services.distributor_lambda.distributor_config import DistributorConfig
 from services.distributor_lambda.forward_ledger import ForwardLedger, Reservation
 from services.distributor_lambda.forwarding import (
     MAX_ATTRIBUTES,
-    MAX_BATCH,
     REGION_ATTRIBUTE,
     REJECTION_ATTRIBUTE,
     Outbound,
@@ -36,8 +36,6 @@ from services.distributor_lambda.forwarding import (
 from services.distributor_lambda.queue_selection import AllQueuesOverloaded, QueueDepths, QueueSelector
 
 logger = Logger(service="distributor", child=True)
-
-DEAD_LETTER = "dead-letter"
 
 
 class Verdict(enum.Enum):
@@ -99,18 +97,18 @@ class _Pending:
 
 
 class Distributor:
-    def __init__(self, config: DistributorConfig, sqs_for: Callable[[str], Any], dead_letter_sqs: Any,
-                 ledger: ForwardLedger, depths: QueueDepths, selector: QueueSelector) -> None:
-        self._config = config
+    def __init__(self, region_queues: dict[str, str], master_dlq_url: str, sqs_for: Callable[[str], Any],
+                 dead_letter_sqs: Any, ledger: ForwardLedger, depths: QueueDepths, selector: QueueSelector) -> None:
+        self._region_queues = region_queues
+        self._master_dlq_url = master_dlq_url
         self._sqs_for = sqs_for
         self._dead_letter_sqs = dead_letter_sqs
         self._ledger = ledger
         self._depths = depths
         self._selector = selector
-        # Reserves, confirms and the per-region sends of a batch overlap: on AWS each is a network round
-        # trip (another region's queue is tens of milliseconds away), and Lambda bills the wall time.
-        self._pool = ThreadPoolExecutor(max_workers=max(MAX_BATCH, len(config.region_queues) + 1),
-                                        thread_name_prefix="distribute")
+        # The per-region sends of a batch (and its dead letters) overlap: on AWS each is a network round trip
+        # (another region's queue is tens of milliseconds away), and Lambda bills the wall time.
+        self._pool = ThreadPoolExecutor(max_workers=len(region_queues) + 1, thread_name_prefix="distribute")
 
     def distribute(self, records: list[dict[str, Any]], remaining_ms: int | None) -> BatchOutcome:
         result = BatchOutcome()
@@ -163,10 +161,12 @@ class Distributor:
                 result.by_message_id[pending.message_id] = Outcome(Verdict.FAILED, str(exc), overloaded=True)
                 continue
             routed.append(pending)
-        reservations = self._pool.map(lambda p: self._try(self._ledger.reserve, p.routable.idempotency_key,
-                                                          remaining_ms), routed)
         by_region: dict[str, list[_Pending]] = defaultdict(list)
-        for pending, reserved in zip(routed, reservations, strict=True):
+        if not routed:
+            return by_region
+        reservations = self._ledger.reserve([p.routable.idempotency_key for p in routed], remaining_ms)
+        for pending in routed:
+            reserved = reservations[pending.routable.idempotency_key]
             if isinstance(reserved, Exception):
                 result.by_message_id[pending.message_id] = Outcome(Verdict.FAILED,
                                                                    f"idempotency put failed: {reserved}")
@@ -187,43 +187,39 @@ class Distributor:
                                                                           region))
             for p in pending
         ]
-        return region, pending, send_batch(self._sqs_for(region), self._config.region_queues[region], outbound)
+        return region, pending, send_batch(self._sqs_for(region), self._region_queues[region], outbound)
 
     def _settle_forwards(self, sent: list[tuple[str, list[_Pending], SendResult]], result: BatchOutcome) -> None:
-        """Confirm what was accepted and release what was not, all records at once."""
-        updates = []
+        """Confirm what was accepted and release what was not: one write for each, whatever the batch."""
+        confirmed: dict[str, str] = {}
+        released: list[str] = []
         for region, pending, outcome in sent:
             if outcome.whole_call_failed:
                 self._depths.mark_unavailable(region)
             for p in pending:
                 reason = outcome.failed.get(p.outbound.entry_id)
-                key = p.routable.idempotency_key
                 if reason is None:
                     result.by_message_id[p.message_id] = Outcome(Verdict.FORWARDED, region)
-                    updates.append(("confirm", key, self._pool.submit(self._try, self._ledger.confirm, key, region)))
+                    confirmed[p.routable.idempotency_key] = region
                 else:
                     result.by_message_id[p.message_id] = Outcome(Verdict.FAILED, f"{region}: {reason}")
-                    updates.append(("release", key, self._pool.submit(self._try, self._ledger.release, key,
-                                                                      ForwardFailed(reason))))
-        for action, key, future in updates:
-            error = future.result()
-            if isinstance(error, Exception):
-                # confirm: already forwarded, so failing it now would forward it twice once the record frees
-                # itself. release: the in-progress expiry frees the key before the message's next receive.
-                logger.warning(f"idempotency {action} failed", extra={"idempotency_key": key, "error": str(error)})
-
-    @staticmethod
-    def _try(call: Callable[..., Any], *args: Any) -> Any:
-        """Run an AWS call in the pool; an AWS error is returned, not raised, so one record cannot sink the rest."""
-        try:
-            return call(*args)
-        except (ClientError, BotoCoreError) as exc:
-            return exc
+                    released.append(p.routable.idempotency_key)
+        # A failed confirm is only logged: the jobs went out, so failing them now would forward them twice
+        # once their records free themselves. A failed release: the in-progress expiry frees the keys
+        # before the messages' next receive.
+        for action, keys, write in (("confirm", list(confirmed), lambda: self._ledger.confirm(confirmed)),
+                                    ("release", released, lambda: self._ledger.release(released))):
+            if not keys:
+                continue
+            try:
+                write()
+            except (ClientError, BotoCoreError, RuntimeError) as exc:
+                logger.warning(f"idempotency {action} failed", extra={"idempotency_keys": keys, "error": str(exc)})
 
     def _send_dead_letters(self, rejected: list[tuple[str, Outbound]]) -> SendResult:
         if not rejected:
             return SendResult()
-        return send_batch(self._dead_letter_sqs, self._config.master_dlq_url, [o for _, o in rejected])
+        return send_batch(self._dead_letter_sqs, self._master_dlq_url, [o for _, o in rejected])
 
     def _settle_dead_letters(self, rejected: list[tuple[str, Outbound]], sent: SendResult,
                              result: BatchOutcome) -> None:

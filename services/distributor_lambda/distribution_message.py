@@ -2,12 +2,12 @@
 
 Two shapes are accepted, and either is forwarded byte for byte:
 
-* a distribution request (SPEC section 6): `request_id`, `model_name`, `input_data_url`,
-  `callback_sns_topic`, `priority`, `timestamp`, `metadata`; the key is `request:<request_id>`;
-* a task message of this project's API (SPEC section 4: `task_id`, `api_path`, `request_body`), so the
-  API can send to the master queue instead of a single task queue; the key is `task:<task_id>`, and the
-  priority is `normal`. It is validated as the regional worker will validate it, so a message the worker
-  would reject goes to the dead-letter queue here, where it is seen at once.
+* a distribution request: `request_id`, `model_name`, `input_data_url`, `callback_sns_topic`,
+  `priority`, `timestamp`, `metadata`; the key is `request:<request_id>`;
+* a task message of this project's API (`task_id`, `api_path`, `request_body`;
+  gpujobs.task_message), so the API can send to the master queue instead of a single task queue; the
+  key is `task:<task_id>`, and the priority is `normal`. Only its task id is checked: the worker runs
+  the task row, not the message's copy of the request, and checks a message sent by hand itself.
 """
 
 import json
@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from gpujobs.task_message import MessageInvalid, parse_message
+from gpujobs.task_message import MessageInvalid, message_from
+from gpujobs.workflows import describe_errors
 
 SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
 Priority = Literal["high", "normal", "low"]
@@ -44,7 +45,6 @@ class Routable:
 
     idempotency_key: str
     priority: Priority
-    shape: Literal["request", "task"]
 
 
 def parse_routable(body: str) -> Routable:
@@ -59,20 +59,13 @@ def parse_routable(body: str) -> Routable:
         try:
             request = DistributionRequest.model_validate(raw)
         except ValidationError as exc:
-            raise InvalidMessage(f"invalid distribution request: {_first_errors(exc)}") from None
-        return Routable(f"request:{request.request_id}", request.priority, "request")
+            raise InvalidMessage(f"invalid distribution request: {describe_errors(exc)}") from None
+        return Routable(f"request:{request.request_id}", request.priority)
     if "task_id" in raw:
         try:
-            task = parse_message(body)
+            task = message_from(raw)
         except MessageInvalid as exc:
             raise InvalidMessage(str(exc)) from None
-        return Routable(f"task:{task.task_id}", "normal", "task")
+        return Routable(f"task:{task.task_id}", "normal")
     raise InvalidMessage("body has neither request_id (distribution request) nor task_id (task message)")
 
-
-def _first_errors(exc: ValidationError, limit: int = 3) -> str:
-    parts = []
-    for err in exc.errors()[:limit]:
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)

@@ -19,13 +19,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
 from gpujobs.aws_clients import client
+from gpujobs.settings import Settings, load_settings
 from services.distributor_lambda.distribution import BatchOutcome, Distributor, Verdict
-from services.distributor_lambda.distributor_config import DistributorConfig, load_config
+from services.distributor_lambda.distributor_config import DistributorConfig
 from services.distributor_lambda.forward_ledger import ForwardLedger
 from services.distributor_lambda.queue_selection import QueueDepths, QueueSelector, read_queue_depth
 
 logger = Logger(service="distributor")
-metrics = Metrics(namespace="GpuJobs", service="distributor")
+metrics = Metrics(service="distributor")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 _lock = threading.Lock()
@@ -43,15 +44,19 @@ def queue_client_region(region: str, queue_url: str) -> str | None:
     return region if _AWS_REGION.match(region) else None
 
 
-def build_distributor(config: DistributorConfig, *, clock: Callable[[], float] = time.monotonic,
-                      rng: random.Random | None = None, sqs_for: Callable[[str], Any] | None = None) -> Distributor:
+def build_distributor(settings: Settings, config: DistributorConfig | None = None, *,
+                      clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None,
+                      sqs_for: Callable[[str], Any] | None = None) -> Distributor:
     """Wire the distributor to boto3 clients from the shared factory (endpoint from AWS_ENDPOINT_URL).
 
     `clock` (monotonic seconds) drives the depth cache and `rng` the weighted draw; tests pass their own.
     """
+    config = config or DistributorConfig.from_settings(settings)
+    region_queues = settings.region_queues
+    metrics.namespace = settings.metrics_namespace
 
     def regional_client(region: str) -> Any:
-        return client("sqs", queue_client_region(region, config.region_queues[region]))
+        return client("sqs", queue_client_region(region, region_queues[region]))
 
     sqs_for = sqs_for or regional_client
 
@@ -60,13 +65,13 @@ def build_distributor(config: DistributorConfig, *, clock: Callable[[], float] =
                        extra={"region": region, "error": str(exc)})
 
     depths = QueueDepths(
-        sorted(config.region_queues),
-        lambda region: read_queue_depth(sqs_for(region), config.region_queues[region]),
+        sorted(region_queues),
+        lambda region: read_queue_depth(sqs_for(region), region_queues[region]),
         config.depth_cache_ttl_s, clock, on_read_error,
     )
     return Distributor(
-        config, sqs_for, client("sqs"),
-        ForwardLedger(config.idempotency_table, config.idempotency_ttl_s, client("dynamodb")),
+        region_queues, settings.master_dlq_url or "", sqs_for, client("sqs"),
+        ForwardLedger(settings.idempotency_table or "", config.idempotency_ttl_s, client("dynamodb")),
         depths, QueueSelector(depths, config.overload_threshold, rng or random.Random()),
     )
 
@@ -76,7 +81,7 @@ def _instance_distributor() -> Distributor:
     if _distributor is None:
         with _lock:
             if _distributor is None:
-                _distributor = build_distributor(load_config())
+                _distributor = build_distributor(load_settings("distributor"))
     return _distributor
 
 

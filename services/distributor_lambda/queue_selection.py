@@ -73,23 +73,21 @@ class QueueSelector:
 
     def weights(self) -> dict[str, float]:
         """Normalised weights of the queues that can take work now (empty when none can)."""
-        raw = {
-            region: 1.0 / (depth + 1)
-            for region, depth in self._depths.snapshot().items()
-            if depth is not None and depth < self._threshold
-        }
+        raw = {region: 1.0 / (depth + 1) for region, depth in self._eligible().items()}
         total = sum(raw.values())
         return {region: weight / total for region, weight in raw.items()}
 
+    def _eligible(self) -> dict[str, int]:
+        return {r: d for r, d in self._depths.snapshot().items() if d is not None and d < self._threshold}
+
     def choose(self, priority: str = "normal") -> str:
-        snapshot = self._depths.snapshot()
-        eligible = {r: d for r, d in snapshot.items() if d is not None and d < self._threshold}
+        eligible = self._eligible()
         if not eligible:
-            raise AllQueuesOverloaded(
-                f"every regional queue is at or over {self._threshold} messages or unavailable: {dict(snapshot)}"
-            )
+            raise AllQueuesOverloaded(f"every regional queue is at or over {self._threshold} messages or "
+                                      f"unavailable: {dict(self._depths.snapshot())}")
         if priority == "high":
             lowest = min(eligible.values())
             return self._rng.choice(sorted(r for r, d in eligible.items() if d == lowest))
-        regions = sorted(eligible)
-        return self._rng.choices(regions, weights=[1.0 / (eligible[r] + 1) for r in regions], k=1)[0]
+        weights = self.weights()
+        regions = sorted(weights)
+        return self._rng.choices(regions, weights=[weights[r] for r in regions], k=1)[0]

@@ -1,7 +1,7 @@
 """The design's `QueueEmptyFor30Min` alarm, modelled as CloudWatch runs it.
 
-Alarm (SPEC section 5, seed 001): `AWS/SQS ApproximateNumberOfMessagesVisible`, statistic Average,
-period 300 s, 6 evaluation periods, `<= 0`, treat missing data as `missing` (the default), action:
+Alarm (as terraform/modules/power declares it): `AWS/SQS ApproximateNumberOfMessagesVisible`,
+statistic Average, period 300 s, 6 evaluation periods, `<= 0`, treat missing data as `missing` (the default), action:
 SNS -> the design's Lambda, which stops the instance if it is `running`.
 
 What the model adds from how AWS behaves:

@@ -1,1 +1,2 @@
-"""The power Lambda: stops the idle GPU instance and starts it when work waits, from live facts."""
+"""The power Lambda: fails its pool's dead letters, stops the idle GPU instance and starts it when work
+waits, from live facts."""

@@ -1,58 +1,104 @@
-"""`shutdown-gpu-lambda`: entry point. Parses the trigger, decides from live facts, acts.
+"""`shutdown-gpu-lambda`: entry point. Parses the trigger, settles the dead letters, decides from live facts, acts.
 
-Module scope holds only the Powertools logger and metrics; clients come from the shared cached
-factory when the first invocation needs them. `build_handler()` lets tests inject the clock and the
-race seams; the deployed handler is `services.shutdown_lambda.handler.lambda_handler`.
+Module scope holds only the Powertools logger and metrics; settings and clients are read when an
+invocation needs them (the metrics namespace too, from POWERTOOLS_METRICS_NAMESPACE). `build_handler()`
+lets tests inject the clock and the race seams; the deployed handler is
+`services.shutdown_lambda.handler.lambda_handler`. local/power_timer.py runs the same `PowerRun`.
 """
 
-import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 
 from gpujobs import aws_clients
-from services.shutdown_lambda.power_actions import PowerController
-from services.shutdown_lambda.power_config import PowerSettings, load_power_settings
+from gpujobs.job_metrics import JobCounter
+from gpujobs.settings import Settings, load_settings
+from gpujobs.task_store import TaskStore
+from services.shutdown_lambda.dead_letters import (
+    DeadLetterDrain,
+    DeadLetterQueue,
+    DrainReport,
+    distributor_dlq,
+    pool_dlq,
+)
+from services.shutdown_lambda.power_actions import Outcome, PowerController
+from services.shutdown_lambda.power_config import PowerRunConfig
 from services.shutdown_lambda.power_events import Trigger, parse_trigger
 from services.shutdown_lambda.power_facts import FactsReader
 
 logger = Logger(service="power")
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GpuJobs", service="power")
+metrics = Metrics(service="power")
 
 # Leave this much of the invocation's time for logging and the metrics flush after a restart wait.
 RESERVE_S = 10.0
 
 
-def build_controller(settings: PowerSettings, clock: Callable[[], float], dry_run: bool,
-                     sleep: Callable[[float], None] = time.sleep, restart_wait_s: float = 40.0,
-                     **seams: Any) -> PowerController:
-    # The instance and queue are this pool's, in its own region; the task table may be in the home region.
+@dataclass
+class PowerRun:
+    """One run of a pool's power schedule: settle its dead letters, then decide and act on the instance."""
+
+    controller: PowerController
+    drain: DeadLetterDrain
+    dead_letter_queues: list[DeadLetterQueue]
+
+    def run(self, trigger: str) -> tuple[Outcome, DrainReport]:
+        report = DrainReport()
+        if not self.controller.dry_run:
+            for queue in self.dead_letter_queues:
+                try:
+                    report.add(self.drain.drain(queue))
+                except (ClientError, BotoCoreError) as exc:  # the power decision must still be made
+                    logger.warning("dead letters not settled; next run", extra={"queue_url": queue.url,
+                                                                                 "error": str(exc)[:300]})
+        return self.controller.run(trigger), report
+
+
+def dead_letter_queues(settings: Settings) -> list[DeadLetterQueue]:
+    queues = []
+    if settings.dlq_url:
+        queues.append(pool_dlq(settings.dlq_url, settings.queue_url or ""))
+    if settings.master_dlq_url:
+        queues.append(distributor_dlq(settings.master_dlq_url))
+    return queues
+
+
+def build_run(settings: Settings, config: PowerRunConfig, clock: Callable[[], float], dry_run: bool,
+              sleep: Callable[[float], None] = time.sleep, restart_wait_s: float = 40.0, **seams: Any) -> PowerRun:
+    # The instance and queues are this pool's, in its own region; the task table may be in the home region.
     ec2 = aws_clients.client("ec2", settings.aws_region)
-    reader = FactsReader(
-        instance_id=settings.instance_id, queue_url=settings.queue_url, table_name=settings.table_name,
-        ec2=ec2, sqs=aws_clients.client("sqs", settings.aws_region),
-        dynamodb=aws_clients.task_table_client(settings), clock=clock, pool=settings.pool,
-    )
-    return PowerController(read_facts=reader.read, ec2=ec2, config=settings.policy,
-                           logger=logger, metrics=metrics, dry_run=dry_run, sleep=sleep,
-                           restart_wait_s=restart_wait_s, **seams)
+    sqs = aws_clients.client("sqs", settings.aws_region)
+    store = TaskStore(settings.table_name or "", aws_clients.task_table_client(settings))
+    reader = FactsReader(instance_id=settings.gpu_instance_id or "", queue_url=settings.queue_url or "", store=store,
+                         ec2=ec2, sqs=sqs, clock=clock, pool=settings.pool)
+    controller = PowerController(read_facts=reader.read, ec2=ec2, config=config.policy, logger=logger,
+                                 metrics=metrics, dry_run=dry_run, sleep=sleep, restart_wait_s=restart_wait_s,
+                                 **seams)
+    drain = DeadLetterDrain(store, sqs, JobCounter.of("power", settings), clock)
+    return PowerRun(controller, drain, dead_letter_queues(settings))
 
 
 def handle(event: Any, remaining_s: float, clock: Callable[[], float], sleep: Callable[[float], None],
            **seams: Any) -> dict[str, Any]:
+    settings = load_settings("power")
+    metrics.namespace = settings.metrics_namespace
     trigger: Trigger = parse_trigger(event)
     if not trigger.known:
         logger.warning("event ignored", extra={"detail": trigger.detail})
         metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
         return {"trigger": "unknown", "acted": "ignored", "reason": trigger.detail}
-    settings = load_power_settings()
-    controller = build_controller(settings, clock, dry_run=settings.dry_run or trigger.dry_run, sleep=sleep,
-                                  restart_wait_s=max(0.0, min(40.0, remaining_s - RESERVE_S)), **seams)
-    response = controller.run(trigger.kind).to_response()
+    config = PowerRunConfig.from_settings(settings)
+    run = build_run(settings, config, clock, dry_run=config.dry_run or trigger.dry_run, sleep=sleep,
+                    restart_wait_s=max(0.0, min(40.0, remaining_s - RESERVE_S)), **seams)
+    outcome, report = run.run(trigger.kind)
+    response = outcome.to_response()
     response["detail"] = trigger.detail
+    if report.failed:
+        response["dead_letters_failed"] = report.failed
     return response
 
 

@@ -1,7 +1,8 @@
 """Live reads for the power decision: EC2 (state, tags, launch time), SQS counts, the task table.
 
 Nothing here is cached: each decision reads the world again, because the alarm that triggered it
-may be minutes late. Clients are passed in (tests point them at the emulator); the clock is too.
+may be minutes late. Clients and the task store are passed in (tests point them at the emulator);
+the clock is too.
 
 With a pool (multi-region mode, GPU_POOL) the task table is shared with other pools, so only this
 pool's work counts: processing and finished tasks whose `pool` is this pool, and this pool's
@@ -16,7 +17,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from gpujobs import activity
 from gpujobs.power_policy import PowerFacts, ProcessingTask
 from gpujobs.task_model import TaskStatus
 from gpujobs.task_store import TaskStore
@@ -31,7 +31,7 @@ FINISHED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELL
 # With a pool, the status index holds every pool's tasks and the pool filter applies after the read
 # (TaskStore.list_by_status_in_pool), so a bound on rows read per status keeps a decision cheap.
 # Processing rows of all pools together are few (one per running job, plus lapsed leases until the
-# dead-letter sweep fails them); should this pool's live job lie beyond the bound, its in-flight
+# power run fails their dead letters); should this pool's live job lie beyond the bound, its in-flight
 # message still holds the instance on. Finished rows pile up (30 days of them), and they are only
 # a backstop to the activity row, so the newest few hundred suffice.
 POOL_PROCESSING_READ_LIMIT = 2000
@@ -71,21 +71,20 @@ def describe_instance(ec2: Any, instance_id: str) -> InstanceView:
 
 @dataclass
 class FactsReader:
-    """Reads PowerFacts for one instance, queue and table with the given clients and clock."""
+    """Reads PowerFacts for one instance, queue and task table with the given clients and clock."""
 
     instance_id: str
     queue_url: str
-    table_name: str
+    store: TaskStore
     ec2: Any
     sqs: Any
-    dynamodb: Any
     clock: Callable[[], float]
     pool: str | None = None
 
     def read(self) -> PowerFacts:
         instance = describe_instance(self.ec2, self.instance_id)
         attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=QUEUE_ATTRIBUTES)["Attributes"]
-        store = TaskStore(self.table_name, self.dynamodb)
+        store = self.store
         if self.pool:
             pending_count, newest_pending = 0, []
             processing = store.list_by_status_in_pool(TaskStatus.PROCESSING, self.pool, PROCESSING_SCAN_LIMIT,
@@ -111,6 +110,6 @@ class FactsReader:
             pending_count=pending_count,
             newest_pending_created_at=newest_pending[0].created_at if newest_pending else None,
             processing=tuple(ProcessingTask(t.task_id, t.started_at, t.updated_at) for t in processing),
-            last_activity_at=activity.last_activity(self.table_name, self.dynamodb, pool=self.pool),
+            last_activity_at=store.last_activity(pool=self.pool),
             last_finished_at=max(finished) if finished else None,
         )

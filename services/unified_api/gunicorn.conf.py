@@ -5,21 +5,21 @@ keeps one socket per client_id. Threads give the concurrency (requests mostly wa
 or an input download). Overrides: UNIFIED_API_BIND, UNIFIED_API_THREADS, ...
 """
 
-import os
+from gpujobs.settings import load_settings
 
-from gpujobs.env_values import env_bool, env_int
+_env = load_settings(None)
 
-bind = os.environ.get("UNIFIED_API_BIND", "127.0.0.1:8000")
+bind = _env.get("UNIFIED_API_BIND", "127.0.0.1:8000")
 workers = 1
 worker_class = "gthread"
-threads = env_int("UNIFIED_API_THREADS", 8, minimum=1, maximum=64)
+threads = _env.integer("UNIFIED_API_THREADS", 8, minimum=1, maximum=64)
 # A submit may download three inputs (INPUT_FETCH_TIMEOUT_S, 20 s by default) before it answers.
-timeout = env_int("UNIFIED_API_TIMEOUT_S", 60, minimum=10)
-graceful_timeout = env_int("UNIFIED_API_GRACEFUL_TIMEOUT_S", 20, minimum=1)
-keepalive = env_int("UNIFIED_API_KEEPALIVE_S", 75, minimum=0)
+timeout = _env.integer("UNIFIED_API_TIMEOUT_S", 60, minimum=10)
+graceful_timeout = _env.integer("UNIFIED_API_GRACEFUL_TIMEOUT_S", 20, minimum=1)
+keepalive = _env.integer("UNIFIED_API_KEEPALIVE_S", 75, minimum=0)
 preload_app = False
 
 logger_class = "services.api.gunicorn_logging.JsonLogger"
-accesslog = "-" if env_bool("UNIFIED_API_ACCESS_LOG", False) else None
+accesslog = "-" if _env.flag("UNIFIED_API_ACCESS_LOG", False) else None
 errorlog = "-"
-loglevel = os.environ.get("UNIFIED_API_LOG_LEVEL", "info")
+loglevel = _env.get("UNIFIED_API_LOG_LEVEL", "info")

@@ -1,16 +1,15 @@
-"""Settings of the Unified API, from the environment (and the Terraform outputs file for the bucket).
+"""Settings of the Unified API: the GPU host's environment map (`worker_environment`, which it shares
+with the worker beside it), overlaid by the environment.
 
 Parsed strictly at start: a malformed value stops the service with a message naming the variable.
 """
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from gpujobs.env_values import env_float, env_int
 from gpujobs.errors import ConfigError
-from gpujobs.settings import load_settings
+from gpujobs.settings import Settings, load_settings
 from gpujobs.workflow_spec import workflows_dir
 
 DEFAULT_CLIENT_ID = "gpujobs-unified-api"
@@ -38,29 +37,29 @@ class UnifiedConfig:
         return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/ws"
 
 
-def load_config() -> UnifiedConfig:
-    """Read the environment (tests build UnifiedConfig themselves)."""
-    env = os.environ
-    url = env.get("COMFYUI_URL", "").strip() or UnifiedConfig.comfyui_url
+def load_config(settings: Settings | None = None) -> UnifiedConfig:
+    """Read the settings (tests build UnifiedConfig themselves)."""
+    env = settings or load_settings("worker")
+    url = (env.get("COMFYUI_URL") or "").strip() or UnifiedConfig.comfyui_url
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"COMFYUI_URL={url!r} must be an http:// or https:// URL")
-    comfyui_dir = env.get("COMFYUI_DIR", "").strip()
+    comfyui_dir = (env.get("COMFYUI_DIR") or "").strip()
     if comfyui_dir and not Path(comfyui_dir).is_dir():
         raise ConfigError(f"COMFYUI_DIR={comfyui_dir!r} is not a directory")
-    client_id = env.get("UNIFIED_API_CLIENT_ID", "").strip() or DEFAULT_CLIENT_ID
+    client_id = (env.get("UNIFIED_API_CLIENT_ID") or "").strip() or DEFAULT_CLIENT_ID
     if not client_id.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"UNIFIED_API_CLIENT_ID={client_id!r} must be letters, digits, '-' and '_'")
     return UnifiedConfig(
         comfyui_url=url.rstrip("/"),
         comfyui_dir=Path(comfyui_dir) if comfyui_dir else None,
-        workflows_dir=workflows_dir(),
-        results_bucket=load_settings(require=("results_bucket",)).results_bucket or "",
+        workflows_dir=workflows_dir(env.values),
+        results_bucket=env.require("RESULTS_BUCKET").results_bucket or "",
         client_id=client_id,
-        job_timeout_s=env_float("JOB_TIMEOUT_S", 1800.0, minimum=1.0),
-        input_max_bytes=env_int("INPUT_MAX_BYTES", 32 * 1024 * 1024, minimum=1024),
-        input_timeout_s=env_float("INPUT_FETCH_TIMEOUT_S", 20.0, minimum=0.5),
-        comfyui_timeout_s=env_float("COMFYUI_TIMEOUT_S", 30.0, minimum=0.5),
-        poll_interval_s=env_float("COMFYUI_POLL_INTERVAL_S", 1.0, minimum=0.01),
-        ws_silence_s=env_float("COMFYUI_WS_SILENCE_S", 10.0, minimum=0.1),
+        job_timeout_s=env.number("JOB_TIMEOUT_S", 1800.0, minimum=1.0),
+        input_max_bytes=env.integer("INPUT_MAX_BYTES", 32 * 1024 * 1024, minimum=1024),
+        input_timeout_s=env.number("INPUT_FETCH_TIMEOUT_S", 20.0, minimum=0.5),
+        comfyui_timeout_s=env.number("COMFYUI_TIMEOUT_S", 30.0, minimum=0.5),
+        poll_interval_s=env.number("COMFYUI_POLL_INTERVAL_S", 1.0, minimum=0.01),
+        ws_silence_s=env.number("COMFYUI_WS_SILENCE_S", 10.0, minimum=0.1),
     )

@@ -1,17 +1,22 @@
 """An in-memory Unified API for the worker's tests and its throughput benchmark.
 
-It honours the contract of SPEC section 4 without doing any image work, and can be told to be
-slow, to refuse, to fail, to forget its jobs or to be down, so each of the worker's paths can be
-driven from a test. The ComfyUI stand-in (local/comfyui_standin) is the realistic one.
+It answers as the Unified API does (POST a workflow's path -> a job id; GET /api/v1/jobs/<id> -> its
+status) without doing any image work, and can be told to be slow, to refuse, to fail, to forget its
+jobs or to be down, so each of the worker's paths can be driven from a test. Served over HTTP
+(`start()`) or called in process (`transport`, with an injected clock for tests that do not wait).
+The ComfyUI stand-in (local/comfyui_standin) is the realistic one.
 """
 
 import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from services.adapter.unified_api import Answer
 
 
 @dataclass
@@ -42,8 +47,8 @@ class FakeUnifiedApi:
     behaviour: Behaviour = field(default_factory=Behaviour)
     jobs: dict[str, FakeJob] = field(default_factory=dict)
     submissions: list[FakeJob] = field(default_factory=list)
-    status_reads: int = 0
     post_attempts: int = 0          # every POST, answered or refused
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -111,7 +116,7 @@ class FakeUnifiedApi:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError:
                 return 400, {"error": "body is not JSON"}
-            job = FakeJob(f"comfy-{next(self._ids)}", path, body, time.monotonic())
+            job = FakeJob(f"comfy-{next(self._ids)}", path, body, self.clock())
             self.jobs[job.job_id] = job
             self.submissions.append(job)
             return 200, {"job_id": job.job_id, "status": "pending"}
@@ -126,7 +131,6 @@ class FakeUnifiedApi:
             prefix = "/api/v1/jobs/"
             if not path.startswith(prefix):
                 return 404, {"error": "not found"}
-            self.status_reads += 1
             if b.status_failures > 0:
                 b.status_failures -= 1
                 return 503, {"error": "service unavailable"}
@@ -137,7 +141,7 @@ class FakeUnifiedApi:
                 job = None
             if job is None:
                 return 404, {"error": "job not found"}
-            if time.monotonic() - job.submitted_at < b.latency_s:
+            if self.clock() - job.submitted_at < b.latency_s:
                 return 200, {"job_id": job.job_id, "status": "processing"}
             if b.outcome == "failed":
                 return 200, {"job_id": job.job_id, "status": "failed", "error": b.job_error}
@@ -145,3 +149,7 @@ class FakeUnifiedApi:
             return 200, {"job_id": job.job_id, "status": "completed",
                          "result_s3_uri": f"s3://results/comfyui-results/{workflow}/{job.job_id}/output.png"}
 
+    def transport(self, method: str, path: str, body: dict[str, Any] | None) -> Answer:
+        """The Unified API client's transport, in process (no HTTP, no threads)."""
+        code, answer = self.post(path, json.dumps(body).encode()) if method == "POST" else self.get(path)
+        return Answer(code, json.dumps(answer))

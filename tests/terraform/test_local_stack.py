@@ -9,7 +9,7 @@ import pytest
 
 from gpujobs.settings import load_settings
 from services.api.app import REQUIRED_SETTINGS as API_REQUIRED_SETTINGS
-from services.shutdown_lambda.power_config import load_power_settings
+from services.shutdown_lambda.power_config import PowerRunConfig
 
 pytestmark = pytest.mark.integration
 
@@ -181,14 +181,14 @@ def test_power_lambda_environment_is_all_its_configuration_needs(
         monkeypatch.delenv(name, raising=False)
     for name, value in function_environment(stack, stack["shutdown_lambda_name"]).items():
         monkeypatch.setenv(name, value)
-    settings = load_power_settings()
-    assert settings.instance_id == stack["gpu_instance_id"]
-    assert settings.policy.idle_window_s == 60 * stack["idle_minutes"]
+    settings = load_settings("power")
+    assert settings.gpu_instance_id == stack["gpu_instance_id"]
+    assert PowerRunConfig.from_settings(settings).policy.idle_window_s == 60 * stack["idle_minutes"]
 
 
 def test_api_lambda_environment_is_all_its_configuration_needs(stack: dict[str, Any]) -> None:
     env = function_environment(stack, stack["api_function_name"])
-    settings = load_settings(environ={**env, "AWS_REGION": stack["aws_region"]}, require=API_REQUIRED_SETTINGS)
+    settings = load_settings("api", {**env, "AWS_REGION": stack["aws_region"]}).require(*API_REQUIRED_SETTINGS)
     assert (settings.queue_url, settings.table_name, settings.gpu_instance_id) == (
         stack["task_queue_url"], stack["task_table_name"], stack["gpu_instance_id"]
     )

@@ -1,17 +1,16 @@
 """The worker as a real process (`python -m services.adapter`) against the emulator.
 
 Each test gets its own queue and DLQ (the session's task queue is shared with other modules), the
-stack's task table, and the fake Unified API in this process over real HTTP.
+stack's task table, and the fake Unified API in this process over real HTTP. The workers read the
+outputs file's `worker_environment`, overlaid by the variables here.
 """
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,21 +19,11 @@ import pytest
 
 from gpujobs import aws_clients
 from gpujobs.task_store import TaskStore
+from local.processes import stop
 from tests.doubles.fake_unified_api import FakeUnifiedApi
 
 ROOT = Path(__file__).resolve().parents[3]
 CAMERA = "/api/v1/camera-angle/jobs"
-
-
-def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, every_s: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(every_s)
 
 
 def job_body(task_id: str, **request: Any) -> str:
@@ -78,7 +67,7 @@ def queues(stack) -> Iterator[Queues]:
         "VisibilityTimeout": "300",
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
     })["QueueUrl"]
-    yield Queues(sqs, queue_url, dlq_url, TaskStore(stack["task_table_name"]))
+    yield Queues(sqs, queue_url, dlq_url, TaskStore(stack["task_table_name"], aws_clients.client("dynamodb")))
     for url in (queue_url, dlq_url):
         sqs.delete_queue(QueueUrl=url)
 
@@ -116,15 +105,7 @@ class Workers:
         return lines
 
     def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop(self.started)
 
 
 @pytest.fixture
@@ -132,7 +113,6 @@ def workers(stack, queues: Queues, fake_api: FakeUnifiedApi, tmp_path: Path) -> 
     env = {
         **os.environ,
         "SQS_QUEUE_URL": queues.queue_url,
-        "SQS_DLQ_URL": queues.dlq_url,
         "DYNAMODB_TABLE": stack["task_table_name"],
         "COMFYUI_API_URL": fake_api.url,
         "WAIT_TIME_S": "1",
@@ -141,7 +121,6 @@ def workers(stack, queues: Queues, fake_api: FakeUnifiedApi, tmp_path: Path) -> 
         "VISIBILITY_TIMEOUT_S": "30",
         "HEARTBEAT_INTERVAL_S": "2",
         "SHUTDOWN_GRACE_S": "2",
-        "DLQ_SWEEP_INTERVAL_S": "1",
         "REDELIVERY_BASE_S": "1",
     }
     running = Workers(env, tmp_path)

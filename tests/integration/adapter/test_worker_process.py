@@ -6,9 +6,13 @@ import time
 
 import pytest
 
+from gpujobs import aws_clients
+from gpujobs.job_metrics import JobCounter
 from gpujobs.task_model import Task, TaskStatus
+from services.shutdown_lambda.dead_letters import DeadLetterDrain, pool_dlq
+from tests.polling import wait_until
 
-from .conftest import CAMERA, job_body, new_task_id, wait_until
+from .conftest import CAMERA, job_body, new_task_id
 
 pytestmark = pytest.mark.integration
 
@@ -134,13 +138,19 @@ def test_sigterm_hands_the_message_back_at_once(queues, fake_api, workers):
     assert task.status == TaskStatus.PROCESSING and task.lease_expires_at <= int(time.time())
 
 
-def test_message_past_the_receive_limit_fails_its_task(queues, fake_api, workers):
+def test_message_past_the_receive_limit_is_dead_lettered_and_the_power_run_fails_its_task(
+        queues, fake_api, workers):
     fake_api.behaviour.down = True
     task_id = new_task_id()
     queues.send(job_body(task_id))
     workers.start(RETRY_BUDGET_S="0.5")
-    task = wait_until(lambda: queues.finished(task_id), 120, "the DLQ sweep to fail the task", every_s=0.5)
+    # The second receive is the last the queue allows: the worker hands it back at once, the queue moves it.
+    wait_until(lambda: queues.counts(queues.dlq_url) == (1, 0), 60, "the message to reach the DLQ", every_s=0.2)
+    assert queues.finished(task_id) is None, "the worker does not fail dead letters"
+    drain = DeadLetterDrain(queues.store, aws_clients.client("sqs"), JobCounter("power", "Test"), time.time)
+    assert drain.drain(pool_dlq(queues.dlq_url, queues.queue_url)).failed == [task_id]
+    task = queues.store.get(task_id)
     assert task.status == TaskStatus.FAILED
     assert task.error_message.startswith("moved to the dead-letter queue after 2 receives: ")
     assert "503" in task.error_message
-    wait_until(lambda: queues.counts(queues.dlq_url) == (0, 0), 30, "the dead letter to be cleared")
+    assert queues.counts(queues.dlq_url) == (0, 0)

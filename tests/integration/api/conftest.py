@@ -1,10 +1,8 @@
 """The API as a real gunicorn process (the repo's configuration) on a free loopback port, on the stack."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,19 +12,10 @@ import pytest
 import requests
 
 from local.emulator import free_port
+from local.processes import stop
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def wait_until(probe: Callable[[], Any], timeout_s: float, what: str, every_s: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(every_s)
 
 
 @dataclass
@@ -36,13 +25,7 @@ class ApiServer:
     log_path: Path
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
+        stop([self.process], timeout_s=20, group=True)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -14,14 +14,15 @@ from gpujobs.settings import load_settings
 from gpujobs.task_store import deserialize
 from services.api.api_config import ApiConfig
 from services.api.app import create_app
+from tests.polling import wait_until
 
-from .conftest import ApiServer, wait_until
+from .conftest import ApiServer
 
 pytestmark = pytest.mark.integration
 
 CAMERA = "/api/v1/camera-angle/jobs"
 QWEN = "/api/v1/qwen-image-edit/jobs"
-SPEC_ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
+ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
                    "error_message", "comfy_job_id", "ttl"}
 
 
@@ -90,7 +91,7 @@ def test_submit_queues_the_design_message_and_writes_every_field(api: ApiServer,
     assert json.loads(raw) == {"task_id": job["job_id"], "api_path": CAMERA,
                                "request_body": {**body, "steps": 8}}
     row = _row(stack, job["job_id"])
-    assert row is not None and set(row) >= SPEC_ROW_FIELDS
+    assert row is not None and set(row) >= ROW_FIELDS
     assert row["status"] == "pending" and row["job_type"] == CAMERA
     assert row["ttl"] > row["created_at"] == row["updated_at"]
 
@@ -180,7 +181,7 @@ def test_table_missing_gives_503_and_nothing_queued(start_api: Any, stack: dict[
 
 def test_flask_test_client_on_the_stack(stack: dict[str, Any]) -> None:
     aws_clients.reset_clients()
-    app = create_app(load_settings(), config=ApiConfig(instance_state_ttl_s=0.0))
+    app = create_app(load_settings("api"), config=ApiConfig(instance_state_ttl_s=0.0))
     client = app.test_client()
 
     response = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "in process"})

@@ -6,10 +6,8 @@ by the Terraform outputs file, as on the GPU instance.
 
 import io
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,19 +17,11 @@ import requests
 from PIL import Image
 
 from local.emulator import free_port
+from local.processes import stop
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def wait_until(probe, timeout: float, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 def healthy(url: str) -> bool:
@@ -62,18 +52,11 @@ def system(stack, tmp_path_factory) -> Iterator[dict[str, str]]:
         for name, argv in commands.items()
     }
     try:
-        wait_until(lambda: healthy(f"http://127.0.0.1:{api_port}/health"), 30)
-        wait_until(lambda: healthy(f"http://127.0.0.1:{standin_port}/health"), 30)
+        wait_until(lambda: healthy(f"http://127.0.0.1:{api_port}/health"), 30, "the API to answer")
+        wait_until(lambda: healthy(f"http://127.0.0.1:{standin_port}/health"), 30, "the stand-in to answer")
         yield {"api": f"http://127.0.0.1:{api_port}", "logs": str(logs)}
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes.values(), timeout_s=40, group=True)
 
 
 def upload_image(bucket: str, key: str, size: tuple[int, int]) -> str:
@@ -112,7 +95,7 @@ def test_submitted_job_completes_with_a_png_result(system, stack, path, extra):
         status = requests.get(f"{system['api']}/api/v1/jobs/{job['job_id']}", timeout=5).json()
         return status if status["status"] in {"completed", "failed"} else None
 
-    final = wait_until(finished, timeout=90)
+    final = wait_until(finished, 90, "the job to finish", every_s=0.25)
     assert final["status"] == "completed", final
     assert final["result_s3_uri"].startswith(f"s3://{bucket}/comfyui-results/")
     assert read_png(final["result_s3_uri"]).size == (320, 240)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gpujobs import aws_clients
-from tests.unit.power.power_testkit import create_task_table
+from tests.task_table import create_task_table
 
 TAG = {"Key": "Purpose", "Value": "GPU-ComfyUI"}
 
@@ -17,6 +17,7 @@ TAG = {"Key": "Purpose", "Value": "GPU-ComfyUI"}
 @dataclass
 class PowerRig:
     queue_url: str
+    dlq_url: str
     table_name: str
     make_instance: Callable[..., str]
 
@@ -35,6 +36,8 @@ def rig(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Powe
     suffix = uuid.uuid4().hex[:12]
     queue_url = sqs.create_queue(QueueName=f"power_tasks_{suffix}",
                                  Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
+    # The power run drains its pool's DLQ: this one, never the session stack's.
+    dlq_url = sqs.create_queue(QueueName=f"power_tasks_{suffix}_dlq")["QueueUrl"]
     table_name = f"power_tasks_{suffix}"
     create_task_table(dynamodb, table_name)
     image = ec2.describe_instances(InstanceIds=[stack["gpu_instance_id"]])["Reservations"][0]["Instances"][0]["ImageId"]
@@ -51,11 +54,16 @@ def rig(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Powe
         return instance_id
 
     monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
+    monkeypatch.setenv("SQS_DLQ_URL", dlq_url)
     monkeypatch.setenv("DYNAMODB_TABLE", table_name)
-    for key in ("IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE"):
+    # The design's windows, not the short ones the local power_environment gives `make up`.
+    monkeypatch.setenv("IDLE_MINUTES", "30")
+    monkeypatch.setenv("JOB_TIMEOUT_MINUTES", "30")
+    for key in ("DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE"):
         monkeypatch.delenv(key, raising=False)
-    yield PowerRig(queue_url, table_name, make_instance)
+    yield PowerRig(queue_url, dlq_url, table_name, make_instance)
     if created:
         ec2.terminate_instances(InstanceIds=created)
     sqs.delete_queue(QueueUrl=queue_url)
+    sqs.delete_queue(QueueUrl=dlq_url)
     dynamodb.delete_table(TableName=table_name)

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from gpujobs import activity, aws_clients
+from gpujobs import aws_clients
 from gpujobs.power_policy import PowerFacts
 from gpujobs.settings import load_settings
 from gpujobs.task_model import Task, TaskStatus
@@ -28,11 +28,13 @@ from services.api.api_config import ApiConfig
 from services.api.app import create_app
 from services.distributor_lambda import handler as distributor
 from services.shutdown_lambda.handler import build_handler
-from services.shutdown_lambda.power_config import load_power_settings
 from services.shutdown_lambda.power_facts import FactsReader
 from tests.doubles.fake_unified_api import FakeUnifiedApi
-from tests.unit.adapter.conftest import running, wait_for
-from tests.unit.power.power_testkit import LambdaContext, create_task_table, load_event
+from tests.doubles.lambda_context import LambdaContext
+from tests.polling import wait_until
+from tests.task_table import create_task_table
+from tests.unit.power.power_testkit import load_event
+from tests.worker_loop import running
 
 pytestmark = pytest.mark.integration
 
@@ -82,16 +84,22 @@ class Pools:
     def facts(self, monkeypatch: pytest.MonkeyPatch, name: str) -> PowerFacts:
         """Pool `name`'s facts read as its power Lambda reads them, from its settings."""
         self.use(monkeypatch, name)
-        settings = load_power_settings()
-        return FactsReader(settings.instance_id, settings.queue_url, settings.table_name,
+        settings = load_settings("power")
+        store = TaskStore(settings.table_name or "", aws_clients.task_table_client(settings))
+        return FactsReader(settings.gpu_instance_id or "", settings.queue_url or "", store,
                            aws_clients.client("ec2", settings.aws_region),
-                           aws_clients.client("sqs", settings.aws_region), aws_clients.task_table_client(settings),
+                           aws_clients.client("sqs", settings.aws_region),
                            clock=lambda: self.power_clock(name), pool=settings.pool).read()
 
     def invoke_power(self, monkeypatch: pytest.MonkeyPatch, name: str) -> dict[str, Any]:
         self.use(monkeypatch, name)
         now = self.power_clock(name)
         return build_handler(clock=lambda: now, sleep=lambda _s: None)(load_event("schedule.json"), LambdaContext())
+
+
+def worker_from_the_environment() -> Worker:
+    settings = load_settings("worker")
+    return Worker(settings, WorkerConfig.from_settings(settings))
 
 
 @pytest.fixture
@@ -144,8 +152,9 @@ def test_job_claimed_in_pool_b_holds_only_pool_b_on(pools: Pools, monkeypatch: p
                        "WORKER_ID": "worker-b"}.items():
         monkeypatch.setenv(key, value)
     try:
-        with running(Worker(WorkerConfig.from_env())):
-            claimed = wait_for(lambda: (t := store.find(task_id)) and t.status == TaskStatus.PROCESSING and t)
+        with running(worker_from_the_environment()):
+            claimed = wait_until(lambda: (t := store.find(task_id)) and t.status == TaskStatus.PROCESSING and t, 15,
+                                 "pool B's worker to claim the job")
             assert (claimed.pool, claimed.worker_id) == (POOL_B, "worker-b")
 
             facts_b = pools.facts(monkeypatch, POOL_B)
@@ -161,11 +170,11 @@ def test_job_claimed_in_pool_b_holds_only_pool_b_on(pools: Pools, monkeypatch: p
             assert (response_a["action"], response_a["acted"], response_a["idle_s"]) == ("stop", "stopped", AHEAD)
             assert (pools.state(POOL_B), pools.state(POOL_A)) == ("running", "stopped")
             fake.behaviour.latency_s = 0  # now let pool B's job finish
-            wait_for(lambda: store.get(task_id).status == TaskStatus.COMPLETED, timeout_s=30)
+            wait_until(lambda: store.get(task_id).status == TaskStatus.COMPLETED, 30, "the job to finish")
     finally:
         fake.stop()
-    assert activity.last_activity(pools.table, pools.home_db, pool=POOL_B) is not None
-    assert activity.last_activity(pools.table, pools.home_db, pool=POOL_A) is None
+    assert store.last_activity(pool=POOL_B) is not None
+    assert store.last_activity(pool=POOL_A) is None
     assert store.get("job-unrouted").status == TaskStatus.PENDING
 
 
@@ -191,7 +200,7 @@ def test_job_goes_api_to_distributor_to_one_pool_which_alone_wakes_and_runs_it(
         for key, value in {"AWS_REGION": HOME, "AWS_DEFAULT_REGION": HOME, "SQS_QUEUE_URL": master,
                            "DYNAMODB_TABLE": pools.table}.items():
             monkeypatch.setenv(key, value)
-        client = create_app(load_settings(), config=ApiConfig()).test_client()
+        client = create_app(load_settings("api"), config=ApiConfig()).test_client()
         submitted = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "rotate"})
         assert submitted.status_code == 202, submitted.get_json()
         job_id = submitted.get_json()["job_id"]
@@ -219,8 +228,8 @@ def test_job_goes_api_to_distributor_to_one_pool_which_alone_wakes_and_runs_it(
             monkeypatch.setenv(key, value)
         pools.use(monkeypatch, chosen)
         store = TaskStore(pools.table, pools.home_db)
-        with running(Worker(WorkerConfig.from_env())):
-            wait_for(lambda: store.get(job_id).status == TaskStatus.COMPLETED, timeout_s=30)
+        with running(worker_from_the_environment()):
+            wait_until(lambda: store.get(job_id).status == TaskStatus.COMPLETED, 30, "the job to finish")
         status = client.get(f"/api/v1/jobs/{job_id}").get_json()
         assert (status["status"], status["pool"]) == ("completed", chosen)
     finally:

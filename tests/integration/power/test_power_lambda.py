@@ -12,15 +12,17 @@ from typing import Any
 
 import pytest
 
-from gpujobs import activity, aws_clients
+from gpujobs import aws_clients
 from gpujobs.power_policy import PowerConfig
-from gpujobs.task_model import Task
+from gpujobs.task_model import Task, TaskStatus
 from gpujobs.task_store import TaskStore
 from services.shutdown_lambda.handler import build_handler, logger
 from services.shutdown_lambda.power_actions import PowerController
 from services.shutdown_lambda.power_facts import FactsReader
+from tests.doubles.lambda_context import LambdaContext
 from tests.integration.power.conftest import PowerRig
-from tests.unit.power.power_testkit import LambdaContext, load_event
+from tests.polling import wait_until
+from tests.unit.power.power_testkit import load_event
 
 pytestmark = pytest.mark.integration
 
@@ -80,7 +82,7 @@ def test_message_in_flight_holds_the_instance_on(rig, monkeypatch):
 def test_recent_activity_holds_the_instance_on(rig, monkeypatch):
     instance = rig.make_instance("running")
     now = rig.launch_time(instance) + AHEAD
-    activity.record_activity(rig.table_name, now - 120, aws_clients.client("dynamodb"))
+    TaskStore(rig.table_name, aws_clients.client("dynamodb")).record_activity(now - 120)
     response = invoke(rig, instance, "schedule.json", monkeypatch, now=now)
     assert (response["acted"], response["idle_s"]) == ("nothing", 120)
     assert rig.state(instance) == "running"
@@ -138,8 +140,8 @@ def test_stopping_instance_is_left_alone_even_with_work(rig):
     aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody="{}")
     ec2 = StoppingView(aws_clients.client("ec2"))
     now = rig.launch_time(instance) + AHEAD
-    reader = FactsReader(instance, rig.queue_url, rig.table_name, ec2, aws_clients.client("sqs"),
-                         aws_clients.client("dynamodb"), clock=lambda: now)
+    reader = FactsReader(instance, rig.queue_url, TaskStore(rig.table_name, aws_clients.client("dynamodb")), ec2,
+                         aws_clients.client("sqs"), clock=lambda: now)
     outcome = PowerController(reader.read, ec2, PowerConfig(), logger).run("schedule")
     assert (outcome.acted, outcome.decision.reason) == ("nothing", "instance is stopping: left alone")
     assert ec2.calls == []
@@ -179,20 +181,27 @@ def test_a_stranded_job_is_picked_up_by_the_next_scheduled_run(rig, monkeypatch)
 
 
 def test_power_timer_runs_the_same_logic_and_stops_on_sigterm(rig, tmp_path):
-    """`make up`'s power timer: starts a stopped instance once work waits; SIGTERM ends it promptly."""
+    """`make up`'s power timer: settles the dead letters, starts a stopped instance once work waits;
+    SIGTERM ends it promptly."""
     instance = rig.make_instance("stopped")
-    aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "job-3"}')
+    sqs = aws_clients.client("sqs")
+    sqs.send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "job-3"}')
+    store = TaskStore(rig.table_name, aws_clients.client("dynamodb"))
+    store.create(Task.new("job-dead", "/api/v1/camera-angle/jobs", {}, int(time.time())))
+    sqs.send_message(QueueUrl=rig.dlq_url, MessageBody='{"task_id": "job-dead"}')
     log_path = tmp_path / "power.log"
-    env = {**os.environ, "GPU_INSTANCE_ID": instance, "SQS_QUEUE_URL": rig.queue_url,
-           "DYNAMODB_TABLE": rig.table_name, "POWER_CHECK_INTERVAL_S": "0.5"}
+    # IDLE_MINUTES left to the outputs file's power_environment, which the timer reads.
+    env = {**{k: v for k, v in os.environ.items() if k != "IDLE_MINUTES"}, "GPU_INSTANCE_ID": instance,
+           "SQS_QUEUE_URL": rig.queue_url, "SQS_DLQ_URL": rig.dlq_url, "DYNAMODB_TABLE": rig.table_name,
+           "POWER_CHECK_INTERVAL_S": "0.5"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "local.power_timer"], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while rig.state(instance) == "stopped" and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.2)
+        wait_until(lambda: rig.state(instance) != "stopped" or process.poll() is not None, 60,
+                   "the timer to start the instance", every_s=0.2)
         assert rig.state(instance) in ("pending", "running"), log_path.read_text()[-2000:]
+        assert store.get("job-dead").status == TaskStatus.FAILED
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     finally:
@@ -202,5 +211,5 @@ def test_power_timer_runs_the_same_logic_and_stops_on_sigterm(rig, tmp_path):
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     decisions = [line for line in lines if line.get("message") == "power decision"]
     assert decisions[0]["action"] == "start"
-    assert decisions[0]["config"]["idle_window_s"] == 120  # IDLE_MINUTES defaults to 2 locally
+    assert decisions[0]["config"]["idle_window_s"] == 120  # IDLE_MINUTES is 2 in the local power_environment
     assert lines[-1]["message"] == "power timer stopped"

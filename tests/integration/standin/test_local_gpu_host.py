@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from gpujobs import aws_clients
+from local.emulator import free_port
+from tests.polling import wait_until
 
-from .conftest import answers, free_port, wait_until
+from .conftest import answers
 
 pytestmark = pytest.mark.integration
 

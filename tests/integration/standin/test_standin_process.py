@@ -7,8 +7,10 @@ import requests
 from PIL import Image
 
 from gpujobs import aws_clients
+from local.emulator import free_port
+from tests.polling import wait_until
 
-from .conftest import answers, free_port, wait_until
+from .conftest import answers
 
 pytestmark = pytest.mark.integration
 

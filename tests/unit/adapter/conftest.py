@@ -1,35 +1,35 @@
-"""Fixtures for the worker's unit tests: moto in process, a fake Unified API, a worker in a thread."""
+"""Fixtures for the worker's unit tests: moto in process (one per module, fresh resources per test), the
+fake Unified API called in process, and a fake clock, so a job's whole life runs without waiting."""
 
+import io
 import json
-import threading
-import time
+import random
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from gpujobs.task_store import STATUS_INDEX, TaskStore
+from gpujobs.job_metrics import JobCounter
+from gpujobs.settings import Settings
+from gpujobs.task_store import TaskStore
+from services.adapter.heartbeat import InFlight
+from services.adapter.job_runner import JobRunner
+from services.adapter.retry_policy import Retrier, RetryPolicy
+from services.adapter.unified_api import UnifiedApi
 from services.adapter.worker import Worker
 from services.adapter.worker_config import WorkerConfig
+from tests.doubles.fake_clock import FakeClock
 from tests.doubles.fake_unified_api import FakeUnifiedApi
+from tests.unit.moto_world import MotoClients
 
 CAMERA = "/api/v1/camera-angle/jobs"
+PUBLIC_ADDRESS = "93.184.215.14"
 
 
-def wait_for(predicate: Callable[[], Any], timeout_s: float = 15.0, every_s: float = 0.05) -> Any:
-    """Poll until `predicate()` is truthy; fail the test after `timeout_s`."""
-    limit = time.monotonic() + timeout_s
-    while time.monotonic() < limit:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every_s)
-    raise AssertionError(f"condition not met within {timeout_s} s")
+def public_resolver(host: str) -> list[str]:
+    return [PUBLIC_ADDRESS]
 
 
 def job_body(task_id: str, api_path: str = CAMERA, **request: Any) -> str:
@@ -37,109 +37,115 @@ def job_body(task_id: str, api_path: str = CAMERA, **request: Any) -> str:
     return json.dumps({"task_id": task_id, "api_path": api_path, "request_body": request_body})
 
 
+def message(body: str, receive_count: int = 1) -> dict[str, Any]:
+    """A received SQS message as the worker sees it."""
+    return {"MessageId": f"m-{uuid.uuid4().hex[:8]}", "ReceiptHandle": f"r-{uuid.uuid4().hex}", "Body": body,
+            "Attributes": {"ApproximateReceiveCount": str(receive_count)}}
+
+
+def new_task_id() -> str:
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
 @dataclass
 class Aws:
     sqs: Any
     db: Any
     queue_url: str
-    dlq_url: str
     table: str
     store: TaskStore
+
+    @property
+    def settings(self) -> Settings:
+        return Settings({"AWS_REGION": "us-east-1", "SQS_QUEUE_URL": self.queue_url, "DYNAMODB_TABLE": self.table})
 
     def send(self, body: str) -> str:
         return self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)["MessageId"]
 
-    def counts(self, url: str | None = None) -> tuple[int, int]:
+    def counts(self) -> tuple[int, int]:
         attrs = self.sqs.get_queue_attributes(
-            QueueUrl=url or self.queue_url,
+            QueueUrl=self.queue_url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
-    def empty(self) -> bool:
-        return self.counts() == (0, 0)
+    def raw(self, task_id: str) -> dict[str, Any]:
+        return self.db.get_item(TableName=self.table, Key={"task_id": {"S": task_id}}, ConsistentRead=True)["Item"]
 
 
 @pytest.fixture
-def aws(monkeypatch) -> Iterator[Aws]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        db = boto3.client("dynamodb", region_name="us-east-1")
-        name = f"tasks-{uuid.uuid4().hex[:8]}"
-        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue_url = sqs.create_queue(QueueName=name, Attributes={
-            "VisibilityTimeout": "300",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}),
-        })["QueueUrl"]
-        db.create_table(
-            TableName=name,
-            KeySchema=[{"AttributeName": "task_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": "task_id", "AttributeType": "S"},
-                {"AttributeName": "status", "AttributeType": "S"},
-                {"AttributeName": "created_at", "AttributeType": "N"},
-            ],
-            GlobalSecondaryIndexes=[{
-                "IndexName": STATUS_INDEX,
-                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                              {"AttributeName": "created_at", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield Aws(sqs, db, queue_url, dlq_url, name, TaskStore(name, db))
+def aws(moto_clients: MotoClients) -> Aws:
+    """A fresh task table and a task queue with a redrive limit of 3, in this module's moto."""
+    table = moto_clients.task_table()
+    queue_url = moto_clients.task_queue(max_receives=3)
+    return Aws(moto_clients.sqs, moto_clients.dynamodb, queue_url, table, TaskStore(table, moto_clients.dynamodb))
 
 
 @pytest.fixture
-def fake_api() -> Iterator[FakeUnifiedApi]:
-    fake = FakeUnifiedApi().start()
-    yield fake
-    fake.stop()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def config(aws: Aws, fake_api: FakeUnifiedApi) -> WorkerConfig:
-    """Short timings so every path runs in a second or two."""
-    return WorkerConfig(
-        queue_url=aws.queue_url, table_name=aws.table, dlq_url=None, aws_region="us-east-1",
-        api_url=fake_api.url, concurrency=2, wait_time_s=1, visibility_timeout_s=10,
-        heartbeat_interval_s=0.5, poll_interval_s=0.05, max_poll_interval_s=0.2, job_timeout_s=30,
-        shutdown_grace_s=0.5, retry_budget_s=5, max_resubmits=2, dlq_sweep_interval_s=1, worker_id="w-test",
-    )
+def fake_api(clock: FakeClock) -> FakeUnifiedApi:
+    """The fake Unified API, called in process and on the fake clock."""
+    return FakeUnifiedApi(clock=clock.monotonic)
 
 
-@contextmanager
-def running(worker: Worker) -> Iterator[Worker]:
-    """The worker's loop in a thread; stopped and joined (bounded) on exit."""
-    errors: list[BaseException] = []
+@pytest.fixture
+def config() -> WorkerConfig:
+    return WorkerConfig(concurrency=2, wait_time_s=0, visibility_timeout_s=300, heartbeat_interval_s=60,
+                        poll_interval_s=1, max_poll_interval_s=5, job_timeout_s=1800, shutdown_grace_s=0.5,
+                        retry_budget_s=60, max_resubmits=2, worker_id="w-test")
 
-    def target() -> None:
-        try:
-            worker.run()
-        except BaseException as exc:  # surfaced to the test below
-            errors.append(exc)
 
-    thread = threading.Thread(target=target, name="worker-loop", daemon=True)
-    thread.start()
-    try:
-        yield worker
-    finally:
-        worker.stop()
-        thread.join(30)
-        assert not thread.is_alive(), "worker loop did not stop"
-        assert not errors, errors
+@dataclass
+class Runner:
+    """A JobRunner on the fake clock, the in-process API and the module's moto; its counts go to `out`."""
+
+    runner: JobRunner
+    inflight: InFlight
+    clock: FakeClock
+    out: io.StringIO
+
+    def handle(self, body: str, receive_count: int = 1) -> Any:
+        return self.runner.handle(message(body, receive_count))
+
+    def counted(self) -> list[tuple[str, str]]:
+        records = [json.loads(line) for line in self.out.getvalue().splitlines()]
+        return [(r["job_id"], next(k for k in ("JobsCompleted", "JobsFailed") if k in r)) for r in records]
+
+
+@pytest.fixture
+def make_runner(aws: Aws, fake_api: FakeUnifiedApi, clock: FakeClock,
+                config: WorkerConfig) -> Callable[..., Runner]:
+    def make(settings: Settings | None = None, max_receives: int | None = 3, **changes: Any) -> Runner:
+        worker_config = replace(config, **changes)
+        policy = RetryPolicy(budget_s=worker_config.retry_budget_s, redelivery_base_s=worker_config.redelivery_base_s,
+                             max_receives=max_receives)
+        retrier = Retrier(policy, clock.abandon, random.Random(7), monotonic=clock.monotonic, wait=clock.wait)
+        inflight = InFlight()
+        out = io.StringIO()
+        # Looked up on each call, so a test may wrap the transport after the runner is built.
+        api = UnifiedApi(lambda method, path, body: fake_api.transport(method, path, body))
+        runner = JobRunner(settings or aws.settings, worker_config, aws.store, api,
+                           inflight, retrier, JobCounter("worker", "Test", out), clock=clock.time,
+                           resolver=public_resolver)
+        return Runner(runner, inflight, clock, out)
+
+    return make
+
+
+@pytest.fixture
+def runner(make_runner: Callable[..., Runner]) -> Runner:
+    return make_runner()
 
 
 @pytest.fixture
 def make_worker(aws: Aws, config: WorkerConfig) -> Callable[..., Worker]:
-    def make(**changes: Any) -> Worker:
-        return Worker(replace(config, **changes), sqs=aws.sqs, dynamodb=aws.db)
+    """A whole worker (its loop runs in a thread, in real time) on the module's moto and an in-process API."""
+
+    def make(api: FakeUnifiedApi, settings: Settings | None = None, **changes: Any) -> Worker:
+        return Worker(settings or aws.settings, replace(config, **changes), sqs=aws.sqs, dynamodb=aws.db,
+                      api=UnifiedApi(api.transport), resolver=public_resolver)
+
     return make
-
-
-def new_task_id() -> str:
-    return f"t-{uuid.uuid4().hex[:12]}"

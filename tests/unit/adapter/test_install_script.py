@@ -18,13 +18,12 @@ def install(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_writes_env_file_and_unit(tmp_path):
     result = install(tmp_path, "--queue-url", "https://sqs.us-east-1.amazonaws.com/1/gpu_tasks_queue",
-                     "--table", "task_store", "--dlq-url", "https://sqs.us-east-1.amazonaws.com/1/gpu_tasks_queue_dlq",
-                     "--region", "us-east-1", "--concurrency", "2", "--prefix", "/srv/gpujobs", "--user", "comfy")
+                     "--table", "task_store", "--region", "us-east-1", "--concurrency", "2",
+                     "--prefix", "/srv/gpujobs", "--user", "comfy")
     assert result.returncode == 0, result.stderr
     env = (tmp_path / "etc" / "sqs-adapter.env").read_text().splitlines()
     assert "SQS_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/1/gpu_tasks_queue" in env
     assert "DYNAMODB_TABLE=task_store" in env
-    assert "SQS_DLQ_URL=https://sqs.us-east-1.amazonaws.com/1/gpu_tasks_queue_dlq" in env
     assert "WORKER_CONCURRENCY=2" in env
     unit = (tmp_path / "etc" / "systemd" / "system" / "sqs-adapter.service").read_text()
     assert "ExecStart=/srv/gpujobs/venv/bin/python -m services.adapter" in unit
@@ -64,18 +63,19 @@ def test_reads_terraforms_worker_environment(tmp_path):
     outputs = tmp_path / "worker.json"
     outputs.write_text(json.dumps({
         "SQS_QUEUE_URL": "https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2",
-        "SQS_DLQ_URL": "https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2_dlq",
         "DYNAMODB_TABLE": "task_store", "DYNAMODB_REGION": "us-east-1", "GPU_POOL": "us-west-2",
-        "AWS_REGION": "us-west-2", "POWERTOOLS_METRICS_NAMESPACE": "Team/Gpu",
-        "GPU_INSTANCE_ID": "i-0a1b2c3d4e5f60718", "RESULTS_BUCKET": "results",
+        "AWS_REGION": "us-west-2", "POWERTOOLS_METRICS_NAMESPACE": "Team/Gpu", "RESULTS_BUCKET": "results",
+        "VISIBILITY_TIMEOUT_S": "3600", "JOB_TIMEOUT_S": "1800",
     }))
     result = install(tmp_path / "root", "--from-json", str(outputs), "--table", "override_table")
     assert result.returncode == 0, result.stderr
     env = (tmp_path / "root" / "etc" / "sqs-adapter.env").read_text().splitlines()
     assert "SQS_QUEUE_URL=https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2" in env
-    assert "SQS_DLQ_URL=https://sqs.us-west-2.amazonaws.com/1/gpu_tasks_queue_us_west_2_dlq" in env
+    # The whole map is the worker's environment: the queue's visibility timeout included.
     assert {"DYNAMODB_TABLE=override_table", "DYNAMODB_REGION=us-east-1", "GPU_POOL=us-west-2",
-            "AWS_REGION=us-west-2", "POWERTOOLS_METRICS_NAMESPACE=Team/Gpu"} <= set(env)
+            "AWS_REGION=us-west-2", "POWERTOOLS_METRICS_NAMESPACE=Team/Gpu", "RESULTS_BUCKET=results",
+            "VISIBILITY_TIMEOUT_S=3600", "JOB_TIMEOUT_S=1800"} <= set(env)
+    assert "DYNAMODB_TABLE=task_store" not in env
 
 
 @pytest.mark.parametrize("content", ['["not", "an", "object"]', '{"SQS_QUEUE_URL": 3}', "not json"])

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
-from gpujobs import aws_clients
 from gpujobs.settings import Settings
 from services.api.api_config import ApiConfig
 from services.api.app import create_app
+from tests.task_table import create_task_table
+from tests.unit.moto_world import MotoClients
 
 PUBLIC_ADDRESS = "93.184.215.14"
 REGION = "us-east-1"
@@ -35,8 +34,8 @@ class Aws:
 
     @property
     def settings(self) -> Settings:
-        return Settings(aws_region=REGION, queue_url=self.queue_url, table_name=self.table_name,
-                        gpu_instance_id=self.instance_id)
+        return Settings({"AWS_REGION": REGION, "SQS_QUEUE_URL": self.queue_url, "DYNAMODB_TABLE": self.table_name,
+                         "GPU_INSTANCE_ID": self.instance_id})
 
     def instance_state(self) -> str:
         reservations = self.ec2.describe_instances(InstanceIds=[self.instance_id])["Reservations"]
@@ -52,51 +51,6 @@ class Aws:
 
     def rows(self) -> list[dict[str, Any]]:
         return self.dynamodb.scan(TableName=self.table_name, ConsistentRead=True)["Items"]
-
-
-def create_task_table(dynamodb: Any, name: str) -> None:
-    """The table as SPEC section 4 declares it: key task_id, GSI status-created_at-index."""
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "task_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "task_id", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-            {"AttributeName": "created_at", "AttributeType": "N"},
-        ],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "status-created_at-index",
-            "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                          {"AttributeName": "created_at", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
-@dataclass
-class MotoClients:
-    dynamodb: Any
-    sqs: Any
-    ec2: Any
-
-
-@pytest.fixture(scope="module")
-def moto_clients() -> Iterator[MotoClients]:
-    """One in-process moto per test module (clients are slow to build); each test makes its own resources."""
-    with pytest.MonkeyPatch.context() as patch:
-        for key in ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "API_KEYS", "SQS_QUEUE_URL", "DYNAMODB_TABLE",
-                    "GPU_INSTANCE_ID", "MAX_CONTENT_LENGTH", "GPU_STATE_CACHE_S", "GPU_POOL",
-                    "DYNAMODB_REGION"):
-            patch.delenv(key, raising=False)
-        for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                           "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
-            patch.setenv(key, value)
-        aws_clients.reset_clients()
-        with mock_aws():
-            yield MotoClients(boto3.client("dynamodb", region_name=REGION), boto3.client("sqs", region_name=REGION),
-                              boto3.client("ec2", region_name=REGION))
-        aws_clients.reset_clients()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from services.api.gpu_power import UNKNOWN, GpuInstanceStarter
+from tests.polling import wait_until
 
 
 class FakeEc2:
@@ -94,13 +95,12 @@ def test_only_one_thread_refreshes_while_others_go_on() -> None:
     gpu = starter(ec2, Clock())
     refresher = threading.Thread(target=gpu.ensure_starting)
     refresher.start()
-    while ec2.describes == 0:
-        threading.Event().wait(0.001)
+    wait_until(lambda: ec2.describes, 5, "the refresh to call EC2", every_s=0.001)
     assert gpu.ensure_starting() is None  # did not wait for the refresh, made no second call
     ec2.gate.set()
     refresher.join(5)
     assert ec2.describes == 1
-    assert gpu.cached_state == "running"
+    assert gpu.ensure_starting() == "running"  # the refreshed state, from the cache
 
 
 @pytest.mark.parametrize("error", [

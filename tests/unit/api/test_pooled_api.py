@@ -2,12 +2,12 @@
 API may have no GPU instance of its own to wake (each pool's power logic starts its own)."""
 
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from gpujobs import aws_clients
+from gpujobs.settings import Settings
 from gpujobs.task_store import TaskStore
 from services.api.api_config import ApiConfig
 from services.api.app import create_app
@@ -19,7 +19,7 @@ BODY = {"image_url": "s3://inputs/cat.png", "prompt": "rotate"}
 
 def test_task_row_goes_to_the_table_in_dynamodb_region(aws: Aws, make_app: Any) -> None:
     # No DynamoDB client given: the factory builds one, for the table region and not the API's own.
-    settings = replace(aws.settings, aws_region="eu-west-1", table_region=REGION)
+    settings = aws.settings.with_values(AWS_REGION="eu-west-1", DYNAMODB_REGION=REGION)
     client = make_app(settings=settings, dynamodb=None).test_client()
     response = client.post(CAMERA, json=BODY)
     assert response.status_code == 202, response.get_json()
@@ -55,7 +55,8 @@ class NoEc2:
 
 def test_without_gpu_instance_a_submit_is_queued_and_no_instance_touched(aws: Aws, make_app: Any) -> None:
     ec2 = NoEc2()
-    app = make_app(settings=replace(aws.settings, gpu_instance_id=None), ec2=ec2)
+    app = make_app(settings=Settings({k: v for k, v in aws.settings.values.items() if k != "GPU_INSTANCE_ID"}),
+                   ec2=ec2)
     assert app.extensions["gpujobs_api"].gpu is None
     response = app.test_client().post(CAMERA, json=BODY)
     assert response.status_code == 202, response.get_json()
@@ -84,3 +85,27 @@ def test_without_gpu_instance_from_the_environment_no_ec2_client_is_made(
     assert "ec2" not in wanted and {"dynamodb", "sqs"} <= set(wanted)
     assert len(aws.queue_bodies()) == 1
     assert aws.instance_state() == "stopped"
+
+
+def test_api_started_from_the_outputs_file_sends_to_the_master_queue_with_the_distributor(
+        aws: Aws, moto_clients: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The distributor mode's outputs: the top-level task queue and instance are the home pool's, while
+    api_environment names the master queue and no instance. The API must read the latter."""
+    master = moto_clients.task_queue()
+    outputs = {
+        "task_queue_url": aws.queue_url, "gpu_instance_id": aws.instance_id, "task_table_name": aws.table_name,
+        "api_environment": {"SQS_QUEUE_URL": master, "DYNAMODB_TABLE": aws.table_name, "RESULTS_BUCKET": "results",
+                            "POWERTOOLS_SERVICE_NAME": "api", "POWERTOOLS_METRICS_NAMESPACE": "GpuOrchestrator"},
+    }
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({name: {"value": value} for name, value in outputs.items()}))
+    monkeypatch.setenv("GPUJOBS_OUTPUTS_FILE", str(path))
+    ec2 = NoEc2()
+    client = create_app(config=ApiConfig(), dynamodb=aws.dynamodb, sqs=aws.sqs, ec2=ec2,
+                        resolver=public_resolver).test_client()
+    response = client.post(CAMERA, json=BODY)
+    assert response.status_code == 202, response.get_json()
+    [body] = Aws(aws.dynamodb, aws.sqs, aws.ec2, aws.table_name, master, aws.instance_id).queue_bodies()
+    assert json.loads(body)["task_id"] == response.get_json()["job_id"]
+    assert aws.queue_bodies() == [], "nothing goes to the home pool's queue directly"
+    assert ec2.used == [] and aws.instance_state() == "stopped"

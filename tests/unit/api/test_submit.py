@@ -8,7 +8,7 @@ from services.api.gpu_power import GpuInstanceStarter
 
 CAMERA = "/api/v1/camera-angle/jobs"
 QWEN = "/api/v1/qwen-image-edit/jobs"
-SPEC_ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
+ROW_FIELDS = {"task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
                    "error_message", "comfy_job_id", "ttl"}
 
 
@@ -50,7 +50,7 @@ def test_task_row_has_every_spec_field(client: Any, aws: Any) -> None:
 
     item = aws.dynamodb.get_item(TableName=aws.table_name, Key={"task_id": {"S": job_id}}, ConsistentRead=True)
     row = deserialize(item["Item"])
-    assert set(row) >= SPEC_ROW_FIELDS
+    assert set(row) >= ROW_FIELDS
     assert row["status"] == "pending"
     assert row["job_type"] == CAMERA
     assert row["created_at"] == row["updated_at"]
@@ -91,7 +91,7 @@ def test_stopping_instance_is_recorded_and_submit_succeeds(app: Any, aws: Any, m
 
 
 def test_ec2_failure_never_fails_the_submit(make_app: Any, aws: Any) -> None:
-    settings = aws.settings.__class__(**{**aws.settings.__dict__, "gpu_instance_id": "i-0123456789abcdef0"})
+    settings = aws.settings.with_values(GPU_INSTANCE_ID="i-0123456789abcdef0")
     app = make_app(settings=settings)
     response = app.test_client().post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"})
     assert response.status_code == 202

@@ -1,4 +1,4 @@
-"""Image URLs are checked on their resolved addresses before anything is written (SPEC section 3)."""
+"""Image URLs are checked on their resolved addresses before anything is written."""
 
 from collections.abc import Iterable
 from typing import Any

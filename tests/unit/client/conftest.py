@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from flask import Flask, jsonify, request
-from moto import mock_aws
 from werkzeug.serving import make_server
 
 from gpujobs import aws_clients
@@ -71,14 +70,7 @@ def fake_api() -> Iterator[FakeApi]:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    aws_clients.reset_clients()
-    with mock_aws():
-        client = aws_clients.client("s3")
-        client.create_bucket(Bucket="results")
-        yield client
-    aws_clients.reset_clients()
+def s3(moto_clients: Any) -> Any:
+    client = aws_clients.client("s3")
+    client.create_bucket(Bucket="results")
+    return client

@@ -3,9 +3,8 @@
 import io
 import json
 
-import pytest
-
-from gpujobs import job_metrics
+from gpujobs.job_metrics import JOBS_COMPLETED, JOBS_SUBMITTED, JobCounter
+from gpujobs.settings import Settings
 
 
 def emf_lines(text: str) -> list[dict]:
@@ -13,10 +12,9 @@ def emf_lines(text: str) -> list[dict]:
             if "_aws" in (record := json.loads(line))]
 
 
-def test_record_declares_its_metric_as_the_emf_specification_requires(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Team/Gpu")
+def test_record_declares_its_metric_as_the_emf_specification_requires() -> None:
     out = io.StringIO()
-    job_metrics.count(job_metrics.JOBS_COMPLETED, "worker", out, job_id="job-1")
+    JobCounter("worker", "Team/Gpu", out).count(JOBS_COMPLETED, job_id="job-1")
     [record] = emf_lines(out.getvalue())
     [directive] = record["_aws"]["CloudWatchMetrics"]
     assert directive == {"Namespace": "Team/Gpu", "Dimensions": [["service"]],
@@ -26,8 +24,8 @@ def test_record_declares_its_metric_as_the_emf_specification_requires(monkeypatc
     assert (record["service"], record["JobsCompleted"], record["job_id"]) == ("worker", 1, "job-1")
 
 
-def test_namespace_defaults_to_terraforms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
-    out = io.StringIO()
-    job_metrics.count(job_metrics.JOBS_SUBMITTED, "api", out)
-    assert emf_lines(out.getvalue())[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GpuOrchestrator"
+def test_namespace_is_the_settings_one(capsys) -> None:
+    JobCounter.of("api", Settings({})).count(JOBS_SUBMITTED)
+    JobCounter.of("api", Settings({"POWERTOOLS_METRICS_NAMESPACE": "Team/Gpu"})).count(JOBS_SUBMITTED)
+    namespaces = [r["_aws"]["CloudWatchMetrics"][0]["Namespace"] for r in emf_lines(capsys.readouterr().out)]
+    assert namespaces == ["GpuOrchestrator", "Team/Gpu"]

@@ -1,8 +1,12 @@
+"""The message format, read only as far as its task id; a hand-sent request checked as a submit is."""
+
 import json
 
 import pytest
 
 from gpujobs.task_message import MessageInvalid, TaskMessage, parse_message
+from gpujobs.task_model import TaskStatus
+from gpujobs.workflows import RequestInvalid, stored_body, validate_request
 
 DESIGN_EXAMPLE = (
     '{"task_id":"manual-test-001","api_path":"/api/v1/camera-angle/jobs",'
@@ -10,10 +14,14 @@ DESIGN_EXAMPLE = (
 )
 
 
+def public(host: str) -> list[str]:
+    return ["93.184.215.14"]
+
+
 def test_design_example_message_parses():
     message = parse_message(DESIGN_EXAMPLE)
     assert message.task_id == "manual-test-001"
-    assert message.workflow.name == "camera-angle"
+    assert message.api_path == "/api/v1/camera-angle/jobs"
     assert message.request_body["steps"] == 8
 
 
@@ -24,25 +32,41 @@ def test_body_round_trips_in_design_format():
         "task_id": "abc", "api_path": "/api/v1/qwen-image-edit/jobs",
         "request_body": {"image_url": "s3://b/k", "prompt": "p"},
     }
+    assert parse_message(message.to_body()) == message
 
 
-@pytest.mark.parametrize(
-    ("body", "names_task", "fragment"),
-    [
-        ("not json", False, "not JSON"),
-        ("[1]", False, "JSON object"),
-        ('{"api_path": "/api/v1/camera-angle/jobs", "request_body": {}}', False, "task_id"),
-        ('{"task_id": "t9", "request_body": {}}', True, "api_path"),
-        ('{"task_id": "t9", "api_path": "/api/v1/other/jobs", "request_body": {}}', True, "unknown api_path"),
-        ('{"task_id": "t9", "api_path": "/api/v1/camera-angle/jobs", "request_body": {"prompt": "p"}}',
-         True, "image_url"),
-        ('{"task_id": "t9", "api_path": "/api/v1/camera-angle/jobs", "request_body": "x"}', True, "request_body"),
-        ('{"task_id": "bad id with spaces", "api_path": "/api/v1/camera-angle/jobs", "request_body": {}}',
-         False, "task_id"),
-    ],
-)
-def test_invalid_messages_say_why_and_name_their_task(body, names_task, fragment):
-    with pytest.raises(MessageInvalid) as caught:
+@pytest.mark.parametrize(("body", "fragment"), [
+    ("not json", "not JSON"),
+    ("[1]", "JSON object"),
+    ('{"api_path": "/api/v1/camera-angle/jobs", "request_body": {}}', "task_id"),
+    ('{"task_id": "bad id with spaces", "api_path": "/api/v1/camera-angle/jobs", "request_body": {}}', "task_id"),
+])
+def test_a_body_naming_no_task_says_why(body, fragment):
+    with pytest.raises(MessageInvalid, match=fragment):
         parse_message(body)
-    assert fragment in str(caught.value)
-    assert (caught.value.task_id == "t9") is names_task
+
+
+def test_the_rest_of_the_message_is_kept_as_it_came():
+    message = parse_message('{"task_id": "t9", "api_path": 3, "request_body": "x"}')
+    assert (message.task_id, message.api_path, message.request_body) == ("t9", 3, "x")
+    failed = message.failed_task("rejected", now=50)
+    assert (failed.status, failed.job_type, failed.request_body, failed.finished_at) == (TaskStatus.FAILED, "", {}, 50)
+
+
+@pytest.mark.parametrize(("api_path", "body", "fragment"), [
+    (None, {}, "unknown api_path"),
+    ("/api/v1/other/jobs", {}, "unknown api_path"),
+    ("/api/v1/camera-angle/jobs", {"prompt": "p"}, "invalid request_body: image_url"),
+    ("/api/v1/camera-angle/jobs", "x", "invalid request_body"),
+    ("/api/v1/camera-angle/jobs", {"image_url": "https://10.0.0.7/a.png", "prompt": "p"}, "image_url: host"),
+])
+def test_a_hand_sent_request_is_checked_as_a_submit(api_path, body, fragment):
+    with pytest.raises(RequestInvalid, match=fragment):
+        validate_request(api_path, body, public)
+
+
+def test_a_valid_request_is_stored_as_a_submit_stores_it():
+    workflow, request = validate_request("/api/v1/qwen-image-edit/jobs",
+                                         {"image_url": "https://example.com/a.png", "prompt": "p"}, public)
+    assert workflow.name == "qwen-image-edit"
+    assert stored_body(request)["sampler_name"] == "sa_solver" and "seed" not in stored_body(request)

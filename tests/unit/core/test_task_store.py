@@ -1,42 +1,23 @@
-"""The state machine as conditional writes, against moto in process."""
+"""The state machine and the lease rule as conditional writes, and the last-activity rows, against moto."""
 
-import boto3
+import re
+
 import pytest
-from moto import mock_aws
 
 from gpujobs import task_store
 from gpujobs.errors import TransitionRejected
-from gpujobs.task_model import TERMINAL, Task, TaskStatus, can_move
-from gpujobs.task_store import STATUS_INDEX, TaskStore
-
-TABLE = "task_store_test"
+from gpujobs.task_message import TASK_ID_PATTERN
+from gpujobs.task_model import ALLOWED, TERMINAL, Task, TaskStatus, lease_lapsed
+from gpujobs.task_store import ACTIVITY_KEY, Lease, TaskStore
 
 
 @pytest.fixture
-def store(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        db = boto3.client("dynamodb", region_name="us-east-1")
-        db.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "task_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": "task_id", "AttributeType": "S"},
-                {"AttributeName": "status", "AttributeType": "S"},
-                {"AttributeName": "created_at", "AttributeType": "N"},
-            ],
-            GlobalSecondaryIndexes=[{
-                "IndexName": STATUS_INDEX,
-                "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
-                              {"AttributeName": "created_at", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield TaskStore(TABLE, dynamodb=db)
+def store(moto_clients):
+    return TaskStore(moto_clients.task_table(), moto_clients.dynamodb)
+
+
+def raw(store, task_id):
+    return store.db.get_item(TableName=store.table_name, Key={"task_id": {"S": task_id}}, ConsistentRead=True)["Item"]
 
 
 def new_task(task_id="t1", now=1000):
@@ -46,17 +27,17 @@ def new_task(task_id="t1", now=1000):
 
 def test_terminal_states_never_move():
     for state in TERMINAL:
-        assert not any(can_move(state, target) for target in TaskStatus)
+        assert ALLOWED[state] == frozenset()
 
 
-def test_create_writes_every_spec_field(store):
+def test_create_writes_every_field_of_the_format(store):
     store.create(new_task())
-    raw = store.db.get_item(TableName=TABLE, Key={"task_id": {"S": "t1"}})["Item"]
+    item = raw(store, "t1")
     for field in ("task_id", "status", "job_type", "created_at", "updated_at", "result_s3_uri",
                   "error_message", "comfy_job_id", "ttl"):
-        assert field in raw, field
-    assert raw["status"] == {"S": "pending"}
-    assert raw["created_at"] == {"N": "1000"}
+        assert field in item, field
+    assert item["status"] == {"S": "pending"}
+    assert item["created_at"] == {"N": "1000"}
     task = store.get("t1")
     assert task.request_body["cfg"] == 1.5 and task.request_body["steps"] == 4
 
@@ -65,7 +46,6 @@ def test_create_twice_is_rejected(store):
     store.create(new_task())
     with pytest.raises(TransitionRejected):
         store.create(new_task())
-    assert store.create_if_absent(new_task()) is False
 
 
 def test_claim_complete_happy_path(store):
@@ -73,7 +53,8 @@ def test_claim_complete_happy_path(store):
     claimed = store.claim("t1", "w1", now=1010, lease_s=300)
     assert claimed.status is TaskStatus.PROCESSING and claimed.attempts == 1 and claimed.worker_id == "w1"
     store.set_comfy_job_id("t1", "w1", "c-1", now=1011)
-    done = store.complete("t1", "w1", "s3://r/out.png", now=1020)
+    store.complete("t1", "w1", "s3://r/out.png", now=1020)
+    done = store.get("t1")
     assert done.status is TaskStatus.COMPLETED and done.result_s3_uri == "s3://r/out.png"
     assert done.comfy_job_id == "c-1"
 
@@ -82,16 +63,15 @@ def test_claim_with_a_pool_records_it(store):
     store.create(new_task())
     claimed = store.claim("t1", "w1", now=1010, lease_s=300, pool="us-west-2")
     assert claimed.pool == "us-west-2"
-    raw = store.db.get_item(TableName=TABLE, Key={"task_id": {"S": "t1"}}, ConsistentRead=True)["Item"]
-    assert raw["pool"] == {"S": "us-west-2"}
-    assert store.complete("t1", "w1", "s3://r/out.png", now=1020).pool == "us-west-2"
+    assert raw(store, "t1")["pool"] == {"S": "us-west-2"}
+    store.complete("t1", "w1", "s3://r/out.png", now=1020)
+    assert store.get("t1").pool == "us-west-2"
 
 
 def test_claim_without_a_pool_writes_none(store):
     store.create(new_task())
     assert store.claim("t1", "w1", now=1010, lease_s=300).pool is None
-    raw = store.db.get_item(TableName=TABLE, Key={"task_id": {"S": "t1"}}, ConsistentRead=True)["Item"]
-    assert "pool" not in raw
+    assert "pool" not in raw(store, "t1")
 
 
 def test_a_refused_claim_writes_no_pool(store):
@@ -134,7 +114,8 @@ def test_finished_task_cannot_be_claimed_or_failed(store):
 
 def test_fail_from_pending_without_worker(store):
     store.create(new_task())
-    failed = store.fail("t1", "queue unavailable", now=1001)
+    store.fail("t1", "queue unavailable", now=1001)
+    failed = store.get("t1")
     assert failed.status is TaskStatus.FAILED and failed.error_message == "queue unavailable"
 
 
@@ -143,7 +124,8 @@ def test_fail_by_worker_requires_its_lease(store):
     store.claim("t1", "w1", now=1010, lease_s=300)
     with pytest.raises(TransitionRejected):
         store.fail("t1", "not mine", now=1011, worker_id="w2")
-    assert store.fail("t1", "mine", now=1012, worker_id="w1").status is TaskStatus.FAILED
+    store.fail("t1", "mine", now=1012, worker_id="w1")
+    assert store.get("t1").status is TaskStatus.FAILED
 
 
 def test_cancel_then_claim_is_rejected(store):
@@ -156,7 +138,8 @@ def test_cancel_then_claim_is_rejected(store):
 def test_renew_lease_only_for_holder(store):
     store.create(new_task())
     store.claim("t1", "w1", now=1010, lease_s=300)
-    assert store.renew_lease("t1", "w1", now=1200, lease_s=300).lease_expires_at == 1500
+    store.renew_lease("t1", "w1", now=1200, lease_s=300)
+    assert store.get("t1").lease_expires_at == 1500
     with pytest.raises(TransitionRejected):
         store.renew_lease("t1", "w2", now=1200, lease_s=300)
 
@@ -202,3 +185,81 @@ def test_pool_listing_reads_at_most_max_read_rows(store, monkeypatch):
     assert store.list_by_status_in_pool(TaskStatus.PROCESSING, "us-west-2", limit=5, max_read=7) == []
     assert [t.task_id for t in store.list_by_status_in_pool(TaskStatus.PROCESSING, "us-west-2", limit=5,
                                                             max_read=8)] == ["west"]
+
+
+def test_a_refusal_carries_the_row_as_it_was_found(store):
+    store.create(new_task())
+    store.claim("t1", "w1", now=1010, lease_s=300)
+    with pytest.raises(TransitionRejected) as caught:
+        store.claim("t1", "w2", now=1100, lease_s=300)
+    assert (caught.value.task.worker_id, caught.value.task.lease_expires_at) == ("w1", 1310)
+    with pytest.raises(TransitionRejected) as taken:
+        store.create(new_task())
+    assert taken.value.task.status == TaskStatus.PROCESSING
+
+
+def test_the_lease_rule_in_python_says_what_the_conditions_say(store):
+    store.create(new_task())
+    held = store.claim("t1", "w1", now=1000, lease_s=100)
+    assert held.held_at(1100) and not held.held_at(1101)
+    assert not lease_lapsed(1100, 1100) and lease_lapsed(1100, 1101) and lease_lapsed(None, 0)
+    with pytest.raises(TransitionRejected):
+        store.claim("t1", "w2", now=1100, lease_s=100)
+    assert store.claim("t1", "w2", now=1101, lease_s=100).worker_id == "w2"
+
+
+def test_a_retry_note_lets_the_lease_lapse_and_only_the_holder_writes_it(store):
+    store.create(new_task())
+    store.claim("t1", "w1", now=1000, lease_s=300)
+    assert not store.note_retry("t1", "intruder", "boom", now=1010)
+    assert store.note_retry("t1", "w1", "submit: HTTP 503", now=1010)
+    task = store.get("t1")
+    assert (task.last_error, task.held_at(1010)) == ("submit: HTTP 503", False)
+
+
+def test_failing_unless_held_spares_a_live_lease(store):
+    store.create(new_task())
+    store.claim("t1", "w1", now=1000, lease_s=300)
+    with pytest.raises(TransitionRejected):
+        store.fail("t1", "dead letter", now=1200, lease=Lease.LAPSED)
+    store.fail("t1", "dead letter", now=1301, lease=Lease.LAPSED)
+    assert store.get("t1").status is TaskStatus.FAILED
+
+
+def test_only_a_pending_row_is_deleted(store):
+    store.create(new_task("a"))
+    store.create(new_task("b"))
+    store.delete_pending("a")
+    assert store.find("a") is None
+    store.fail("b", "x", now=1001)
+    with pytest.raises(TransitionRejected) as caught:
+        store.delete_pending("b")
+    assert caught.value.current == TaskStatus.FAILED and store.find("b") is not None
+
+
+def test_a_row_may_be_created_failed(store):
+    failed = Task.new("t1", "", {}, 1000)
+    failed.status, failed.error_message, failed.finished_at = TaskStatus.FAILED, "rejected", 1000
+    store.create(failed)
+    task = store.get("t1")
+    assert (task.status, task.error_message, task.finished_at) == (TaskStatus.FAILED, "rejected", 1000)
+
+
+def test_activity_only_moves_forward(store):
+    assert store.last_activity() is None
+    assert store.record_activity(100)
+    assert store.record_activity(200)
+    assert not store.record_activity(150)
+    assert store.last_activity() == 200
+    assert "status" not in raw(store, ACTIVITY_KEY)  # the status index never sees it
+
+
+def test_pools_have_activity_rows_of_their_own(store):
+    assert store.record_activity(300, pool="us-west-2")
+    assert store.record_activity(100, pool="eu-west-1"), "another pool's later time is no obstacle"
+    assert (store.last_activity(pool="us-west-2"), store.last_activity(pool="eu-west-1")) == (300, 100)
+    assert store.last_activity() is None, "pools leave the single-pool row alone"
+    assert store.last_activity(pool="ap-south-1") is None
+    keys = [i["task_id"]["S"] for i in store.db.scan(TableName=store.table_name)["Items"]]
+    assert sorted(keys) == ["#last-activity#eu-west-1", "#last-activity#us-west-2"]
+    assert not any(re.match(TASK_ID_PATTERN, key) for key in keys)

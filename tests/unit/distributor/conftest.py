@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from gpujobs import aws_clients
+from gpujobs.settings import Settings
 from services.distributor_lambda import handler
 from services.distributor_lambda.distribution import Distributor
 from services.distributor_lambda.distributor_config import DistributorConfig
@@ -24,18 +25,6 @@ TABLE = "distributor_idempotency_test"
 
 def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "distributor"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:distributor"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-    remaining_ms: int = 300_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
 
 
 @dataclass
@@ -54,16 +43,15 @@ class Aws:
     dynamodb: Any
     clock: FakeClock = field(default_factory=FakeClock)
 
-    def config(self, **overrides: Any) -> DistributorConfig:
-        values: dict[str, Any] = {"region_queues": dict(self.queue_urls), "master_dlq_url": self.dlq_url,
-                                  "idempotency_table": TABLE, "overload_threshold": 5000, "depth_cache_ttl_s": 60.0}
-        values.update(overrides)
-        return DistributorConfig(**values)
+    def settings(self, region_queues: dict[str, str] | None = None) -> Settings:
+        return Settings({"REGION_QUEUES": json.dumps(region_queues or self.queue_urls), "MASTER_DLQ_URL": self.dlq_url,
+                         "IDEMPOTENCY_TABLE": TABLE})
 
-    def install(self, seed: int = 7, sqs_for: Any = None, **overrides: Any) -> Distributor:
+    def install(self, seed: int = 7, sqs_for: Any = None, region_queues: dict[str, str] | None = None,
+                **knobs: Any) -> Distributor:
         """Build the distributor the handler will use, with this clock and a seeded random source."""
-        distributor = handler.build_distributor(self.config(**overrides), clock=self.clock,
-                                                rng=random.Random(seed), sqs_for=sqs_for)
+        distributor = handler.build_distributor(self.settings(region_queues), DistributorConfig(**knobs),
+                                                clock=self.clock, rng=random.Random(seed), sqs_for=sqs_for)
         handler.install_instance(distributor)
         return distributor
 
@@ -100,6 +88,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
                        "AWS_REGION": HOME}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("GPUJOBS_OUTPUTS_FILE", raising=False)
     aws_clients.reset_clients()
     with mock_aws():
         clients = {region: boto3.client("sqs", region_name=region) for region in REGIONS}

@@ -7,8 +7,9 @@ from typing import Any
 
 from gpujobs.aws_clients import client
 from services.distributor_lambda import handler
+from tests.doubles.lambda_context import LambdaContext
 
-from .conftest import REGIONS, Aws, LambdaContext, load_event
+from .conftest import REGIONS, Aws, load_event
 
 ATTRS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 
@@ -68,6 +69,16 @@ def test_duplicate_request_id_is_forwarded_once_across_invocations(aws):
     # The role's dynamodb:LeadingKeys condition (terraform/modules/distributor/iam.tf) relies on this prefix.
     assert all(item["id"]["S"].startswith("distributor#") for item in aws.records())
     assert {json.loads(item["data"]["S"])["region"] for item in aws.records()} <= set(REGIONS)
+
+
+def test_a_batch_with_one_forwarded_key_forwards_the_others_once(aws):
+    """The batch's keys are reserved in one transaction; the key already forwarded refuses it, the rest go again."""
+    aws.install()
+    assert invoke({"Records": [request_record(1)]}) == {"batchItemFailures": []}
+    assert invoke({"Records": [request_record(i) for i in (1, 2, 3)]}) == {"batchItemFailures": []}
+    bodies = sorted(json.loads(m["Body"])["request_id"] for ms in forwarded(aws).values() for m in ms)
+    assert bodies == ["req-1", "req-2", "req-3"]
+    assert Counter(item["status"]["S"] for item in aws.records()) == {"COMPLETED": 3}
 
 
 def test_task_message_from_the_api_is_forwarded_intact(aws):
@@ -182,12 +193,12 @@ def test_duplicate_inside_one_batch_is_forwarded_once(aws):
 
 def test_key_held_by_a_live_invocation_is_retried_later_and_freed_when_it_expires(aws):
     distributor = aws.install()
-    distributor._ledger.reserve("request:req-held", remaining_ms=60_000)
+    distributor._ledger.reserve(["request:req-held"], remaining_ms=60_000)
     event = {"Records": [request_record(1, "req-held")]}
     assert invoke(event) == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
     assert sum(len(m) for m in forwarded(aws).values()) == 0
 
-    distributor._ledger.reserve("request:req-dead", remaining_ms=-1000)
+    distributor._ledger.reserve(["request:req-dead"], remaining_ms=-1000)
     assert invoke({"Records": [request_record(2, "req-dead")]}) == {"batchItemFailures": []}
     assert sum(len(m) for m in forwarded(aws).values()) == 1
 

@@ -9,6 +9,7 @@ import pytest
 
 from local.gpu_host.gpu_host import GpuHost
 from local.gpu_host.host_config import ChildSpec, HostConfig
+from tests.polling import wait_until
 
 # Sleeps until SIGTERM, then records its name in a file and exits 0 (or ignores SIGTERM when asked).
 CHILD = """
@@ -54,17 +55,21 @@ def record(tmp_path: Path) -> Path:
 
 
 def make_host(record: Path, states: States, clock: Clock, **overrides) -> GpuHost:
-    config = HostConfig(instance_id="i-test", standin=overrides.pop("standin", spec("standin", record)),
+    config = HostConfig(standin=overrides.pop("standin", spec("standin", record)),
                         worker=overrides.pop("worker", spec("worker", record)), standin_health_url=None,
                         boot_delay_s=20.0, poll_interval_s=0.05, restart_delay_s=2.0, **overrides)
-    return GpuHost(config, states, env={}, clock=clock)
+    return GpuHost(config, "i-test", states, env={}, clock=clock)
+
+
+def boot(host: GpuHost, clock: Clock) -> None:
+    """The instance is running: the host sees it, and the boot delay passes."""
+    host.tick()
+    clock.now += 20
+    host.tick()
 
 
 def wait_for(predicate, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
+    wait_until(predicate, timeout_s, "the children to get there", every_s=0.02)
 
 
 def test_children_start_only_after_the_boot_delay_and_stop_worker_first(record):
@@ -100,9 +105,7 @@ def test_a_new_start_boots_again(record):
     states, clock = States("running"), Clock()
     host = make_host(record, states, clock)
     try:
-        host.tick()
-        clock.now += 20
-        host.tick()
+        boot(host, clock)
         assert host.up
         states.current = "stopped"
         host.tick()
@@ -120,9 +123,7 @@ def test_a_child_that_ignores_sigterm_is_killed_after_its_bound(record):
     states, clock = States("running"), Clock()
     host = make_host(record, states, clock, worker=spec("worker", record, stop_s=0.5, stubborn=True))
     try:
-        host.tick()
-        clock.now += 20
-        host.tick()
+        boot(host, clock)
         wait_for(lambda: Path(f"{record}.worker.started").exists() and Path(f"{record}.standin.started").exists())
         outcomes = host.shut_down("test")
         assert outcomes[0].startswith("worker: killed after 0.5 s")
@@ -135,9 +136,7 @@ def test_an_unreadable_state_changes_nothing_and_a_dead_child_is_restarted(recor
     states, clock = States("running"), Clock()
     host = make_host(record, states, clock)
     try:
-        host.tick()
-        clock.now += 20
-        host.tick()
+        boot(host, clock)
         states.current = None
         host.tick()
         assert host.up

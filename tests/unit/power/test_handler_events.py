@@ -2,20 +2,19 @@
 
 import json
 
-import boto3
 import pytest
 
 from services.shutdown_lambda.handler import build_handler
 from services.shutdown_lambda.power_events import parse_trigger
+from tests.doubles.lambda_context import LambdaContext
 from tests.unit.power.conftest import PowerWorld
-from tests.unit.power.power_testkit import LambdaContext, load_event
+from tests.unit.power.power_testkit import load_event
 
 IDLE_FOR = 2 * 3600
 
 
 def state(world: PowerWorld) -> str:
-    ec2 = boto3.client("ec2", region_name="us-east-1")
-    return ec2.describe_instances(InstanceIds=[world.instance_id])["Reservations"][0]["Instances"][0]["State"]["Name"]
+    return world.state()
 
 
 def invoke(world: PowerWorld, event_file: str) -> dict:
@@ -23,77 +22,33 @@ def invoke(world: PowerWorld, event_file: str) -> dict:
     return handler(load_event(event_file), LambdaContext())
 
 
-def test_alarm_through_sns_stops_idle_instance(world: PowerWorld) -> None:
-    assert invoke(world, "alarm_via_sns.json") == {
-        "trigger": "alarm-sns",
-        "detail": "QueueEmptyFor30Min OK->ALARM",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "stop",
-        "acted": "stopped",
-        "reason": "idle past the window",
-        "idle_s": IDLE_FOR,
-        "dry_run": False,
-    }
+def stopped_response(world: PowerWorld, trigger: str, detail: str, **changes: object) -> dict[str, object]:
+    """The handler's whole answer for an idle running instance it stops, with `changes`."""
+    return {"trigger": trigger, "detail": detail, "instance_id": world.instance_id, "instance_state": "running",
+            "action": "stop", "acted": "stopped", "reason": "idle past the window", "idle_s": IDLE_FOR,
+            "dry_run": False, **changes}
+
+
+@pytest.mark.parametrize(("event_file", "trigger", "detail"), [
+    ("alarm_via_sns.json", "alarm-sns", "QueueEmptyFor30Min OK->ALARM"),
+    ("alarm_direct.json", "alarm", "QueueEmptyFor30Min OK->ALARM"),
+    ("schedule.json", "schedule", "arn:aws:events:us-east-1:123456789012:rule/gpu-power-recheck"),
+])
+def test_every_trigger_stops_an_idle_instance(world: PowerWorld, event_file: str, trigger: str, detail: str) -> None:
+    assert invoke(world, event_file) == stopped_response(world, trigger, detail)
     assert state(world) == "stopped"
 
 
-def test_alarm_invoking_directly_stops_idle_instance(world: PowerWorld) -> None:
-    assert invoke(world, "alarm_direct.json") == {
-        "trigger": "alarm",
-        "detail": "QueueEmptyFor30Min OK->ALARM",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "stop",
-        "acted": "stopped",
-        "reason": "idle past the window",
-        "idle_s": IDLE_FOR,
-        "dry_run": False,
-    }
-
-
-def test_schedule_stops_idle_instance(world: PowerWorld) -> None:
-    assert invoke(world, "schedule.json") == {
-        "trigger": "schedule",
-        "detail": "arn:aws:events:us-east-1:123456789012:rule/gpu-power-recheck",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "stop",
-        "acted": "stopped",
-        "reason": "idle past the window",
-        "idle_s": IDLE_FOR,
-        "dry_run": False,
-    }
-
-
 def test_direct_evaluate_with_waiting_work_leaves_it_running(world: PowerWorld) -> None:
-    boto3.client("sqs", region_name="us-east-1").send_message(QueueUrl=world.queue_url, MessageBody="{}")
-    assert invoke(world, "direct_evaluate.json") == {
-        "trigger": "direct",
-        "detail": "evaluate",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "none",
-        "acted": "nothing",
-        "reason": "work waiting",
-        "idle_s": None,
-        "dry_run": False,
-    }
+    world.moto.sqs.send_message(QueueUrl=world.queue_url, MessageBody="{}")
+    assert invoke(world, "direct_evaluate.json") == stopped_response(
+        world, "direct", "evaluate", action="none", acted="nothing", reason="work waiting", idle_s=None)
     assert state(world) == "running"
 
 
 def test_direct_dry_run_decides_but_does_not_stop(world: PowerWorld) -> None:
-    assert invoke(world, "direct_dry_run.json") == {
-        "trigger": "direct",
-        "detail": "dry-run",
-        "instance_id": world.instance_id,
-        "instance_state": "running",
-        "action": "stop",
-        "acted": "dry-run",
-        "reason": "idle past the window",
-        "idle_s": IDLE_FOR,
-        "dry_run": True,
-    }
+    assert invoke(world, "direct_dry_run.json") == stopped_response(world, "direct", "dry-run", acted="dry-run",
+                                                                     dry_run=True)
     assert state(world) == "running"
 
 
@@ -124,12 +79,14 @@ def test_non_object_event_is_unknown() -> None:
     assert parse_trigger(["not", "an", "event"]).kind == "unknown"
 
 
-def test_emits_emf_metrics(world: PowerWorld, capsys: pytest.CaptureFixture[str]) -> None:
+def test_emits_emf_metrics_in_the_one_namespace(world: PowerWorld, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Team/Gpu")
     invoke(world, "schedule.json")
     out = capsys.readouterr().out
     emf = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
     assert len(emf) == 1, out
-    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GpuJobs"
+    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Team/Gpu"
     assert (emf[0]["GpuStops"], emf[0]["GpuStarts"], emf[0]["IdleMinutes"]) == ([1.0], [0.0], [120.0])
 
 
@@ -139,3 +96,9 @@ def test_tag_is_configurable(world: PowerWorld, monkeypatch: pytest.MonkeyPatch)
     assert response["acted"] == "nothing"
     assert response["reason"] == "instance not tagged Purpose=GPU-Other: never touched"
     assert state(world) == "running"
+
+
+def test_without_a_namespace_the_default_one_is_used(world: PowerWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    invoke(world, "unknown_s3_put.json")
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "GpuOrchestrator"

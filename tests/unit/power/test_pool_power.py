@@ -2,25 +2,23 @@
 (us-west-2), the task table in the home region (us-east-1). A table of the same name in us-west-2 catches
 a client built for the wrong region: moto in process keeps regions apart."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from gpujobs import aws_clients
-from gpujobs.activity import record_activity
 from gpujobs.power_policy import PowerFacts
 from gpujobs.task_model import Task
 from gpujobs.task_store import TaskStore
 from services.shutdown_lambda.handler import build_handler
 from services.shutdown_lambda.power_facts import FactsReader
-from tests.unit.power.power_testkit import LambdaContext, create_task_table, load_event
+from tests.doubles.lambda_context import LambdaContext
+from tests.task_table import create_task_table
+from tests.unit.moto_world import MotoClients
+from tests.unit.power.power_testkit import load_event
 
-HOME, POOL_REGION, TABLE = "us-east-1", "us-west-2", "task_store"
-TAG = {"Key": "Purpose", "Value": "GPU-ComfyUI"}
+HOME, POOL_REGION = "us-east-1", "us-west-2"
 IDLE_FOR = 2 * 3600
 OTHER = "eu-west-1"
 
@@ -45,31 +43,19 @@ class PoolWorld:
 
 
 @pytest.fixture
-def pool_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PoolWorld]:
-    for key in ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN",
-                "GPU_TAG_KEY", "GPU_TAG_VALUE", "GPU_POOL", "DYNAMODB_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": POOL_REGION,
-                       "AWS_DEFAULT_REGION": POOL_REGION, "POWERTOOLS_METRICS_NAMESPACE": "GpuJobs",
-                       "DYNAMODB_TABLE": TABLE}.items():
+def pool_world(moto_clients: MotoClients, monkeypatch: pytest.MonkeyPatch) -> PoolWorld:
+    instance_id = moto_clients.instance(region=POOL_REGION)
+    queue_url = moto_clients.task_queue(region=POOL_REGION)
+    table = moto_clients.task_table(HOME)
+    create_task_table(moto_clients.client("dynamodb", POOL_REGION), table)
+    for key, value in {"AWS_REGION": POOL_REGION, "AWS_DEFAULT_REGION": POOL_REGION, "DYNAMODB_TABLE": table,
+                       "GPU_INSTANCE_ID": instance_id, "SQS_QUEUE_URL": queue_url}.items():
         monkeypatch.setenv(key, value)
     aws_clients.reset_clients()
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=POOL_REGION)
-        sqs = boto3.client("sqs", region_name=POOL_REGION)
-        instance = ec2.run_instances(
-            ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="g5.xlarge",
-            TagSpecifications=[{"ResourceType": "instance", "Tags": [TAG]}],
-        )["Instances"][0]
-        queue_url = sqs.create_queue(QueueName="tasks_us_west_2")["QueueUrl"]
-        home_db, local_db = (boto3.client("dynamodb", region_name=r) for r in (HOME, POOL_REGION))
-        create_task_table(home_db, TABLE)
-        create_task_table(local_db, TABLE)
-        monkeypatch.setenv("GPU_INSTANCE_ID", instance["InstanceId"])
-        monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
-        yield PoolWorld(TaskStore(TABLE, home_db), TaskStore(TABLE, local_db), ec2, sqs, queue_url,
-                        instance["InstanceId"], int(instance["LaunchTime"].timestamp()) + IDLE_FOR)
-    aws_clients.reset_clients()
+    return PoolWorld(TaskStore(table, moto_clients.client("dynamodb", HOME)),
+                     TaskStore(table, moto_clients.client("dynamodb", POOL_REGION)),
+                     moto_clients.client("ec2", POOL_REGION), moto_clients.client("sqs", POOL_REGION), queue_url,
+                     instance_id, moto_clients.launch_time(instance_id, POOL_REGION) + IDLE_FOR)
 
 
 def processing(store: TaskStore, task_id: str, now: int, pool: str | None = None) -> None:
@@ -90,7 +76,7 @@ def pooled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def read_facts(world: PoolWorld, pool: str | None) -> PowerFacts:
-    return FactsReader(world.instance_id, world.queue_url, TABLE, world.ec2, world.sqs, world.home.db,
+    return FactsReader(world.instance_id, world.queue_url, world.home, world.ec2, world.sqs,
                        clock=lambda: world.now, pool=pool).read()
 
 
@@ -99,7 +85,7 @@ def busy_elsewhere(world: PoolWorld) -> None:
     world.home.create(Task.new("job-pending", "/api/v1/camera-angle/jobs", {}, world.now - 10))
     processing(world.home, "job-east", world.now, pool=OTHER)
     finished(world.home, "job-east-done", world.now - 5, pool=OTHER)
-    record_activity(TABLE, world.now - 5, world.home.db, pool=OTHER)
+    world.home.record_activity(world.now - 5, pool=OTHER)
 
 
 def test_task_facts_come_from_the_table_in_dynamodb_region(pool_world: PoolWorld,
@@ -133,7 +119,7 @@ def test_pool_facts_count_this_pools_work(pool_world: PoolWorld) -> None:
     busy_elsewhere(pool_world)
     processing(pool_world.home, "job-west", pool_world.now, pool=POOL_REGION)
     finished(pool_world.home, "job-west-done", pool_world.now - 300, pool=POOL_REGION)
-    record_activity(TABLE, pool_world.now - 200, pool_world.home.db, pool=POOL_REGION)
+    pool_world.home.record_activity(pool_world.now - 200, pool=POOL_REGION)
     facts = read_facts(pool_world, POOL_REGION)
     assert [t.task_id for t in facts.processing] == ["job-west"]
     assert (facts.last_finished_at, facts.last_activity_at, facts.pending_count) == (

@@ -9,8 +9,9 @@ from botocore.exceptions import ClientError
 
 from gpujobs.errors import ConfigError
 from gpujobs.power_policy import PowerConfig, PowerFacts
+from gpujobs.settings import Settings
 from services.shutdown_lambda.power_actions import PowerController
-from services.shutdown_lambda.power_config import load_power_settings
+from services.shutdown_lambda.power_config import PowerRunConfig
 
 NOW = 1_800_000_000
 IDLE = PowerFacts(now=NOW, instance_id="i-1", instance_state="running", tags={"Purpose": "GPU-ComfyUI"},
@@ -83,51 +84,29 @@ def test_other_ec2_errors_propagate() -> None:
         controller([replace(IDLE, instance_state="stopped", queue_visible=2)], ec2).run("schedule")
 
 
-@pytest.fixture
-def power_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    monkeypatch.delenv("GPUJOBS_OUTPUTS_FILE", raising=False)
-    for key, value in {"GPU_INSTANCE_ID": "i-1", "SQS_QUEUE_URL": "http://q", "DYNAMODB_TABLE": "t"}.items():
-        monkeypatch.setenv(key, value)
-    for key in ("IDLE_MINUTES", "JOB_TIMEOUT_MINUTES", "DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE", "GPU_POOL",
-                "DYNAMODB_REGION"):
-        monkeypatch.delenv(key, raising=False)
-    return monkeypatch
+NAMES = {"GPU_INSTANCE_ID": "i-1", "SQS_QUEUE_URL": "http://q", "DYNAMODB_TABLE": "t"}
 
 
-def test_settings_defaults_and_overrides(power_env: pytest.MonkeyPatch) -> None:
-    settings = load_power_settings()
-    assert (settings.policy.idle_window_s, settings.policy.job_timeout_s, settings.dry_run) == (1800, 1800, False)
-    assert load_power_settings(idle_minutes_default=2).policy.idle_window_s == 120
-    power_env.setenv("IDLE_MINUTES", "45")
-    power_env.setenv("DRY_RUN", "yes")
-    settings = load_power_settings()
-    assert (settings.policy.idle_window_s, settings.dry_run) == (2700, True)
+def power_config(**values: str) -> PowerRunConfig:
+    return PowerRunConfig.from_settings(Settings({**NAMES, **values}))
+
+
+def test_config_defaults_and_overrides() -> None:
+    config = power_config()
+    assert (config.policy.idle_window_s, config.policy.job_timeout_s, config.dry_run) == (1800, 1800, False)
+    assert PowerRunConfig.from_settings(Settings(NAMES), idle_minutes_default=2).policy.idle_window_s == 120
+    config = power_config(IDLE_MINUTES="45", DRY_RUN="yes")
+    assert (config.policy.idle_window_s, config.dry_run) == (2700, True)
 
 
 @pytest.mark.parametrize(("name", "value"), [("IDLE_MINUTES", "soon"), ("IDLE_MINUTES", "0"),
                                              ("DRY_RUN", "maybe"), ("GPU_TAG_KEY", " ")])
-def test_nonsense_settings_fail_at_start(power_env: pytest.MonkeyPatch, name: str, value: str) -> None:
-    power_env.setenv(name, value)
+def test_nonsense_settings_fail_at_start(name: str, value: str) -> None:
     with pytest.raises(ConfigError):
-        load_power_settings()
+        power_config(**{name: value})
 
 
-def test_missing_instance_fails_at_start(power_env: pytest.MonkeyPatch) -> None:
-    power_env.delenv("GPU_INSTANCE_ID")
-    with pytest.raises(ConfigError, match="GPU_INSTANCE_ID"):
-        load_power_settings()
-
-
-def test_pool_settings(power_env: pytest.MonkeyPatch) -> None:
-    settings = load_power_settings()
-    assert (settings.pool, settings.table_region) == (None, None)
-    power_env.setenv("GPU_POOL", "eu-west-1")
-    power_env.setenv("DYNAMODB_REGION", "us-east-1")
-    power_env.setenv("AWS_REGION", "eu-west-1")
-    settings = load_power_settings()
-    assert (settings.pool, settings.table_region, settings.aws_region) == ("eu-west-1", "us-east-1", "eu-west-1")
-    power_env.setenv("GPU_POOL", "")
-    assert load_power_settings().pool is None
-    power_env.setenv("GPU_POOL", "x" * 65)
-    with pytest.raises(ConfigError, match="GPU_POOL"):
-        load_power_settings()
+@pytest.mark.parametrize("name", sorted(NAMES))
+def test_a_missing_resource_fails_at_start(name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        PowerRunConfig.from_settings(Settings({k: v for k, v in NAMES.items() if k != name}))

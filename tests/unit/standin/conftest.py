@@ -1,17 +1,18 @@
 """In-process moto S3 and the stand-in app built from its factory with a zero-latency config."""
 
 import io
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 from PIL import Image
 
 from gpujobs import aws_clients
 from local.comfyui_standin.app import create_app
+from local.comfyui_standin.job_runner import JobRunner
+from local.comfyui_standin.result_store import ResultStore
 from local.comfyui_standin.standin_config import StandinConfig
+from tests.polling import wait_until
 
 BUCKET = "standin-results"
 INPUT_KEY = "inputs/pattern.png"
@@ -29,19 +30,13 @@ def pattern_png(size: tuple[int, int] = INPUT_SIZE, shift: int = 0) -> bytes:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    aws_clients.reset_clients()
-    with mock_aws():
-        client = aws_clients.client("s3")
-        client.create_bucket(Bucket=BUCKET)
-        client.put_object(Bucket=BUCKET, Key=INPUT_KEY, Body=pattern_png())
-        client.put_object(Bucket=BUCKET, Key="inputs/reference.png", Body=pattern_png((40, 80), shift=77))
-        yield client
-    aws_clients.reset_clients()
+def s3(moto_clients: Any) -> Any:
+    """The results bucket with two inputs, in the module's moto (the stand-in's client is the shared one)."""
+    client = aws_clients.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    client.put_object(Bucket=BUCKET, Key=INPUT_KEY, Body=pattern_png())
+    client.put_object(Bucket=BUCKET, Key="inputs/reference.png", Body=pattern_png((40, 80), shift=77))
+    return client
 
 
 @pytest.fixture
@@ -49,8 +44,7 @@ def make_client(s3: Any) -> Iterator[Any]:
     apps = []
 
     def build(**overrides: Any) -> Any:
-        config = StandinConfig(**{"results_bucket": BUCKET, "latency_s": 0.0, **overrides})
-        app = create_app(config)
+        app = create_app(JobRunner(StandinConfig(**{"latency_s": 0.0, **overrides}), ResultStore(BUCKET)))
         apps.append(app)
         return app.test_client()
 
@@ -66,13 +60,12 @@ def client(make_client: Any) -> Any:
 
 def _wait_for_job(client: Any, job_id: str, timeout_s: float = 10.0) -> dict[str, Any]:
     """Poll the status until the job ends; fails the test after timeout_s."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+
+    def ended() -> dict[str, Any] | None:
         body = client.get(f"/api/v1/jobs/{job_id}").get_json()
-        if body["status"] in ("completed", "failed"):
-            return body
-        time.sleep(0.01)
-    raise AssertionError(f"job {job_id} did not end within {timeout_s} s")
+        return body if body["status"] in ("completed", "failed") else None
+
+    return wait_until(ended, timeout_s, f"job {job_id} to end", every_s=0.01)
 
 
 def _read_png(s3: Any, uri: str) -> Image.Image:

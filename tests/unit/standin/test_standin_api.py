@@ -9,6 +9,7 @@ from PIL import Image
 
 from local.comfyui_standin.image_fetch import ImageFetcher
 from local.comfyui_standin.job_runner import JobRunner
+from local.comfyui_standin.result_store import ResultStore
 from local.comfyui_standin.standin_config import StandinConfig
 
 BUCKET = "standin-results"
@@ -210,11 +211,11 @@ def test_https_input_is_fetched_and_a_private_address_is_refused(s3, wait_for_jo
     responses.get("https://images.example.com/a.png", body=png.getvalue(), content_type="image/png")
     responses.get("https://images.example.com/moved.png", status=302, headers={"Location": "https://169.254.169.254/x"})
     responses.get("https://images.example.com/gone.png", status=404)
-    config = StandinConfig(results_bucket=BUCKET, latency_s=0.0)
-    runner = JobRunner(config, fetcher=ImageFetcher(1_000_000, 5.0, resolver=PublicResolver()))
+    config = StandinConfig(latency_s=0.0)
+    runner = JobRunner(config, ResultStore(BUCKET), fetcher=ImageFetcher(1_000_000, 5.0, resolver=PublicResolver()))
     from local.comfyui_standin.app import create_app
 
-    client = create_app(runner=runner).test_client()
+    client = create_app(runner).test_client()
     try:
         ok = wait_for_job(client, submit(client, CAMERA, {"image_url": "https://images.example.com/a.png",
                                                           "prompt": "x"}))

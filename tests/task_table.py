@@ -1,0 +1,29 @@
+"""The task table as the tests create it: the shape modules/task_table declares in Terraform.
+
+One place for every test that needs its own table (moto in process, or a fresh table on the session's
+emulator); tests/integration/test_task_table_schema.py checks it against the table the session's
+`terraform apply` made, so the two cannot drift apart.
+"""
+
+from typing import Any
+
+from gpujobs.task_store import STATUS_INDEX
+
+KEY_SCHEMA = [{"AttributeName": "task_id", "KeyType": "HASH"}]
+ATTRIBUTES = [
+    {"AttributeName": "task_id", "AttributeType": "S"},
+    {"AttributeName": "status", "AttributeType": "S"},
+    {"AttributeName": "created_at", "AttributeType": "N"},
+]
+STATUS_INDEX_SCHEMA = {
+    "IndexName": STATUS_INDEX,
+    "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}, {"AttributeName": "created_at", "KeyType": "RANGE"}],
+    "Projection": {"ProjectionType": "ALL"},
+}
+TTL_ATTRIBUTE = "ttl"
+
+
+def create_task_table(dynamodb: Any, name: str) -> str:
+    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=KEY_SCHEMA,
+                          AttributeDefinitions=ATTRIBUTES, GlobalSecondaryIndexes=[STATUS_INDEX_SCHEMA])
+    return name
