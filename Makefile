@@ -75,7 +75,7 @@ bench: $(STAMP) package ## benchmarks: figures as ratios against a floor measure
 demo: $(STAMP) ## one job of each workflow against `make up`; results under out/
 	scripts/demo.sh
 
-simulate: $(STAMP) ## replay a job trace through the design's alarm and our power policy; PNG under out/
+simulate: $(STAMP) ## replay a job trace through the queue-empty alarm alone and through our power policy; PNG under out/
 	$(PY) -m services.power_sim --png out/idle-cost.png
 
 env-check:

@@ -103,7 +103,7 @@ module "network" {
   egress            = var.network.egress
 }
 
-# This region's GPU pool: its queue, its worker's role, its power Lambda, with the design's names.
+# This region's GPU pool: its queue, its worker's role, its power Lambda, with the default names.
 module "home_pool" {
   source = "./modules/gpu_pool"
 

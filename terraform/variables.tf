@@ -1,13 +1,13 @@
 # What a platform team sets, in a few groups; every attribute of a group is optional but
-# gpu.instance_id, and the defaults are the design's names and settings, so a plain apply
-# reproduces the deployed design.
+# gpu.instance_id, and the defaults are the names and settings of the first deployment (made by
+# hand; terraform/README.md says how to adopt it), so a plain apply reproduces it.
 #
 # environments/aws shares this file (its stack_variables.tf is a link to it) and passes each
 # variable through. The groups gpu, queue, power and lambda are in pool_settings.tf, a link to
 # modules/gpu_pool/settings.tf: the stack passes them to its own pool unchanged.
 
 variable "name_prefix" {
-  description = "Prefix for every resource name, so a second environment fits in the same account (e.g. \"staging-\"). Empty keeps the design's names. Lower-case letters, digits and hyphens, up to 20 characters."
+  description = "Prefix for every resource name, so a second environment fits in the same account (e.g. \"staging-\"). Empty keeps the default names. Lower-case letters, digits and hyphens, up to 20 characters."
   type        = string
   default     = ""
   nullable    = false
@@ -162,7 +162,7 @@ variable "api" {
 }
 
 variable "distributor" {
-  description = "The distributor, on when there are pools in other regions (remote_pools): the depth (visible plus in flight) at or over which a pool's queue gets no more jobs, and the reserved concurrency of its Lambda (the design's 100)."
+  description = "The distributor, on when there are pools in other regions (remote_pools): the depth (visible plus in flight) at or over which a pool's queue gets no more jobs, and the reserved concurrency of its Lambda (100 by default)."
   type = object({
     overload_threshold   = optional(number, 5000)
     reserved_concurrency = optional(number, 100)
@@ -194,7 +194,7 @@ variable "metrics_namespace" {
 }
 
 variable "names" {
-  description = "Names of the resources, before name_prefix; the defaults are the design's. The task queue's DLQ is <task_queue>_dlq; a null results_bucket makes a unique one from the account id, gpu-orchestrator-results-<account>."
+  description = "Names of the resources, before name_prefix; the defaults are the first deployment's. The task queue's DLQ is <task_queue>_dlq; a null results_bucket makes a unique one from the account id, gpu-orchestrator-results-<account>."
   type = object({
     task_queue           = optional(string, "gpu_tasks_queue")
     task_table           = optional(string, "task_store")

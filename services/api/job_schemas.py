@@ -1,7 +1,7 @@
 """Response and path models of the public API; the OpenAPI document is generated from these.
 
-The job representation keeps the design's four fields (`job_id`, `status`, `result_s3_uri`,
-`error`); the others are additive (docs/http-api.md).
+The job representation's first four fields (`job_id`, `status`, `result_s3_uri`, `error`) are the
+original contract clients rely on; the others were added beside them (docs/http-api.md).
 """
 
 from typing import Any, Literal

@@ -104,6 +104,6 @@ run "with_other_pools_the_api_sends_to_the_master_queue" {
 
   assert {
     condition     = output.distributor_function_name == "distributor-lambda"
-    error_message = "The distributor Lambda must keep the design's name."
+    error_message = "The distributor Lambda must keep its default name."
   }
 }

@@ -1,5 +1,5 @@
 """The `local` environment as `terraform apply` built it on the emulator, read back with boto3 and
-compared with the design: names, queue and table settings, roles, the power, API and dashboard resources."""
+compared with the defaults: names, queue and table settings, roles, the power, API and dashboard resources."""
 
 import json
 from typing import Any

@@ -9,7 +9,7 @@ variable "api_name" {
 }
 
 variable "role_name" {
-  description = "Name of the API's role (the design's gpu-orchestrator-task-role)."
+  description = "Name of the API's role (the stack's default: gpu-orchestrator-task-role)."
   type        = string
 }
 

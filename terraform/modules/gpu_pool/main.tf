@@ -39,7 +39,7 @@ locals {
     setup_document     = "${var.name_prefix}gpu-orchestrator-host-setup"
   }
 
-  # Behind the distributor a pool's queue is a regional queue (the design's 3600 s), and the
+  # Behind the distributor a pool's queue is a regional queue (3600 s visibility), and the
   # re-check is what starts a stopped instance, so it runs every minute.
   visibility_timeout  = coalesce(var.queue.visibility_timeout_seconds, var.distributed ? 3600 : 300)
   schedule_expression = coalesce(var.power.schedule_expression, var.distributed ? "rate(1 minute)" : "rate(5 minutes)")

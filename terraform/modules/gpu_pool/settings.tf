@@ -93,7 +93,7 @@ variable "host" {
 }
 
 variable "queue" {
-  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or the design's 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, the receives before a job moves to the dead-letter queue, and the age of the oldest waiting job at which the ops alarm fires."
+  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, the receives before a job moves to the dead-letter queue, and the age of the oldest waiting job at which the ops alarm fires."
   type = object({
     visibility_timeout_seconds = optional(number)
     receive_wait_time_seconds  = optional(number, 20)
@@ -131,7 +131,7 @@ variable "queue" {
 }
 
 variable "power" {
-  description = "When the pool's GPU instance is stopped and started: the idle window, the queue-empty alarm (period x periods is the design's 30 minutes), the re-check schedule (null: rate(5 minutes), or rate(1 minute) behind the distributor, where the re-check is what starts a stopped instance), the power Lambda's reserved concurrency (1 serialises decisions; -1 for accounts whose quota cannot reserve), a KMS key for the alarm topic, and extra environment variables of the power Lambda (they override the computed ones)."
+  description = "When the pool's GPU instance is stopped and started: the idle window, the queue-empty alarm (period x periods: 30 minutes by default), the re-check schedule (null: rate(5 minutes), or rate(1 minute) behind the distributor, where the re-check is what starts a stopped instance), the power Lambda's reserved concurrency (1 serialises decisions; -1 for accounts whose quota cannot reserve), a KMS key for the alarm topic, and extra environment variables of the power Lambda (they override the computed ones)."
   type = object({
     idle_minutes             = optional(number, 30)
     alarm_period_seconds     = optional(number, 300)

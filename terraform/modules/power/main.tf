@@ -1,6 +1,6 @@
 # The power Lambda (shutdown-gpu-lambda) of one GPU pool: it stops the idle GPU instance, wakes it
 # when work waits, and drains the pool's dead letters (failing their task rows) while the GPU
-# sleeps. It decides from live facts, so it is invoked both by the design's alarm (through SNS) and
+# sleeps. It decides from live facts, so it is invoked both by the queue-empty alarm (through SNS) and
 # by a schedule that re-checks, because the alarm acts only when its state changes.
 
 module "function" {
