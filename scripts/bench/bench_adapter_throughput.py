@@ -2,7 +2,7 @@
 
 1. The emulator: AWS_ENDPOINT_URL if it answers, else a moto server of our own on a free port.
 2. Two fresh task tables and queues, one per phase, each filled beforehand with the same number of
-   task rows and messages in the design's format (WARMUP + JOBS), so both phases see the same depths.
+   task rows and task messages (WARMUP + JOBS), so both phases see the same depths.
 3. Worker phase: `python -m services.adapter` as a process at CONCURRENCY, against the fake Unified
    API of tests/doubles/fake_unified_api.py in this process (every job completes at once). The
    clock runs from the WARMUP-th to the last "job completed" line of the worker's own JSON log, so

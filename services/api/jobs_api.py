@@ -12,7 +12,9 @@ from flask import Response, current_app, jsonify, request
 from flask_openapi3 import APIBlueprint, Tag
 from werkzeug.exceptions import BadRequest
 
+from gpujobs.capacity_policy import CapacityState
 from gpujobs.task_message import TASK_ID_PATTERN
+from gpujobs.task_model import Task, TaskStatus
 from gpujobs.workflows import WORKFLOWS, Workflow
 from services.api.api_errors import (
     InvalidRequest,
@@ -91,7 +93,18 @@ def _find_job(job_id: str, workflow: Workflow | None) -> Response:
                                  {"Retry-After": "5"}) from None
     if task is None or (workflow is not None and task.job_type != workflow.api_path):
         raise JobNotFound(f"no job with id {job_id!r}" + (f" for {workflow.name}" if workflow else ""))
-    return jsonify(Job.from_task(task).model_dump(mode="json"))
+    return jsonify(Job.from_task(task, _pool_capacity(task)).model_dump(mode="json"))
+
+
+def _pool_capacity(task: Task) -> CapacityState | None:
+    """The single pool's capacity state while a job waits (one more read; a failed one shows nothing).
+    In the multi-region mode (no GPU_INSTANCE_ID) a waiting job's pool is not known yet."""
+    if task.status is not TaskStatus.PENDING or not services().settings.gpu_instance_id:
+        return None
+    try:
+        return services().store.capacity()
+    except AWS_ERRORS:
+        return None
 
 
 def _status_view(workflow: Workflow | None) -> Callable[..., Response]:
