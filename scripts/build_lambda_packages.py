@@ -1,9 +1,10 @@
 """Build the Lambda zips that Terraform deploys: build/lambda/{api,shutdown,distributor}.zip.
 
 Each zip holds its service folder (as the package path services/<name>), services/__init__.py, the
-shared gpujobs package, the top-level packages the service reads data from (the API: `workflows`, the
-workflow folders it builds its routes and request models from) and the service's pip dependencies, built for the Lambda platform
-(manylinux2014 x86_64, CPython 3.11) whatever machine builds them. boto3 and botocore are left
+shared gpujobs package, the top-level packages the service reads data from (the API: `workflows`,
+the workflow folders it builds its routes and request models from) and the service's pip
+dependencies, built for the Lambda platform (manylinux2014 x86_64, CPython 3.11) whatever machine
+builds them. boto3 and botocore are left
 out: the Python runtime has them.
 
 Versions come from the pins in pyproject.toml, so the Lambdas run what the tests ran. Installed
