@@ -7,12 +7,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TF := terraform/tf.sh
-ENV ?= aws
+# No default: every target that touches an account names it (ENV=aws, or ENV=local for the emulator).
+ENV ?=
 ENV_DIR := terraform/environments/$(ENV)
 OUTPUTS ?= .run/outputs-$(ENV).json
+PLAN := $(CURDIR)/.run/plan-$(ENV).tfplan
 PYTEST_ARGS ?=
 
-.PHONY: help venv up test unit integration soak lint lint-py lint-tf lint-tf-docs tf-docs tf-test package bench demo plan apply destroy outputs simulate clean
+.PHONY: help venv up test unit integration soak lint lint-py lint-tf lint-tf-docs lint-ci tf-docs tf-test package bench demo env-check tf-init plan apply destroy outputs simulate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,13 +44,17 @@ integration: $(STAMP) package ## integration tests only (emulator + terraform ap
 soak: $(STAMP) package ## long runs kept out of `make test`: the multi-region apply to the emulator and its destroy (~2 min)
 	$(PY) -m pytest -m soak $(PYTEST_ARGS)
 
-lint: lint-py lint-tf lint-tf-docs ## ruff, terraform fmt/validate, checkov, module READMEs up to date
+lint: lint-py lint-tf lint-tf-docs lint-ci ## ruff, terraform fmt/validate, checkov, module READMEs up to date, the CI workflow
 
 lint-py: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 lint-tf:
 	terraform/lint.sh
+
+lint-ci: $(STAMP)
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --no-progress .github/workflows
 
 lint-tf-docs: $(STAMP)
 	$(PY) scripts/terraform_docs.py --check
@@ -59,8 +65,9 @@ tf-docs: $(STAMP) ## rewrite the Inputs/Outputs sections of the Terraform module
 tf-test: ## native `terraform test` with a mocked AWS provider
 	terraform/test.sh
 
-package: $(STAMP) ## build the Lambda zips under build/lambda
+package: $(STAMP) ## build the Lambda zips under build/lambda and the GPU hosts' wheel under build/wheel
 	$(PY) scripts/build_lambda_packages.py
+	$(PY) scripts/build_wheel.py
 
 bench: $(STAMP) package ## benchmarks: figures as ratios against a floor measured in the same run
 	$(PY) -m scripts.bench
@@ -68,23 +75,35 @@ bench: $(STAMP) package ## benchmarks: figures as ratios against a floor measure
 demo: $(STAMP) ## one job of each workflow against `make up`; results under out/
 	scripts/demo.sh
 
-simulate: $(STAMP) ## replay a job trace through the design's alarm and our power policy; PNG under out/
+simulate: $(STAMP) ## replay a job trace through the queue-empty alarm alone and through our power policy; PNG under out/
 	$(PY) -m services.power_sim --png out/idle-cost.png
 
-plan: package ## terraform plan for ENV (default aws)
-	cd $(ENV_DIR) && ../../tf.sh init -input=false && ../../tf.sh plan -input=false
+env-check:
+	@if [ -z "$(ENV)" ]; then echo "name the environment: ENV=aws (or ENV=local for the emulator)" >&2; exit 2; fi
+	@if [ ! -d "$(ENV_DIR)" ]; then echo "no environment $(ENV_DIR)" >&2; exit 2; fi
+	@if [ -f "$(ENV_DIR)/backend.tf" ] && [ ! -f "$(ENV_DIR)/backend.hcl" ]; then \
+	  echo "$(ENV_DIR)/backend.hcl is missing: copy backend.hcl.example and name the state bucket" >&2; exit 2; fi
 
-apply: package ## terraform apply for ENV, then write the outputs file the services read
-	cd $(ENV_DIR) && ../../tf.sh init -input=false && ../../tf.sh apply -input=false
+tf-init: env-check
+	cd $(ENV_DIR) && ../../tf.sh init -input=false $(if $(wildcard $(ENV_DIR)/backend.hcl),-backend-config=backend.hcl)
+
+plan: env-check package tf-init ## terraform plan for ENV, saved to .run/plan-ENV.tfplan for `make apply`
+	@mkdir -p .run
+	cd $(ENV_DIR) && ../../tf.sh plan -input=false -out=$(PLAN)
+
+apply: env-check ## apply the plan `make plan` saved for ENV, then write the outputs file the services read
+	@if [ ! -f "$(PLAN)" ]; then echo "no saved plan for ENV=$(ENV): run make plan ENV=$(ENV) first" >&2; exit 2; fi
+	cd $(ENV_DIR) && ../../tf.sh apply -input=false $(PLAN)
+	@rm -f $(PLAN)
 	$(MAKE) --no-print-directory outputs
 
-outputs: ## write the outputs file (.run/outputs-ENV.json) for GPUJOBS_OUTPUTS_FILE
+outputs: env-check ## write the outputs file (.run/outputs-ENV.json) for GPUJOBS_OUTPUTS_FILE
 	@mkdir -p .run
 	cd $(ENV_DIR) && ../../tf.sh output -json > $(CURDIR)/$(OUTPUTS)
 	@echo "wrote $(OUTPUTS); export GPUJOBS_OUTPUTS_FILE=$(CURDIR)/$(OUTPUTS)"
 
-destroy: ## terraform destroy for ENV
-	cd $(ENV_DIR) && ../../tf.sh destroy -input=false
+destroy: env-check $(STAMP) tf-init ## stop the GPU instances, then terraform destroy for ENV, keeping the task table and results bucket unless DESTROY_DATA=yes
+	$(PY) scripts/destroy_environment.py $(ENV_DIR) $(if $(filter yes,$(DESTROY_DATA)),--delete-data)
 
 clean: ## remove build output and run state
 	rm -rf build .run out

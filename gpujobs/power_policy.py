@@ -3,15 +3,17 @@
 The same `decide()` runs in the Lambda, in the local power timer and in the cost simulator, so the
 simulated figures are those of the code that is deployed.
 
-Rules (docs/architecture.md and docs/flows/power.md tell the story):
+Rules (docs/flows/power.md tells the story):
 - Only an instance tagged `Purpose=GPU-ComfyUI` is ever touched; an instance that is `pending`,
   `stopping` or in any other state than `running`/`stopped` is left alone.
 - Work waiting = a visible or delayed message, or a pending task created within the idle window
-  (an older pending task with an empty queue has lost its message: the power run fails its dead letter,
-  and it must not hold the GPU on for ever).
+  (an older pending task with an empty queue has lost its message, or its message is in the
+  dead-letter queue, where the power run fails its task; either way it must not hold the GPU on for
+  ever).
 - Work running = a processing task within its own time limit, or an in-flight message not explained
   by a task past its limit (rule B: a job past its limit does not hold the GPU on; the worker fails it).
-- STOP: `running`, tagged, no work waiting or running, and no activity for the idle window.
+- STOP (rule A, the idle rule): `running`, tagged, no work waiting or running, and no activity for
+  the idle window.
 - START: `stopped`, tagged, work waiting or running (a message left in flight by a stopped worker
   comes back visible; starting now saves the visibility timeout).
 

@@ -12,6 +12,10 @@ same table under keys no task can have (task ids start with a letter or a digit)
 attribute, so the status index never sees them. Writes only move the time forward, so two workers
 finishing out of order never make the instance look idler than it is. Each pool has its own row,
 `#last-activity#<pool>`; without a pool the row is `#last-activity`.
+
+The capacity rows (`#gpu-capacity#<pool>`, or `#gpu-capacity`) hold a pool's record of starts AWS
+refused for want of GPUs (gpujobs.capacity_policy): only that pool's power run writes it, one run at a
+time, and the job status reads it to say why a waiting job's GPU is not up.
 """
 
 from decimal import Decimal
@@ -21,6 +25,7 @@ from typing import Any, cast
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from gpujobs.capacity_policy import CapacityState
 from gpujobs.errors import TaskNotFound, TransitionRejected
 from gpujobs.task_model import Task, TaskStatus, sources_of
 
@@ -28,6 +33,7 @@ STATUS_INDEX = "status-created_at-index"
 # Rows read per page when filtering the status index by pool (see list_by_status_in_pool).
 POOL_PAGE_SIZE = 100
 ACTIVITY_KEY = "#last-activity"
+CAPACITY_KEY = "#gpu-capacity"
 # How much of an error message a row keeps.
 ERROR_LIMIT = 2000
 
@@ -74,6 +80,11 @@ def _job_id(comfy_job_id: str | None) -> dict[str, str]:
 def activity_key(pool: str | None = None) -> str:
     """The last-activity row's key for `pool` (None or empty: the single-pool row)."""
     return f"{ACTIVITY_KEY}#{pool}" if pool else ACTIVITY_KEY
+
+
+def capacity_key(pool: str | None = None) -> str:
+    """The capacity row's key for `pool` (None or empty: the single-pool row)."""
+    return f"{CAPACITY_KEY}#{pool}" if pool else CAPACITY_KEY
 
 
 class Lease(Enum):
@@ -345,3 +356,32 @@ class TaskStore:
         )
         value = response.get("Item", {}).get("last_activity_at", {}).get("N")
         return int(value) if value is not None else None
+
+    # -- a pool's GPU capacity ---------------------------------------------------------------
+
+    def record_capacity(self, state: CapacityState, now: int, pool: str | None = None) -> None:
+        """Store `pool`'s capacity state as of `now` (its power run is the only writer, one run at a time)."""
+        item: dict[str, Any] = {
+            "task_id": capacity_key(pool),
+            "shortfalls": state.shortfalls,
+            "types_tried": list(state.types_tried),
+            "updated_at": int(now),
+        }
+        if state.last_shortfall_at is not None:
+            item["last_shortfall_at"] = state.last_shortfall_at
+        self.db.put_item(TableName=self.table_name, Item=serialize(item))
+
+    def capacity(self, pool: str | None = None) -> CapacityState:
+        """`pool`'s capacity state; no row yet means no shortfall."""
+        response = self.db.get_item(
+            TableName=self.table_name, Key={"task_id": {"S": capacity_key(pool)}}, ConsistentRead=True
+        )
+        if "Item" not in response:
+            return CapacityState()
+        row = deserialize(response["Item"])
+        last = row.get("last_shortfall_at")
+        return CapacityState(
+            shortfalls=int(row.get("shortfalls", 0)),
+            last_shortfall_at=int(last) if last is not None else None,
+            types_tried=tuple(str(t) for t in row.get("types_tried", [])),
+        )

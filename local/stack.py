@@ -2,7 +2,7 @@
 
 The same modules that `make apply` sends to AWS; only variables differ. Each apply gets a fresh
 state and data directory under `run_dir`, so test sessions and `make up` never share state.
-Terraform is driven through python-terraform (the design's choice); its `destroy` passes a flag
+Terraform is driven through python-terraform; its `destroy` passes a flag
 modern Terraform removed (`-force`), so destroy is called with that flag off.
 """
 

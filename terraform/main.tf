@@ -11,6 +11,18 @@ locals {
   distributed = length(var.remote_pools) > 0
 
   names = { for key, name in var.names : key => name == null ? null : "${var.name_prefix}${name}" }
+  build = one(module.build_artifact[*].build)
+
+  # This region's GPU instance, in the VPC made here when asked (and its endpoints, without NAT).
+  network = one(module.network[*])
+  gpu = local.network == null ? var.gpu : merge(var.gpu, {
+    subnet_id = coalesce(var.gpu.subnet_id, local.network.private_subnet_id)
+    vpc_endpoints = var.network.egress != "vpc_endpoints" ? var.gpu.vpc_endpoints : {
+      subnet_ids      = [local.network.private_subnet_id]
+      route_table_ids = [local.network.private_route_table_id]
+      services        = ["ssm", "ssmmessages", "ec2messages", "logs", "monitoring", "sqs"]
+    }
+  })
   results_bucket_name = coalesce(
     local.names.results_bucket, "${var.name_prefix}gpu-orchestrator-results-${data.aws_caller_identity.current.account_id}",
   )
@@ -49,7 +61,7 @@ locals {
       POWERTOOLS_SERVICE_NAME      = "api"
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     },
-    local.distributed ? {} : { GPU_INSTANCE_ID = var.gpu.instance_id },
+    local.distributed ? {} : { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id },
     var.api.environment,
   )
 }
@@ -71,14 +83,36 @@ module "results_bucket" {
   deny_insecure_transport = var.results.deny_insecure_transport
 }
 
-# This region's GPU pool: its queue, its worker's role, its power Lambda, with the design's names.
+# The project's build for the GPU hosts (the wheel `make package` built), in its own bucket.
+module "build_artifact" {
+  source = "./modules/build_artifact"
+  count  = var.build.enabled ? 1 : 0
+
+  bucket_name             = "${var.name_prefix}gpu-orchestrator-builds-${data.aws_caller_identity.current.account_id}"
+  wheel_dir               = var.build.wheel_dir
+  deny_insecure_transport = var.results.deny_insecure_transport
+}
+
+module "network" {
+  source = "./modules/network"
+  count  = var.network.create_vpc ? 1 : 0
+
+  name              = "${var.name_prefix}gpu-orchestrator"
+  cidr_block        = var.network.cidr_block
+  availability_zone = var.network.availability_zone
+  egress            = var.network.egress
+}
+
+# This region's GPU pool: its queue, its worker's role, its power Lambda, with the default names.
 module "home_pool" {
   source = "./modules/gpu_pool"
 
-  gpu    = var.gpu
+  gpu    = local.gpu
+  host   = var.host
   queue  = var.queue
   power  = var.power
   lambda = var.lambda
+  build  = local.build
 
   distributed       = local.distributed
   metrics_namespace = var.metrics_namespace
@@ -94,6 +128,8 @@ module "home_pool" {
     power_schedule   = local.names.power_schedule
   }
 
+  alarm_actions  = [module.ops.topic_arn]
+  network_ready  = try(coalesce(local.network.nat_gateway_id, local.network.private_route_table_id), null)
   task_table     = local.pool_inputs.task_table
   results_bucket = local.pool_inputs.results_bucket
   master_dlq     = local.distributed ? { url = local.distributor.master_dlq_url, arn = local.distributor.master_dlq_arn } : null
@@ -125,6 +161,8 @@ module "api" {
     tag_value = var.gpu.tag_value
   }
 
+  alarm_actions = [module.ops.topic_arn]
+
   http_api_enabled       = var.api.http_api_enabled
   throttling_rate_limit  = var.api.throttling_rate_limit
   throttling_burst_limit = var.api.throttling_burst_limit
@@ -135,12 +173,14 @@ module "api" {
 module "dashboard" {
   source = "./modules/dashboard"
 
-  name                 = local.names.dashboard
-  queue_name           = module.home_pool.queue_name
-  dlq_name             = module.home_pool.dlq_name
-  gpu_instance_id      = var.gpu.instance_id
-  power_log_group_name = module.home_pool.shutdown_log_group_name
-  metrics_namespace    = var.metrics_namespace
+  name                   = local.names.dashboard
+  queue_name             = module.home_pool.queue_name
+  dlq_name               = module.home_pool.dlq_name
+  gpu_instance_id        = module.home_pool.gpu_instance_id
+  power_log_group_name   = module.home_pool.shutdown_log_group_name
+  host_log_group_name    = module.home_pool.host.log_group_name
+  host_metrics_namespace = "${var.metrics_namespace}/Host"
+  metrics_namespace      = var.metrics_namespace
 }
 
 module "distributor" {
@@ -161,5 +201,22 @@ module "distributor" {
   point_in_time_recovery = var.table.point_in_time_recovery
   metrics_namespace      = var.metrics_namespace
 
+  alarm_actions   = [module.ops.topic_arn]
   regional_queues = local.pool_queues
+}
+
+# The ops topic every alarm notifies, and the alarms that are no pool's: the API, the distributor's
+# dead letters, the budget.
+module "ops" {
+  source = "./modules/ops"
+
+  topic_name              = "${var.name_prefix}gpu-orchestrator-ops"
+  topic_kms_key_arn       = var.ops.topic_kms_key_arn
+  emails                  = var.ops.emails
+  name_prefix             = var.name_prefix
+  api_id                  = var.api.http_api_enabled ? module.api.api_id : null
+  api_id_known            = var.api.http_api_enabled
+  api_5xx_threshold       = var.ops.api_5xx_threshold
+  dead_letter_queue_names = local.distributed ? ["${var.name_prefix}distributor_master_queue_dlq"] : []
+  monthly_budget_usd      = var.ops.monthly_budget_usd
 }

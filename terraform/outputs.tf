@@ -210,3 +210,23 @@ output "pool_inputs" {
   description = "What a GPU pool of another region (modules/gpu_pool) takes from the stack: its task table and results bucket."
   value       = local.pool_inputs
 }
+
+output "gpu_host" {
+  description = "This region's GPU host: whether Terraform created it, its launch template, the SSM parameters of its settings and wanted build, its setup document (aws ssm send-command), its log group."
+  value       = module.home_pool.host
+}
+
+output "build" {
+  description = "The build the GPU hosts install (bucket, key, sha256, version); null when none is published."
+  value       = local.build
+}
+
+output "ops_topic_arn" {
+  description = "ARN of the ops SNS topic that every alarm of this region notifies."
+  value       = module.ops.topic_arn
+}
+
+output "network" {
+  description = "The VPC made for the GPU host (vpc_id, private_subnet_id, private_route_table_id, nat_gateway_id); null when the host uses an existing subnet."
+  value       = local.network
+}

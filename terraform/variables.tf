@@ -1,13 +1,13 @@
 # What a platform team sets, in a few groups; every attribute of a group is optional but
-# gpu.instance_id, and the defaults are the design's names and settings, so a plain apply
-# reproduces the deployed design.
+# gpu.instance_id, and the defaults are the names and settings of the first deployment (made by
+# hand; terraform/README.md says how to adopt it), so a plain apply reproduces it.
 #
 # environments/aws shares this file (its stack_variables.tf is a link to it) and passes each
 # variable through. The groups gpu, queue, power and lambda are in pool_settings.tf, a link to
 # modules/gpu_pool/settings.tf: the stack passes them to its own pool unchanged.
 
 variable "name_prefix" {
-  description = "Prefix for every resource name, so a second environment fits in the same account (e.g. \"staging-\"). Empty keeps the design's names. Lower-case letters, digits and hyphens, up to 20 characters."
+  description = "Prefix for every resource name, so a second environment fits in the same account (e.g. \"staging-\"). Empty keeps the default names. Lower-case letters, digits and hyphens, up to 20 characters."
   type        = string
   default     = ""
   nullable    = false
@@ -15,6 +15,65 @@ variable "name_prefix" {
   validation {
     condition     = can(regex("^[a-z0-9-]{0,20}$", var.name_prefix))
     error_message = "name_prefix may hold only lower-case letters, digits and hyphens, at most 20 characters (e.g. \"staging-\")."
+  }
+}
+
+variable "build" {
+  description = "The project's build for the GPU hosts: publish it (the wheel `make package` builds, uploaded to a builds bucket and named in each pool's build parameter; false only on an emulator, where no host installs it) and the directory that holds it (null: build/wheel in the repository)."
+  type = object({
+    enabled   = optional(bool, true)
+    wheel_dir = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "network" {
+  description = "A VPC for this region's GPU host, made only when asked (create_vpc; otherwise gpu.subnet_id names an existing private subnet): its address range, its availability zone (null: the region's first; pick one with the GPU type), and how its private subnet reaches AWS and the internet: \"nat\" (a NAT gateway) or \"vpc_endpoints\" (endpoints for the host's AWS APIs, no internet: the host then needs host.models_s3_uri and host.pip_index_url)."
+  type = object({
+    create_vpc        = optional(bool, false)
+    cidr_block        = optional(string, "10.42.0.0/16")
+    availability_zone = optional(string)
+    egress            = optional(string, "nat")
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["nat", "vpc_endpoints"], var.network.egress)
+    error_message = "network.egress must be \"nat\" or \"vpc_endpoints\"."
+  }
+
+  validation {
+    condition     = var.gpu.ami_id == null || var.gpu.subnet_id != null || var.network.create_vpc
+    error_message = "A created GPU instance (gpu.ami_id) needs a private subnet: gpu.subnet_id, or network = { create_vpc = true }."
+  }
+}
+
+variable "ops" {
+  description = "Operations: the addresses mailed by the ops topic that every alarm notifies (each confirms its subscription), the 5xx answers of the API in 5 minutes above which it alarms, an optional monthly cost budget in USD (notified at 80 % spent and 100 % forecast), and a KMS key for the topic (its key policy must let CloudWatch and Budgets use it)."
+  type = object({
+    emails             = optional(list(string), [])
+    api_5xx_threshold  = optional(number, 0)
+    monthly_budget_usd = optional(number)
+    topic_kms_key_arn  = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for e in var.ops.emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "ops.emails must hold e-mail addresses."
+  }
+
+  validation {
+    condition     = var.ops.api_5xx_threshold >= 0 && floor(var.ops.api_5xx_threshold) == var.ops.api_5xx_threshold
+    error_message = "ops.api_5xx_threshold must be an integer of at least 0."
+  }
+
+  validation {
+    condition     = var.ops.monthly_budget_usd == null || try(var.ops.monthly_budget_usd > 0, false)
+    error_message = "ops.monthly_budget_usd must be null or a positive amount of USD."
   }
 }
 
@@ -103,7 +162,7 @@ variable "api" {
 }
 
 variable "distributor" {
-  description = "The distributor, on when there are pools in other regions (remote_pools): the depth (visible plus in flight) at or over which a pool's queue gets no more jobs, and the reserved concurrency of its Lambda (the design's 100)."
+  description = "The distributor, on when there are pools in other regions (remote_pools): the depth (visible plus in flight) at or over which a pool's queue gets no more jobs, and the reserved concurrency of its Lambda (100 by default)."
   type = object({
     overload_threshold   = optional(number, 5000)
     reserved_concurrency = optional(number, 100)
@@ -135,7 +194,7 @@ variable "metrics_namespace" {
 }
 
 variable "names" {
-  description = "Names of the resources, before name_prefix; the defaults are the design's. The task queue's DLQ is <task_queue>_dlq; a null results_bucket makes a unique one from the account id, gpu-orchestrator-results-<account>."
+  description = "Names of the resources, before name_prefix; the defaults are the first deployment's. The task queue's DLQ is <task_queue>_dlq; a null results_bucket makes a unique one from the account id, gpu-orchestrator-results-<account>."
   type = object({
     task_queue           = optional(string, "gpu_tasks_queue")
     task_table           = optional(string, "task_store")

@@ -2,7 +2,7 @@
 
 1. The emulator: AWS_ENDPOINT_URL if it answers, else a moto server of our own on a free port.
 2. Two fresh task tables and queues, one per phase, each filled beforehand with the same number of
-   task rows and messages in the design's format (WARMUP + JOBS), so both phases see the same depths.
+   task rows and task messages (WARMUP + JOBS), so both phases see the same depths.
 3. Worker phase: `python -m services.adapter` as a process at CONCURRENCY, against the fake Unified
    API of tests/doubles/fake_unified_api.py in this process (every job completes at once). The
    clock runs from the WARMUP-th to the last "job completed" line of the worker's own JSON log, so
@@ -179,7 +179,7 @@ def main() -> int:
         table, queue_url = phases["floor"]
         floor_s = run_floor(dynamodb, sqs, table, queue_url, total, args.warmup, args.concurrency)
         table, queue_url = phases["worker"]
-        worker_env = {**env, "SQS_QUEUE_URL": queue_url, "DYNAMODB_TABLE": table, "COMFYUI_API_URL": fake.url,
+        worker_env = {**env, "SQS_QUEUE_URL": queue_url, "DYNAMODB_TABLE": table, "UNIFIED_API_URL": fake.url,
                       "WORKER_CONCURRENCY": str(args.concurrency), "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.05",
                       "WORKER_ID": f"bench-{run_id}", "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
         worker_s = run_worker(worker_env, work_dir / "worker.log", total, args.warmup, timeout_s=900)

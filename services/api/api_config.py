@@ -1,7 +1,7 @@
 """The API's own knobs (limits, caches, optional keys), parsed strictly from its Settings.
 
 Resource names (queue, table, instance) stay in the Settings; these are behaviour settings that have
-safe defaults, so a bare environment runs the API as designed.
+safe defaults, so a bare environment runs the API.
 """
 
 from dataclasses import dataclass, field

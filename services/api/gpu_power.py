@@ -1,4 +1,4 @@
-"""Wake the GPU instance when work arrives (business rule 2), cheaply enough for the submit path.
+"""Wake the stopped GPU instance when work arrives, cheaply enough for the submit path.
 
 The instance state is cached per process for a few seconds, so a burst of submits costs one
 DescribeInstances, and only one thread refreshes it while the others go on with the cached value.

@@ -1,18 +1,28 @@
 """Response and path models of the public API; the OpenAPI document is generated from these.
 
-The job representation keeps the design's four fields (`job_id`, `status`, `result_s3_uri`,
-`error`); the others are additive (docs/http-api.md).
+The job representation's first four fields (`job_id`, `status`, `result_s3_uri`, `error`) are the
+original contract clients rely on; the others were added beside them (docs/http-api.md).
 """
 
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gpujobs.capacity_policy import CapacityState, next_try_at
 from gpujobs.task_model import Task, TaskStatus
 
 
 class JobPath(BaseModel):
     job_id: str = Field(description="The job id returned by a submit")
+
+
+class GpuCapacity(BaseModel):
+    """Why a waiting job's GPU is not up: AWS had no GPU of the pool's types when the power run started it."""
+
+    shortfalls: int = Field(description="Starts in a row that found no capacity for any of the types")
+    since: int = Field(description="Epoch seconds of the latest one")
+    retry_at: int = Field(description="Epoch seconds from which the power run tries again")
+    types_tried: list[str] = Field(description="Instance types tried, preferred first")
 
 
 class Job(BaseModel):
@@ -36,10 +46,17 @@ class Job(BaseModel):
         description="The GPU pool (its region, e.g. us-west-2) whose worker ran the job, in the multi-region "
                     "mode; null until a worker claims it, and always null with a single GPU pool",
     )
+    gpu_capacity: GpuCapacity | None = Field(
+        default=None,
+        description="Set while the job waits and AWS has no GPU for the pool (the power run retries with "
+                    "backoff and tries the fallback types); null otherwise, and in the multi-region mode",
+    )
 
     @classmethod
-    def from_task(cls, task: Task, workflow: str | None) -> "Job":
-        """`workflow` is the name of the task's workflow (None for a path no folder serves)."""
+    def from_task(cls, task: Task, workflow: str | None, capacity: CapacityState | None = None) -> "Job":
+        """`workflow` is the name of the task's workflow (None for a path no folder serves); `capacity` is
+        the pool's capacity state, shown while the task waits and the pool is short."""
+        short = capacity is not None and capacity.short and task.status is TaskStatus.PENDING
         return cls(
             job_id=task.task_id,
             status=task.status,
@@ -51,6 +68,10 @@ class Job(BaseModel):
             attempts=task.attempts,
             progress=task.progress,
             pool=task.pool,
+            gpu_capacity=GpuCapacity(
+                shortfalls=capacity.shortfalls, since=capacity.last_shortfall_at or 0,
+                retry_at=next_try_at(capacity) or 0, types_tried=list(capacity.types_tried),
+            ) if short and capacity is not None else None,
         )
 
 

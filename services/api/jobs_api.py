@@ -16,7 +16,9 @@ from flask import Response, current_app, jsonify, request
 from flask_openapi3 import APIBlueprint, Tag
 from werkzeug.exceptions import BadRequest
 
+from gpujobs.capacity_policy import CapacityState
 from gpujobs.task_message import TASK_ID_PATTERN
+from gpujobs.task_model import Task, TaskStatus
 from gpujobs.workflow_spec import WorkflowSpec
 from gpujobs.workflows import Workflows
 from services.api.api_errors import (
@@ -67,8 +69,8 @@ def _parse_json_body() -> None:
                              [{"loc": [], "msg": "must be a JSON object", "type": "dict_type"}])
 
 
-def _job(task: Any) -> dict[str, Any]:
-    return Job.from_task(task, services().workflows.name_of(task.job_type)).model_dump(mode="json")
+def _job(task: Task, capacity: CapacityState | None = None) -> dict[str, Any]:
+    return Job.from_task(task, services().workflows.name_of(task.job_type), capacity).model_dump(mode="json")
 
 
 def _submit_view(workflow: WorkflowSpec) -> Callable[..., Response]:
@@ -101,7 +103,18 @@ def _find_job(job_id: str, workflow: WorkflowSpec | None) -> Response:
                                  {"Retry-After": "5"}) from None
     if task is None or (workflow is not None and task.job_type != workflow.api_path):
         raise JobNotFound(f"no job with id {job_id!r}" + (f" for {workflow.name}" if workflow else ""))
-    return jsonify(_job(task))
+    return jsonify(_job(task, _pool_capacity(task)))
+
+
+def _pool_capacity(task: Task) -> CapacityState | None:
+    """The single pool's capacity state while a job waits (one more read; a failed one shows nothing).
+    In the multi-region mode (no GPU_INSTANCE_ID) a waiting job's pool is not known yet."""
+    if task.status is not TaskStatus.PENDING or not services().settings.gpu_instance_id:
+        return None
+    try:
+        return services().store.capacity()
+    except AWS_ERRORS:
+        return None
 
 
 def _status_view(workflow: WorkflowSpec | None) -> Callable[..., Response]:

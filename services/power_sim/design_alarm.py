@@ -1,8 +1,10 @@
-"""The design's `QueueEmptyFor30Min` alarm, modelled as CloudWatch runs it.
+"""The design's `QueueEmptyFor30Min` alarm (the alarm-only shutdown of the first, hand-made
+deployment), modelled as CloudWatch runs it.
 
-Alarm (as terraform/modules/power declares it): `AWS/SQS ApproximateNumberOfMessagesVisible`,
-statistic Average, period 300 s, 6 evaluation periods, `<= 0`, treat missing data as `missing` (the default), action:
-SNS -> the design's Lambda, which stops the instance if it is `running`.
+Alarm: `AWS/SQS ApproximateNumberOfMessagesVisible`, statistic Average, period 300 s, 6 evaluation
+periods, `<= 0`, treat missing data as `missing` (the default), action: SNS -> a Lambda that stops
+the instance if it is `running`. (The alarm terraform/modules/power declares uses Maximum and treats
+missing data as breaching, and it only asks the power Lambda to look.)
 
 What the model adds from how AWS behaves:
 - SQS samples the visible count at intervals (`sample_s`); a message that is visible only between

@@ -19,6 +19,7 @@ from gpujobs import aws_clients
 from gpujobs.job_metrics import JobCounter
 from gpujobs.settings import Settings, load_settings
 from gpujobs.task_store import TaskStore
+from services.shutdown_lambda.capacity_start import CapacityStarter
 from services.shutdown_lambda.dead_letters import (
     DeadLetterDrain,
     DeadLetterQueue,
@@ -75,9 +76,13 @@ def build_run(settings: Settings, config: PowerRunConfig, clock: Callable[[], fl
     store = TaskStore(settings.table_name or "", aws_clients.task_table_client(settings))
     reader = FactsReader(instance_id=settings.gpu_instance_id or "", queue_url=settings.queue_url or "", store=store,
                          ec2=ec2, sqs=sqs, clock=clock, pool=settings.pool)
+    # Starts go through the pool's capacity row: fallback types, and a backoff after a shortfall.
+    starter = CapacityStarter(ec2=ec2, load=lambda: store.capacity(settings.pool),
+                              save=lambda state: store.record_capacity(state, int(clock()), settings.pool),
+                              clock=clock, logger=logger, metrics=metrics, instance_types=config.instance_types)
     controller = PowerController(read_facts=reader.read, ec2=ec2, config=config.policy, logger=logger,
                                  metrics=metrics, dry_run=dry_run, sleep=sleep, restart_wait_s=restart_wait_s,
-                                 **seams)
+                                 starter=starter, **seams)
     drain = DeadLetterDrain(store, sqs, JobCounter.of("power", settings), clock)
     return PowerRun(controller, drain, dead_letter_queues(settings))
 

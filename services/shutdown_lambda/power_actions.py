@@ -18,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
 from gpujobs.power_policy import Action, Decision, PowerConfig, PowerFacts, decide
+from services.shutdown_lambda.capacity_start import CapacityStarter
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Outcome:
 
 
 # acted: nothing | dry-run | stopped | stop-cancelled | stopped-then-started | stopped-restart-deferred
-#        | started | start-rejected
+#        | started | start-rejected | start-no-capacity | start-backing-off (capacity_start.py)
 
 
 @dataclass
@@ -63,6 +64,8 @@ class PowerController:
     # Seams for tests: run between the decision and the re-check, and right after StopInstances.
     before_stop: Callable[[], None] | None = None
     after_stop: Callable[[], None] | None = None
+    # Starts through the pool's capacity state (fallback types, backoff); None: a plain StartInstances.
+    starter: CapacityStarter | None = None
 
     def run(self, trigger: str) -> Outcome:
         facts, decision = self._decide(trigger, "initial")
@@ -105,6 +108,8 @@ class PowerController:
         return False
 
     def _start(self, instance_id: str) -> str:
+        if self.starter is not None:
+            return self.starter.start(instance_id)
         try:
             self.ec2.start_instances(InstanceIds=[instance_id])
         except ClientError as exc:

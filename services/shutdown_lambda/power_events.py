@@ -1,6 +1,6 @@
 """What invoked the power Lambda, parsed with typed event classes.
 
-Accepted: the design's path (CloudWatch alarm -> SNS topic -> Lambda: `SNSEvent`, the alarm JSON in
+Accepted: the alarm's path (CloudWatch alarm -> SNS topic -> Lambda: `SNSEvent`, the alarm JSON in
 `record.sns.message`), an alarm invoking the Lambda directly (`CloudWatchAlarmEvent`), the periodic
 re-check (`EventBridgeEvent`, detail-type "Scheduled Event") and a direct invocation
 (`{"action": "evaluate" | "dry-run"}`). Whatever the alarm says is only a reason to look: the

@@ -8,6 +8,7 @@ mock_provider "aws" {
 variables {
   gpu    = { instance_id = "i-0f0f6fd680921de5f" }
   lambda = { packages_dir = "./tests/packages" }
+  build  = { wheel_dir = "./tests/packages" }
 }
 
 run "routes_cover_the_api_and_default" {

@@ -22,6 +22,7 @@ override_module {
 variables {
   gpu    = { instance_id = "i-0f0f6fd680921de5f" }
   lambda = { packages_dir = "./tests/packages" }
+  build  = { wheel_dir = "./tests/packages" }
 }
 
 run "without_other_pools_the_api_sends_to_the_task_queue" {
@@ -103,6 +104,6 @@ run "with_other_pools_the_api_sends_to_the_master_queue" {
 
   assert {
     condition     = output.distributor_function_name == "distributor-lambda"
-    error_message = "The distributor Lambda must keep the design's name."
+    error_message = "The distributor Lambda must keep its default name."
   }
 }

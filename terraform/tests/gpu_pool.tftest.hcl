@@ -135,3 +135,51 @@ run "the_only_pool_of_a_single_region_system_has_no_pool_name" {
     error_message = "The single pool keeps the 300 s visibility and the 5-minute re-check."
   }
 }
+
+run "fallback_types_let_the_power_run_change_the_tagged_instance_type" {
+  # Applied to the mocks: a created instance's id (and so its ARN) is known only then.
+  command = apply
+
+  module {
+    source = "./modules/gpu_pool"
+  }
+
+  variables {
+    gpu = {
+      ami_id                  = "ami-0123456789abcdef0"
+      subnet_id               = "subnet-0123456789abcdef0"
+      fallback_instance_types = ["g6.2xlarge", "g5.2xlarge"]
+    }
+  }
+
+  assert {
+    condition     = output.power_environment.GPU_INSTANCE_TYPES == "g6e.2xlarge,g6.2xlarge,g5.2xlarge"
+    error_message = "The power run must be told the preferred type first, then the fallbacks in order."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in module.power.instance_policy_statements : anytrue([for c in s.condition : c.variable == "ec2:ResourceTag/Purpose" && contains(c.values, "GPU-ComfyUI")]) && s.resources == toset([output.gpu_instance_arn])
+      if contains(s.actions, "ec2:ModifyInstanceAttribute")
+    ]) && length([for s in module.power.instance_policy_statements : s if contains(s.actions, "ec2:ModifyInstanceAttribute")]) == 1
+    error_message = "The power role may change the type of the pool's tagged instance only."
+  }
+
+  assert {
+    condition     = output.host.created && jsondecode(module.host.settings_json).SQS_QUEUE_URL == output.worker_environment.SQS_QUEUE_URL && jsondecode(module.host.settings_json).VISIBILITY_TIMEOUT_S == output.worker_environment.VISIBILITY_TIMEOUT_S
+    error_message = "The host's settings parameter must be the pool's worker environment, so the queue and its visibility timeout never disagree."
+  }
+}
+
+run "without_fallbacks_the_type_stays" {
+  command = plan
+
+  module {
+    source = "./modules/gpu_pool"
+  }
+
+  assert {
+    condition     = !contains(keys(output.power_environment), "GPU_INSTANCE_TYPES") && length([for s in module.power.instance_policy_statements : s if contains(s.actions, "ec2:ModifyInstanceAttribute")]) == 0
+    error_message = "Without fallback types the power run may not change the instance type."
+  }
+}

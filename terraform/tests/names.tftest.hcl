@@ -1,4 +1,4 @@
-# Names: the defaults are the design's exactly, and a prefix moves every name so that a second
+# Names: the defaults are the first deployment's exactly, and a prefix moves every name so that a second
 # environment fits in the same account. The AWS provider is mocked: nothing leaves this machine.
 
 mock_provider "aws" {
@@ -8,9 +8,10 @@ mock_provider "aws" {
 variables {
   gpu    = { instance_id = "i-0f0f6fd680921de5f" }
   lambda = { packages_dir = "./tests/packages" }
+  build  = { wheel_dir = "./tests/packages" }
 }
 
-run "default_names_are_the_designs" {
+run "default_names_are_the_first_deployments" {
   command = plan
 
   assert {
@@ -25,12 +26,12 @@ run "default_names_are_the_designs" {
 
   assert {
     condition     = output.alarm_name == "QueueEmptyFor30Min" && output.shutdown_lambda_name == "shutdown-gpu-lambda" && output.power_schedule_rule_name == "gpu-power-recheck"
-    error_message = "The alarm, the power Lambda and its schedule must carry the design's names by default."
+    error_message = "The alarm, the power Lambda and its schedule must carry their default names."
   }
 
   assert {
     condition     = module.api.role_name == "gpu-orchestrator-task-role" && module.home_pool.gpu_instance_profile_name == "gpu-instance-profile" && output.api_function_name == "gpu-orchestrator-api"
-    error_message = "The API's role and function and the instance profile must carry the design's names by default."
+    error_message = "The API's role and function and the instance profile must carry their default names."
   }
 }
 

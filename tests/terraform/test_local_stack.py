@@ -1,5 +1,5 @@
 """The `local` environment as `terraform apply` built it on the emulator, read back with boto3 and
-compared with the design: names, queue and table settings, roles, the power, API and dashboard resources."""
+compared with the defaults: names, queue and table settings, roles, the power, API and dashboard resources."""
 
 import json
 from typing import Any
@@ -266,3 +266,35 @@ def test_dashboard_shows_queue_jobs_gpu_and_power(stack: dict[str, Any]) -> None
     for needle in ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", "gpu_tasks_queue_dlq",
                    stack["gpu_instance_id"], stack["metrics_namespace"], stack["shutdown_log_group_name"]):
         assert needle in text
+
+
+def test_host_settings_parameter_is_the_worker_environment(stack: dict[str, Any]) -> None:
+    """What the GPU host's services read at each start is exactly what Terraform computed for the
+    worker, so the visibility timeout and job time limit cannot disagree with the deployed queue."""
+    ssm = aws("ssm", stack)
+    host = stack["gpu_host"]
+    parameter = ssm.get_parameter(Name=host["settings_parameter_name"])["Parameter"]
+    settings = json.loads(parameter["Value"])
+    assert settings == stack["worker_environment"]
+    queue = aws("sqs", stack).get_queue_attributes(QueueUrl=settings["SQS_QUEUE_URL"],
+                                                   AttributeNames=["VisibilityTimeout"])["Attributes"]
+    assert settings["VISIBILITY_TIMEOUT_S"] == queue["VisibilityTimeout"]
+    agent = json.loads(ssm.get_parameter(Name="/gpu-orchestrator/cloudwatch-agent")["Parameter"]["Value"])
+    shipped = {entry["file_path"]: entry["log_group_name"]
+               for entry in agent["logs"]["logs_collected"]["files"]["collect_list"]}
+    assert shipped["/var/log/gpu-orchestrator/sqs-adapter.log"] == host["log_group_name"]
+    assert shipped["/var/log/gpu-orchestrator/comfyui-unified-api.log"] == host["log_group_name"]
+    # No build is published on the emulator (local/gpu_host runs the services in place).
+    assert host["build_parameter_name"] is None and host["setup_document_name"] is None
+
+
+def test_host_role_may_read_its_settings_and_ship_its_logs(stack: dict[str, Any]) -> None:
+    statements = _inline_statements(aws("iam", stack), "gpu-instance-role")
+    by_sid = {s.get("Sid"): s for s in statements}
+    read = by_sid["ReadHostParameters"]
+    resources = read["Resource"] if isinstance(read["Resource"], list) else [read["Resource"]]
+    assert sorted(r.rsplit(":parameter", 1)[1] for r in resources) == [
+        "/gpu-orchestrator/cloudwatch-agent", "/gpu-orchestrator/worker-environment"]
+    ship = by_sid["ShipLogs"]
+    assert set(ship["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+    assert by_sid["PutHostMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "GpuOrchestrator/Host"}}

@@ -13,7 +13,7 @@ import pytest
 from tests.terraform.terraform_cli import TERRAFORM_DIR, run_tf
 
 ENVIRONMENTS = ["local", "aws"]
-POOL_GROUPS = ["gpu", "queue", "power", "lambda"]
+POOL_GROUPS = ["gpu", "host", "queue", "power", "lambda"]
 
 
 def _init(module: Path, data_dir: Path) -> None:
@@ -38,6 +38,11 @@ EXPECTED_MESSAGES = [
     "api.environment keys must be letters, digits and underscores",
     "results.retention_days must be an integer from 1 to 3650.",
     "Each key of remote_pools must be an AWS region name such as us-west-2.",
+    "gpu.instance_type and gpu.fallback_instance_types must be EC2 instance types such as g6e.2xlarge,",
+    "gpu.root_volume_size_gb must be an integer from 30 to 16384.",
+    "host.log_retention_days must be one of 1, 3, 5, 7,",
+    "gpu needs either instance_id (adopt an existing instance) or ami_id with subnet_id (create one), not both.",
+    "gpu.ami_id must be an AMI id: ami- and 8 or 17 hexadecimal digits.",
 ]
 
 

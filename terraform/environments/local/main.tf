@@ -29,6 +29,8 @@ module "stack" {
   lambda      = local.lambda
   api         = { http_api_enabled = var.api_http_api_enabled }
   table       = { deletion_protection = false }
+  # No host installs a build here: local/gpu_host runs the services in place.
+  build = { enabled = false }
   # The emulator serves plain http, which the TLS-only bucket policy would refuse.
   results = { force_destroy = true, deny_insecure_transport = false }
   names   = { results_bucket = "gpu-orchestrator-results" }

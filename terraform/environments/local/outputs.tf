@@ -222,3 +222,23 @@ output "pool_inputs" {
   description = "What a GPU pool of another region takes from the stack: its task table and results bucket."
   value       = module.stack.pool_inputs
 }
+
+output "gpu_host" {
+  description = "This region's GPU host: created or adopted, its launch template, the SSM parameters of its settings and wanted build, its setup document, its log group."
+  value       = module.stack.gpu_host
+}
+
+output "build" {
+  description = "The build the GPU hosts install (bucket, key, sha256, version); null when none is published."
+  value       = module.stack.build
+}
+
+output "ops_topic_arn" {
+  description = "ARN of the ops SNS topic that every alarm of this region notifies."
+  value       = module.stack.ops_topic_arn
+}
+
+output "network" {
+  description = "The VPC made for the GPU host; null when the host uses an existing subnet."
+  value       = module.stack.network
+}

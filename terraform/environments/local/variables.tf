@@ -7,7 +7,7 @@ variable "aws_region" {
 }
 
 variable "name_prefix" {
-  description = "Prefix for every resource name, for several stacks on one emulator. Empty keeps the design's names."
+  description = "Prefix for every resource name, for several stacks on one emulator. Empty keeps the default names."
   type        = string
   default     = ""
 }

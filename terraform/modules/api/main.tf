@@ -30,5 +30,7 @@ module "function" {
     var.gpu_instance == null ? {} : { "gpu-instance-start" = data.aws_iam_policy_document.instance[0].json },
   )
 
+  error_alarm = { actions = var.alarm_actions }
+
   tags = var.tags
 }

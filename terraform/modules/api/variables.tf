@@ -9,7 +9,7 @@ variable "api_name" {
 }
 
 variable "role_name" {
-  description = "Name of the API's role (the design's gpu-orchestrator-task-role)."
+  description = "Name of the API's role (the stack's default: gpu-orchestrator-task-role)."
   type        = string
 }
 
@@ -149,6 +149,13 @@ variable "certificate_arn" {
   description = "ACM certificate for domain_name, in the API's region; the domain is made only when both are set."
   type        = string
   default     = null
+}
+
+variable "alarm_actions" {
+  description = "SNS topics the function's error and throttle alarms notify (the ops topic); empty: the alarms only show in the console."
+  type        = list(string)
+  default     = []
+  nullable    = false
 }
 
 variable "tags" {

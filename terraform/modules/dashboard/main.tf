@@ -82,9 +82,34 @@ locals {
       }
     },
   ]
+
+  # The GPU host: its GPU as the CloudWatch agent measures it, and the latest errors of its services.
+  host_widgets = [for widget in [
+    {
+      type = "metric", x = 0, y = 18, width = 12, height = 6
+      properties = {
+        title  = "GPU utilisation and memory (no data while stopped)"
+        region = local.region
+        period = 60
+        metrics = [
+          [{ expression = "SEARCH('{${var.host_metrics_namespace}} MetricName=\"nvidia_smi_utilization_gpu\"', 'Average', 60)", id = "gpu", label = "GPU %" }],
+          [{ expression = "SEARCH('{${var.host_metrics_namespace}} MetricName=\"nvidia_smi_utilization_memory\"', 'Average', 60)", id = "memory", label = "GPU memory %" }],
+        ]
+      }
+    },
+    {
+      type = "log", x = 12, y = 18, width = 12, height = 6
+      properties = {
+        title  = "Latest errors on the GPU host"
+        region = local.region
+        view   = "table"
+        query  = "SOURCE '${var.host_log_group_name}' | fields @timestamp, @logStream, @message | filter @message like /(?i)error|traceback/ | sort @timestamp desc | limit 20"
+      }
+    },
+  ] : widget if var.host_log_group_name != null]
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = var.name
-  dashboard_body = jsonencode({ widgets = local.widgets })
+  dashboard_body = jsonencode({ widgets = concat(local.widgets, local.host_widgets) })
 }

@@ -48,3 +48,16 @@ variable "metric_names" {
     idle_minutes   = "IdleMinutes"
   }
 }
+
+variable "host_log_group_name" {
+  description = "Log group of the GPU host's services (modules/gpu_host); null leaves out the host's widgets."
+  type        = string
+  default     = null
+}
+
+variable "host_metrics_namespace" {
+  description = "Namespace of the GPU host's own metrics (GPU utilisation and memory, from the CloudWatch agent)."
+  type        = string
+  default     = "GpuOrchestrator/Host"
+  nullable    = false
+}

@@ -39,6 +39,8 @@ module "function" {
     "idempotency-records"  = data.aws_iam_policy_document.idempotency.json
   }
 
+  error_alarm = { actions = var.alarm_actions }
+
   tags = var.tags
 }
 

@@ -166,6 +166,13 @@ variable "environment" {
   default     = {}
 }
 
+variable "alarm_actions" {
+  description = "SNS topics the function's error and throttle alarms notify (the ops topic); empty: the alarms only show in the console."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "tags" {
   description = "Tags for every resource of the module."
   type        = map(string)

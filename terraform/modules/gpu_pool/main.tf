@@ -8,7 +8,6 @@
 
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
-data "aws_caller_identity" "current" {}
 
 locals {
   region = data.aws_region.current.name
@@ -28,13 +27,29 @@ locals {
     power_schedule   = coalesce(var.names.power_schedule, "${var.name_prefix}gpu-power-recheck-${local.region}")
   }
 
-  # Behind the distributor a pool's queue is a regional queue (the design's 3600 s), and the
+  # The host's own resources; SSM names are per region already, the rest carry the region.
+  host_names = {
+    instance           = "${var.name_prefix}gpu-comfyui-${local.region}"
+    launch_template    = "${var.name_prefix}gpu-host-${local.region}"
+    security_group     = "${var.name_prefix}gpu-host-${local.region}"
+    log_group          = "/${var.name_prefix}gpu-orchestrator/gpu-host"
+    settings_parameter = "/${var.name_prefix}gpu-orchestrator/worker-environment"
+    build_parameter    = "/${var.name_prefix}gpu-orchestrator/build"
+    agent_parameter    = "/${var.name_prefix}gpu-orchestrator/cloudwatch-agent"
+    setup_document     = "${var.name_prefix}gpu-orchestrator-host-setup"
+  }
+
+  # Behind the distributor a pool's queue is a regional queue (3600 s visibility), and the
   # re-check is what starts a stopped instance, so it runs every minute.
   visibility_timeout  = coalesce(var.queue.visibility_timeout_seconds, var.distributed ? 3600 : 300)
   schedule_expression = coalesce(var.power.schedule_expression, var.distributed ? "rate(1 minute)" : "rate(5 minutes)")
   pool                = var.distributed ? { GPU_POOL = local.region } : {}
 
-  gpu_instance_arn = "arn:${data.aws_partition.current.partition}:ec2:${local.region}:${data.aws_caller_identity.current.account_id}:instance/${var.gpu.instance_id}"
+  gpu_instance_arn = module.host.instance_arn
+  # The preferred type first, then the fallbacks the power logic tries when AWS has no capacity.
+  instance_types = length(var.gpu.fallback_instance_types) == 0 ? {} : {
+    GPU_INSTANCE_TYPES = join(",", concat([var.gpu.instance_type], var.gpu.fallback_instance_types))
+  }
 
   # What this pool's worker and power Lambda read (gpujobs/settings.py), named for each.
   worker_environment = merge(
@@ -60,7 +75,7 @@ locals {
       SQS_DLQ_URL                  = module.queue.dlq_url
       DYNAMODB_TABLE               = var.task_table.name
       DYNAMODB_REGION              = var.task_table.region
-      GPU_INSTANCE_ID              = var.gpu.instance_id
+      GPU_INSTANCE_ID              = module.host.instance_id
       IDLE_MINUTES                 = tostring(var.power.idle_minutes)
       JOB_TIMEOUT_MINUTES          = tostring(var.gpu.job_timeout_minutes)
       GPU_TAG_KEY                  = var.gpu.tag_key
@@ -69,6 +84,7 @@ locals {
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     },
     local.pool,
+    local.instance_types,
     var.master_dlq == null ? {} : { MASTER_DLQ_URL = var.master_dlq.url },
     var.power.environment,
   )
@@ -87,9 +103,46 @@ module "queue" {
   tags = var.tags
 }
 
-# The instance exists already; only the tag that start and stop require is put on it, when asked.
+# The pool's GPU instance, adopted or created, and what sets it up (modules/gpu_host).
+module "host" {
+  source = "../gpu_host"
+
+  names       = local.host_names
+  instance_id = var.gpu.instance_id
+  launch = var.gpu.ami_id == null ? null : {
+    ami_id              = var.gpu.ami_id
+    subnet_id           = var.gpu.subnet_id
+    instance_type       = var.gpu.instance_type
+    root_volume_size_gb = var.gpu.root_volume_size_gb
+    volume_kms_key_arn  = var.gpu.volume_kms_key_arn
+    security_group_ids  = var.gpu.security_group_ids
+  }
+  vpc_endpoints         = var.gpu.vpc_endpoints
+  network_ready         = var.network_ready
+  instance_profile_name = aws_iam_instance_profile.worker.name
+  role_name             = aws_iam_role.worker.name
+  gpu_tag               = { key = var.gpu.tag_key, value = var.gpu.tag_value }
+
+  settings = local.worker_environment
+  build    = var.build
+  software = {
+    comfyui_repository = var.host.comfyui_repository
+    comfyui_ref        = var.host.comfyui_ref
+    comfyui_commit     = var.host.comfyui_commit
+    models_s3_uri      = var.host.models_s3_uri
+    pip_index_url      = var.host.pip_index_url
+    run_user           = var.host.run_user
+  }
+  log_retention_days    = var.host.log_retention_days
+  gpu_metrics_namespace = "${var.metrics_namespace}/Host"
+
+  tags = var.tags
+}
+
+# An adopted instance exists already; only the tag that start and stop require is put on it, when
+# asked (a created one carries it from its launch template).
 resource "aws_ec2_tag" "gpu" {
-  for_each = var.gpu.manage_tag ? { (var.gpu.tag_key) = var.gpu.tag_value } : {}
+  for_each = var.gpu.manage_tag && var.gpu.ami_id == null ? { (var.gpu.tag_key) = var.gpu.tag_value } : {}
 
   resource_id = var.gpu.instance_id
   key         = each.key
@@ -108,13 +161,14 @@ module "power" {
   reserved_concurrency = var.power.reserved_concurrency
   environment          = local.power_environment
 
-  gpu_instance_arn = local.gpu_instance_arn
-  gpu_tag_key      = var.gpu.tag_key
-  gpu_tag_value    = var.gpu.tag_value
-  task_queue_arn   = module.queue.queue_arn
-  dlq_arns         = concat([module.queue.dlq_arn], var.master_dlq == null ? [] : [var.master_dlq.arn])
-  task_table_arn   = var.task_table.arn
-  status_index_arn = var.task_table.status_index_arn
+  gpu_instance_arn     = local.gpu_instance_arn
+  change_instance_type = length(var.gpu.fallback_instance_types) > 0
+  gpu_tag_key          = var.gpu.tag_key
+  gpu_tag_value        = var.gpu.tag_value
+  task_queue_arn       = module.queue.queue_arn
+  dlq_arns             = concat([module.queue.dlq_arn], var.master_dlq == null ? [] : [var.master_dlq.arn])
+  task_table_arn       = var.task_table.arn
+  status_index_arn     = var.task_table.status_index_arn
 
   topic_name               = local.names.power_topic
   topic_kms_key_arn        = var.power.topic_kms_key_arn
@@ -126,6 +180,8 @@ module "power" {
   schedule_name       = local.names.power_schedule
   schedule_expression = local.schedule_expression
   schedule_enabled    = var.power.schedule_enabled
+
+  alarm_actions = var.alarm_actions
 
   tags = var.tags
 }

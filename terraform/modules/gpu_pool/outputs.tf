@@ -34,8 +34,23 @@ output "dlq_name" {
 }
 
 output "gpu_instance_id" {
-  description = "Id of the pool's GPU instance."
-  value       = var.gpu.instance_id
+  description = "Id of the pool's GPU instance (adopted or created)."
+  value       = module.host.instance_id
+}
+
+output "host" {
+  description = "The pool's GPU host: whether Terraform created it, its launch template (for an Auto Scaling group), the SSM parameters of its settings and wanted build, its setup document (aws ssm send-command), its log group."
+  value = {
+    created                 = module.host.created
+    launch_template_id      = module.host.launch_template_id
+    launch_template_version = module.host.launch_template_version
+    security_group_id       = module.host.security_group_id
+    settings_parameter_name = module.host.settings_parameter_name
+    build_parameter_name    = module.host.build_parameter_name
+    setup_document_name     = module.host.setup_document_name
+    log_group_name          = module.host.log_group_name
+    vpc_endpoint_ids        = module.host.vpc_endpoint_ids
+  }
 }
 
 output "gpu_tag" {
@@ -101,4 +116,15 @@ output "power_environment" {
 output "gpu_instance_arn" {
   description = "ARN of the pool's GPU instance."
   value       = local.gpu_instance_arn
+}
+
+output "alarms" {
+  description = "The pool's alarms (dead_letters, oldest_job, power_not_running, idle_gpu, capacity), each as CloudWatch has it."
+  value = {
+    dead_letters      = aws_cloudwatch_metric_alarm.dead_letters
+    oldest_job        = aws_cloudwatch_metric_alarm.oldest_job
+    power_not_running = aws_cloudwatch_metric_alarm.power_not_running
+    idle_gpu          = aws_cloudwatch_metric_alarm.idle_gpu
+    capacity          = aws_cloudwatch_metric_alarm.capacity
+  }
 }

@@ -1,11 +1,23 @@
-# The pool's settings, in four groups. This file is also the stack's (terraform/pool_settings.tf)
+# The pool's settings, in five groups. This file is also the stack's (terraform/pool_settings.tf)
 # and environments/aws's (pool_settings.tf): links to it, so every pool, this region's and the
 # others', takes one type, one set of defaults and one set of ranges.
 
 variable "gpu" {
-  description = "The pool's GPU instance (it exists already; its id is required) and the worker on it: the tag that start and stop require, whether to put that tag on the instance, the buckets the worker may read s3:// inputs from, and a job's own time limit."
+  description = "The pool's GPU instance and the worker on it. Either adopt an existing instance (instance_id) or create one (ami_id, a GPU AMI of the pool's region, and subnet_id, a private subnet) from a launch template: its type, the types to fall back to when AWS has no capacity for it (the power logic changes a stopped instance's type before it starts it), the encrypted root volume's size in GiB and KMS key (null: the account's EBS key), more security groups, and VPC endpoints for a subnet without NAT. Then the tag that start and stop require, whether to put that tag on an adopted instance, the buckets the worker may read s3:// inputs from, and a job's own time limit."
   type = object({
-    instance_id         = string
+    instance_id             = optional(string)
+    ami_id                  = optional(string)
+    subnet_id               = optional(string)
+    instance_type           = optional(string, "g6e.2xlarge")
+    fallback_instance_types = optional(list(string), [])
+    root_volume_size_gb     = optional(number, 200)
+    volume_kms_key_arn      = optional(string)
+    security_group_ids      = optional(list(string), [])
+    vpc_endpoints = optional(object({
+      subnet_ids      = list(string)
+      route_table_ids = optional(list(string), [])
+      services        = optional(list(string), ["ssm", "ssmmessages", "ec2messages", "logs", "monitoring", "sqs"])
+    }))
     tag_key             = optional(string, "Purpose")
     tag_value           = optional(string, "GPU-ComfyUI")
     manage_tag          = optional(bool, false)
@@ -15,8 +27,33 @@ variable "gpu" {
   nullable = false
 
   validation {
-    condition     = can(regex("^i-([0-9a-f]{8}|[0-9a-f]{17})$", var.gpu.instance_id))
+    condition     = (var.gpu.instance_id == null) != (var.gpu.ami_id == null)
+    error_message = "gpu needs either instance_id (adopt an existing instance) or ami_id with subnet_id (create one), not both."
+  }
+
+  validation {
+    condition     = var.gpu.instance_id == null || can(regex("^i-([0-9a-f]{8}|[0-9a-f]{17})$", coalesce(var.gpu.instance_id, "-")))
     error_message = "gpu.instance_id must be an EC2 instance id: i- followed by 8 or 17 hexadecimal digits."
+  }
+
+  validation {
+    condition     = var.gpu.ami_id == null || can(regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$", coalesce(var.gpu.ami_id, "-")))
+    error_message = "gpu.ami_id must be an AMI id: ami- and 8 or 17 hexadecimal digits."
+  }
+
+  validation {
+    condition     = var.gpu.subnet_id == null || can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", coalesce(var.gpu.subnet_id, "-")))
+    error_message = "gpu.subnet_id must be a subnet id: subnet- and 8 or 17 hexadecimal digits."
+  }
+
+  validation {
+    condition     = alltrue([for type in concat([var.gpu.instance_type], var.gpu.fallback_instance_types) : can(regex("^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\.[a-z0-9]+$", type))]) && !contains(var.gpu.fallback_instance_types, var.gpu.instance_type)
+    error_message = "gpu.instance_type and gpu.fallback_instance_types must be EC2 instance types such as g6e.2xlarge, and the fallbacks must not repeat the preferred type."
+  }
+
+  validation {
+    condition     = var.gpu.root_volume_size_gb >= 30 && var.gpu.root_volume_size_gb <= 16384 && floor(var.gpu.root_volume_size_gb) == var.gpu.root_volume_size_gb
+    error_message = "gpu.root_volume_size_gb must be an integer from 30 to 16384."
   }
 
   validation {
@@ -35,13 +72,34 @@ variable "gpu" {
   }
 }
 
+variable "host" {
+  description = "The software on the pool's GPU host and its logs: ComfyUI's git repository, release tag and (when given) the commit the tag must be; where the models come from (null: each workflow's models.json URLs; an s3://bucket/prefix for hosts without internet access); a pip index (null: PyPI); the user the services run as; and the days the host's logs are kept."
+  type = object({
+    comfyui_repository = optional(string, "https://github.com/comfyanonymous/ComfyUI.git")
+    comfyui_ref        = optional(string, "v0.3.64")
+    comfyui_commit     = optional(string)
+    models_s3_uri      = optional(string)
+    pip_index_url      = optional(string)
+    run_user           = optional(string, "ubuntu")
+    log_retention_days = optional(number, 30)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.host.log_retention_days)
+    error_message = "host.log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
 variable "queue" {
-  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or the design's 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, and the receives before a job moves to the dead-letter queue."
+  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, the receives before a job moves to the dead-letter queue, and the age of the oldest waiting job at which the ops alarm fires."
   type = object({
     visibility_timeout_seconds = optional(number)
     receive_wait_time_seconds  = optional(number, 20)
     message_retention_seconds  = optional(number, 86400)
     max_receive_count          = optional(number, 3)
+    oldest_job_alarm_seconds   = optional(number, 900)
   })
   default  = {}
   nullable = false
@@ -65,10 +123,15 @@ variable "queue" {
     condition     = var.queue.max_receive_count >= 1 && var.queue.max_receive_count <= 1000 && floor(var.queue.max_receive_count) == var.queue.max_receive_count
     error_message = "queue.max_receive_count must be an integer from 1 to 1000."
   }
+
+  validation {
+    condition     = var.queue.oldest_job_alarm_seconds >= 60 && floor(var.queue.oldest_job_alarm_seconds) == var.queue.oldest_job_alarm_seconds
+    error_message = "queue.oldest_job_alarm_seconds must be an integer of at least 60."
+  }
 }
 
 variable "power" {
-  description = "When the pool's GPU instance is stopped and started: the idle window, the queue-empty alarm (period x periods is the design's 30 minutes), the re-check schedule (null: rate(5 minutes), or rate(1 minute) behind the distributor, where the re-check is what starts a stopped instance), the power Lambda's reserved concurrency (1 serialises decisions; -1 for accounts whose quota cannot reserve), a KMS key for the alarm topic, and extra environment variables of the power Lambda (they override the computed ones)."
+  description = "When the pool's GPU instance is stopped and started: the idle window, the queue-empty alarm (period x periods: 30 minutes by default), the re-check schedule (null: rate(5 minutes), or rate(1 minute) behind the distributor, where the re-check is what starts a stopped instance), the power Lambda's reserved concurrency (1 serialises decisions; -1 for accounts whose quota cannot reserve), a KMS key for the alarm topic, and extra environment variables of the power Lambda (they override the computed ones)."
   type = object({
     idle_minutes             = optional(number, 30)
     alarm_period_seconds     = optional(number, 300)

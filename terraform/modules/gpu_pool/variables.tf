@@ -56,10 +56,34 @@ variable "master_dlq" {
   default = null
 }
 
+variable "build" {
+  description = "The project's build the pool's GPU host installs (modules/build_artifact's build output: bucket, key, sha256, version); null publishes none (an emulator)."
+  type = object({
+    bucket  = string
+    key     = string
+    sha256  = string
+    version = string
+  })
+  default = null
+}
+
 variable "metrics_namespace" {
   description = "CloudWatch namespace of the services' metrics (POWERTOOLS_METRICS_NAMESPACE)."
   type        = string
   default     = "GpuOrchestrator"
+  nullable    = false
+}
+
+variable "network_ready" {
+  description = "An id that must exist before a created GPU instance boots (the NAT gateway of a VPC made for it); null for none."
+  type        = string
+  default     = null
+}
+
+variable "alarm_actions" {
+  description = "SNS topics in the pool's region that the pool's alarms notify (the ops topic); empty: the alarms only show in the console."
+  type        = list(string)
+  default     = []
   nullable    = false
 }
 

@@ -126,3 +126,21 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
 
   tags = var.tags
 }
+
+resource "aws_cloudwatch_metric_alarm" "throttles" {
+  alarm_name          = "${var.name}-throttles"
+  alarm_description   = "${var.name} refused invocations for want of concurrency (its reserved concurrency or the account's quota)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = var.error_alarm.period_seconds
+  evaluation_periods  = var.error_alarm.evaluation_periods
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.error_alarm.actions
+  ok_actions          = var.error_alarm.actions
+
+  tags = var.tags
+}

@@ -42,3 +42,8 @@ output "policies" {
   description = "The caller's inline policies of the role, by name (without the module's own logs and tracing ones)."
   value       = var.policies
 }
+
+output "throttle_alarm_name" {
+  description = "Name of the alarm on the function's throttles."
+  value       = aws_cloudwatch_metric_alarm.throttles.alarm_name
+}

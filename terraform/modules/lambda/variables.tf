@@ -99,7 +99,7 @@ variable "policies" {
 }
 
 variable "error_alarm" {
-  description = "The alarm on the function's Errors metric: it fires when more than `threshold` errors fall in `evaluation_periods` periods of `period_seconds`, and notifies `actions` (SNS topic ARNs; none by default, so it only shows in the console)."
+  description = "The alarms on the function's Errors and Throttles metrics: they fire when more than `threshold` errors (any throttle) fall in `evaluation_periods` periods of `period_seconds`, and notify `actions` (SNS topic ARNs, e.g. the ops topic; none by default, so they only show in the console)."
   type = object({
     threshold          = optional(number, 0)
     period_seconds     = optional(number, 300)

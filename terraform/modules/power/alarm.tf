@@ -1,4 +1,4 @@
-# The design's alarm: the task queue showed no visible message for alarm_evaluation_periods
+# The queue-empty alarm: the task queue showed no visible message for alarm_evaluation_periods
 # periods; its action notifies the topic, which invokes the Lambda.
 
 resource "aws_sns_topic" "this" {

@@ -1,6 +1,6 @@
 # The power Lambda (shutdown-gpu-lambda) of one GPU pool: it stops the idle GPU instance, wakes it
 # when work waits, and drains the pool's dead letters (failing their task rows) while the GPU
-# sleeps. It decides from live facts, so it is invoked both by the design's alarm (through SNS) and
+# sleeps. It decides from live facts, so it is invoked both by the queue-empty alarm (through SNS) and
 # by a schedule that re-checks, because the alarm acts only when its state changes.
 
 module "function" {
@@ -29,6 +29,8 @@ module "function" {
     "dead-letters-drain" = data.aws_iam_policy_document.dead_letters.json
   }
 
+  error_alarm = { actions = var.alarm_actions }
+
   tags = var.tags
 }
 
@@ -48,6 +50,22 @@ data "aws_iam_policy_document" "instance" {
       test     = "StringEquals"
       variable = "ec2:ResourceTag/${var.gpu_tag_key}"
       values   = [var.gpu_tag_value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.change_instance_type ? [1] : []
+
+    content {
+      sid       = "ChangeTaggedGpuType"
+      actions   = ["ec2:ModifyInstanceAttribute"]
+      resources = [var.gpu_instance_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "ec2:ResourceTag/${var.gpu_tag_key}"
+        values   = [var.gpu_tag_value]
+      }
     }
   }
 

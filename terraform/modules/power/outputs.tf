@@ -52,3 +52,8 @@ output "drained_queue_arns" {
   description = "ARNs of the dead-letter queues the power run drains (and may read, receive from and delete from)."
   value       = var.dlq_arns
 }
+
+output "instance_policy_statements" {
+  description = "Statements of the power role's policy on the GPU instance (describe, stop, start and, with fallback types, the type change)."
+  value       = data.aws_iam_policy_document.instance.statement
+}

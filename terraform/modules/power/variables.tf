@@ -72,6 +72,13 @@ variable "gpu_instance_arn" {
   type        = string
 }
 
+variable "change_instance_type" {
+  description = "Whether the power Lambda may change the stopped instance's type (to a fallback type when AWS has no capacity for the preferred one)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "gpu_tag_key" {
   description = "Tag key the instance must carry to be started or stopped."
   type        = string
@@ -152,6 +159,13 @@ variable "schedule_enabled" {
   description = "Run the periodic re-check."
   type        = bool
   default     = true
+}
+
+variable "alarm_actions" {
+  description = "SNS topics the function's error and throttle alarms notify (the ops topic); empty: the alarms only show in the console."
+  type        = list(string)
+  default     = []
+  nullable    = false
 }
 
 variable "tags" {

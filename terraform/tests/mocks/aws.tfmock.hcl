@@ -80,3 +80,66 @@ mock_resource "aws_apigatewayv2_api" {
     execution_arn = "arn:aws:execute-api:us-east-1:123456789012:mocked"
   }
 }
+
+# The GPU host's reads: its subnet and VPC, its AMI's root device, the provider's default tags.
+mock_data "aws_subnet" {
+  defaults = {
+    vpc_id = "vpc-0123456789abcdef0"
+  }
+}
+
+mock_data "aws_vpc" {
+  defaults = {
+    id         = "vpc-0123456789abcdef0"
+    cidr_block = "10.20.0.0/16"
+  }
+}
+
+mock_data "aws_ami" {
+  defaults = {
+    root_device_name = "/dev/sda1"
+  }
+}
+
+mock_data "aws_default_tags" {
+  defaults = {
+    tags = { Project = "gpu-orchestrator" }
+  }
+}
+
+mock_resource "aws_launch_template" {
+  defaults = {
+    id             = "lt-0123456789abcdef0"
+    latest_version = 1
+  }
+}
+
+mock_resource "aws_security_group" {
+  defaults = {
+    id = "sg-0123456789abcdef0"
+  }
+}
+
+mock_data "aws_availability_zones" {
+  defaults = {
+    names = ["us-east-1a", "us-east-1b"]
+  }
+}
+
+mock_resource "aws_subnet" {
+  defaults = {
+    id = "subnet-0123456789abcdef0"
+  }
+}
+
+mock_resource "aws_route_table" {
+  defaults = {
+    id = "rtb-0123456789abcdef0"
+  }
+}
+
+mock_resource "aws_nat_gateway" {
+  defaults = {
+    id = "nat-0123456789abcdef0"
+  }
+}

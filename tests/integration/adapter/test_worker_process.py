@@ -17,7 +17,7 @@ from .conftest import CAMERA, job_body, new_task_id
 pytestmark = pytest.mark.integration
 
 
-def test_job_in_the_design_format_completes(queues, fake_api, workers):
+def test_job_in_the_message_format_completes(queues, fake_api, workers):
     task_id = new_task_id()
     queues.store.create(Task.new(task_id, CAMERA, json.loads(job_body(task_id))["request_body"], int(time.time())))
     queues.send(job_body(task_id))

@@ -78,7 +78,7 @@ def stopped_instance(stack: dict[str, Any]) -> Iterator[str]:
         ec2.stop_instances(InstanceIds=[instance_id])
 
 
-def test_submit_queues_the_design_message_and_writes_every_field(api: ApiServer, stack: dict[str, Any]) -> None:
+def test_submit_queues_the_task_message_and_writes_every_field(api: ApiServer, stack: dict[str, Any]) -> None:
     body = {"image_url": "s3://inputs/cat.png", "prompt": "rotate left", "seed": 3}
     response = requests.post(api.url + CAMERA, json=body, timeout=10)
 

@@ -56,7 +56,7 @@ def rig(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Powe
     monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
     monkeypatch.setenv("SQS_DLQ_URL", dlq_url)
     monkeypatch.setenv("DYNAMODB_TABLE", table_name)
-    # The design's windows, not the short ones the local power_environment gives `make up`.
+    # The default 30-minute windows, not the short ones the local power_environment gives `make up`.
     monkeypatch.setenv("IDLE_MINUTES", "30")
     monkeypatch.setenv("JOB_TIMEOUT_MINUTES", "30")
     for key in ("DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE"):

@@ -43,7 +43,7 @@ def test_a_job_completes_and_its_image_is_in_s3(unified: Unified, double: Double
     assert unified.submit("invert-blend", {"image_url": input_url, **INVERT}).status_code == 202
 
 
-def test_the_design_workflows_run_with_one_to_three_images(unified: Unified, double: Double, input_url: str) -> None:
+def test_the_shipped_workflows_run_with_one_to_three_images(unified: Unified, double: Double, input_url: str) -> None:
     one = unified.submit("qwen-image-edit", {"image_url": input_url, "prompt": "make it sepia", "steps": 2}).json()
     three = unified.submit("qwen-image-edit", {"image_url": input_url, "image2_url": input_url,
                                                "image3_url": input_url, "prompt": "warm"}).json()

@@ -42,7 +42,7 @@ def test_refuses_incomplete_settings(tmp_path, args, message):
     assert not (tmp_path / "etc" / "sqs-adapter.env").exists()
 
 
-def test_unit_matches_the_design():
+def test_unit_requires_the_unified_api_and_stops_gracefully():
     unit = (ADAPTER / "sqs-adapter.service").read_text()
     for line in ("Requires=comfyui-unified-api.service", "Restart=always", "RestartSec=10", "KillSignal=SIGTERM",
                  "EnvironmentFile=/etc/sqs-adapter.env"):

@@ -24,7 +24,7 @@ def test_submit_answers_202_with_job_and_location(client: Any) -> None:
     assert client.get(response.headers["Location"]).get_json() == job
 
 
-def test_queue_message_is_exactly_the_design_format(client: Any, aws: Any) -> None:
+def test_queue_message_is_exactly_the_task_message_format(client: Any, aws: Any) -> None:
     body = {"image_url": "s3://inputs/cat.png", "prompt": "turn left", "seed": 7}
     job_id = client.post(CAMERA, json=body).get_json()["job_id"]
 

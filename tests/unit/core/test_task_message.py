@@ -10,7 +10,7 @@ from gpujobs.workflows import RequestInvalid, load_registry, stored_body
 
 WORKFLOWS = load_registry({})
 
-DESIGN_EXAMPLE = (
+HAND_WRITTEN_EXAMPLE = (
     '{"task_id":"manual-test-001","api_path":"/api/v1/camera-angle/jobs",'
     '"request_body":{"image_url":"https://example.com/test.jpg","prompt":"test","steps":8}}'
 )
@@ -20,14 +20,14 @@ def public(host: str) -> list[str]:
     return ["93.184.215.14"]
 
 
-def test_design_example_message_parses():
-    message = parse_message(DESIGN_EXAMPLE)
+def test_hand_written_example_message_parses():
+    message = parse_message(HAND_WRITTEN_EXAMPLE)
     assert message.task_id == "manual-test-001"
     assert message.api_path == "/api/v1/camera-angle/jobs"
     assert message.request_body["steps"] == 8
 
 
-def test_body_round_trips_in_design_format():
+def test_body_round_trips_in_the_message_format():
     message = TaskMessage(task_id="abc", api_path="/api/v1/qwen-image-edit/jobs",
                           request_body={"image_url": "s3://b/k", "prompt": "p"})
     assert json.loads(message.to_body()) == {

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from gpujobs import task_store
+from gpujobs.capacity_policy import CapacityState
 from gpujobs.errors import TransitionRejected
 from gpujobs.task_message import TASK_ID_PATTERN
 from gpujobs.task_model import ALLOWED, TERMINAL, Task, TaskStatus, lease_lapsed
@@ -282,3 +283,15 @@ def test_pools_have_activity_rows_of_their_own(store):
     keys = [i["task_id"]["S"] for i in store.db.scan(TableName=store.table_name)["Items"]]
     assert sorted(keys) == ["#last-activity#eu-west-1", "#last-activity#us-west-2"]
     assert not any(re.match(TASK_ID_PATTERN, key) for key in keys)
+
+
+def test_capacity_rows_round_trip_per_pool_and_stay_out_of_the_index(store):
+    assert store.capacity() == CapacityState(), "no row yet: no shortfall"
+    short = CapacityState(shortfalls=2, last_shortfall_at=1000, types_tried=("g6e.2xlarge", "g6.2xlarge"))
+    store.record_capacity(short, now=1000)
+    store.record_capacity(CapacityState(), now=1100, pool="us-west-2")
+    assert store.capacity() == short
+    assert store.capacity(pool="us-west-2") == CapacityState()
+    assert "status" not in raw(store, task_store.CAPACITY_KEY)  # the status index never sees it
+    store.record_capacity(CapacityState(), now=1200)
+    assert store.capacity() == CapacityState(), "a start clears the shortfall"

@@ -30,7 +30,7 @@ def env(monkeypatch):
     return monkeypatch
 
 
-def test_defaults_are_the_designs():
+def test_settings_and_defaults():
     settings = Settings(GOOD)
     config = DistributorConfig.from_settings(settings)
     assert settings.region_queues["pool-b"] == "http://127.0.0.1:5000/123456789012/tasks_b"
