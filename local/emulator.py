@@ -1,4 +1,5 @@
-"""The embedded AWS emulator (moto's server) on loopback, started and stopped by PID, enforcing IAM.
+"""The embedded AWS emulator (moto's server, through local/moto_server.py) on loopback, started and
+stopped by PID, enforcing IAM.
 
 moto's server checks every request against the IAM policies of the user that signed it once
 INITIAL_NO_AUTH_ACTION_COUNT requests have been answered; those first ones are used to make the admin
@@ -10,7 +11,6 @@ use it instead of starting their own, with the credentials the environment holds
 its admin's to .run/admin.env); whether that emulator enforces IAM is its own affair.
 """
 
-import json
 import os
 import socket
 import subprocess
@@ -18,8 +18,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from gpujobs.aws_clients import Credentials
 from local.processes import stop
 from local.role_users import ADMIN_CALLS, Identity, make_admin
 
+ROOT = Path(__file__).resolve().parent.parent
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
@@ -58,13 +57,23 @@ def is_up(endpoint: str, timeout: float = 1.0, path: str = "/") -> bool:
 MOTO_PROBE_PATH = "/moto-api/"
 
 
+def is_moto(endpoint: str, timeout: float = 2.0) -> bool:
+    """True when the emulator is moto's server (it serves its own pages under /moto-api/; LocalStack does not)."""
+    try:
+        with urllib.request.urlopen(endpoint + MOTO_PROBE_PATH, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 @dataclass
 class Emulator:
     endpoint: str
     admin: Identity
     process: subprocess.Popen | None = None
     enforces_iam: bool = False
-    """True for a moto server started here; an emulator found at AWS_ENDPOINT_URL may or may not."""
+    """True for moto's server (started here, or found at AWS_ENDPOINT_URL, as `make up` leaves it); False for
+    another emulator, whose IAM checks, if any, are its own affair."""
 
     def environment(self) -> dict[str, str]:
         """Variables that point boto3 and Terraform at the emulator, signing as its admin."""
@@ -83,10 +92,9 @@ def start(port: int | None = None, log_path: Path | None = None, ready_timeout: 
     endpoint = f"http://127.0.0.1:{port}"
     if is_up(endpoint):
         raise RuntimeError(f"port {port} is already in use; stop that process or pick another port")
-    moto = Path(sys.executable).with_name("moto_server")
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (owned by the child)
     process = subprocess.Popen(
-        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(port)], cwd=ROOT,
         env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(ADMIN_CALLS)},
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
@@ -115,34 +123,8 @@ def use_or_start(log_path: Path | None = None) -> Emulator:
             raise RuntimeError(f"AWS_ENDPOINT_URL={endpoint} does not answer")
         given = Credentials(os.environ.get("AWS_ACCESS_KEY_ID") or FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                             os.environ.get("AWS_SECRET_ACCESS_KEY") or FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
-        return Emulator(endpoint, Identity("the environment's", given))
+        return Emulator(endpoint, Identity("the environment's", given), enforces_iam=is_moto(endpoint))
     return start(log_path=log_path)
-
-
-@contextmanager
-def iam_checks_paused(endpoint: str) -> Iterator[None]:
-    """moto answers the IAM check of a GET request that has neither query string nor body with
-    SignatureDoesNotMatch (moto 5.2.5 takes the request's headers for its query string and signs them as
-    the payload), and Terraform makes such requests (Lambda's GetFunction, API Gateway's GetApi). So the
-    checks are off while Terraform runs (it signs as the admin, who may do anything anyway) and on again
-    after. On an emulator without moto's /moto-api/reset-auth (LocalStack) this does nothing."""
-    previous = _reset_auth(endpoint, "inf")
-    try:
-        yield
-    finally:
-        if previous is not None and previous != "inf":
-            _reset_auth(endpoint, "0")  # enforce from the next request: no free calls
-
-
-def _reset_auth(endpoint: str, count: str) -> str | None:
-    """Set moto's INITIAL_NO_AUTH_ACTION_COUNT (and its request count to 0); the previous count, or None."""
-    request = urllib.request.Request(endpoint + "/moto-api/reset-auth", data=count.encode(), method="POST",
-                                     headers={"Content-Type": "text/plain"})  # moto reads the raw body
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return str(json.loads(response.read())["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"])
-    except (urllib.error.URLError, OSError, ValueError, KeyError):
-        return None
 
 
 def environment(endpoint: str, credentials: Credentials) -> dict[str, str]:

@@ -9,7 +9,12 @@ One change is made to the documents, because moto resolves the resource a reques
 (the queue), S3 (the bucket and key) and IAM; for every other service it matches a statement's Resource
 against "*", so a statement naming an exact table or instance ARN would never match there. Actions of
 those services are therefore allowed on Resource "*" (conditions kept, though moto evaluates none), and
-SQS and S3 actions keep their exact ARNs. docs/iam-on-the-emulator.md says what that leaves unchecked.
+SQS and S3 actions keep their exact ARNs. The README's section on the emulator says what that leaves
+unchecked.
+
+A second change: moto asks for `sqs:SendMessageBatch`, `sqs:DeleteMessageBatch` and
+`sqs:ChangeMessageVisibilityBatch`, which are no IAM actions (AWS authorizes a batch call by the action of
+one entry), so a statement allowing the single action allows its batch name too.
 
 The admin that Terraform applies with is made with the calls moto answers before it enforces anything
 (INITIAL_NO_AUTH_ACTION_COUNT = ADMIN_CALLS): create the user, give it `*` on `*`, make its key.
@@ -17,7 +22,7 @@ The admin that Terraform applies with is made with the calls moto answers before
 
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +45,9 @@ SERVICE_ROLE_OUTPUTS = {
     "power": "shutdown_role_arn",
     "distributor": "distributor_role_arn",
 }
+# moto's name for a batch call -> the IAM action AWS authorizes it by.
+SQS_BATCH_ACTIONS = {"sqs:sendmessage": "sqs:SendMessageBatch", "sqs:deletemessage": "sqs:DeleteMessageBatch",
+                     "sqs:changemessagevisibility": "sqs:ChangeMessageVisibilityBatch"}
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
@@ -80,7 +88,8 @@ def role_documents(iam: Any, role_name: str) -> dict[str, dict[str, Any]]:
 
 def emulator_document(document: Mapping[str, Any]) -> dict[str, Any]:
     """The document as the emulator can check it: the statements of services whose resources moto cannot
-    resolve are allowed on "*"; statements of SQS and S3 are kept as they are."""
+    resolve are allowed on "*"; statements of SQS and S3 keep their resources, and SQS's single actions
+    bring moto's batch names along."""
     statements = document.get("Statement", [])
     out: list[dict[str, Any]] = []
     for statement in statements if isinstance(statements, list) else [statements]:
@@ -89,6 +98,7 @@ def emulator_document(document: Mapping[str, Any]) -> dict[str, Any]:
             out.append(dict(statement))  # NotAction and Deny statements are copied as written
             continue
         actions = [actions] if isinstance(actions, str) else list(actions)
+        actions += [SQS_BATCH_ACTIONS[a.lower()] for a in actions if a.lower() in SQS_BATCH_ACTIONS]
         checked = [a for a in actions if a.split(":", 1)[0].lower() in RESOURCE_CHECKED]
         unchecked = [a for a in actions if a not in checked]
         if checked:
@@ -129,7 +139,9 @@ def put_stand_in(iam: Any, user_name: str, documents: Mapping[str, Mapping[str, 
 
 
 def replace_policies(iam: Any, user_name: str, documents: Mapping[str, Mapping[str, Any]]) -> None:
-    """Make these documents the user's only policies; its access key stays valid."""
+    """Make these documents the user's only policies (one left with no statement is none); its access key
+    stays valid."""
+    documents = {name: document for name, document in documents.items() if document.get("Statement")}
     for page in iam.get_paginator("list_user_policies").paginate(UserName=user_name):
         for name in page["PolicyNames"]:
             if name not in documents:
@@ -140,10 +152,14 @@ def replace_policies(iam: Any, user_name: str, documents: Mapping[str, Mapping[s
 
 
 def stand_in_for_role(iam: Any, role_name: str, user_name: str | None = None,
-                      resources: Mapping[str, str] | None = None) -> Identity:
-    """A user carrying `role_name`'s documents (its resources rebound by `resources`, if given)."""
+                      resources: Mapping[str, str] | None = None,
+                      edit: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Identity:
+    """A user carrying `role_name`'s documents (its resources rebound by `resources`, then each passed
+    through `edit`, if given)."""
     role_arn = iam.get_role(RoleName=role_name)["Role"]["Arn"]
     documents = {name: rebind(doc, resources or {}) for name, doc in role_documents(iam, role_name).items()}
+    if edit is not None:
+        documents = {name: edit(doc) for name, doc in documents.items()}
     return put_stand_in(iam, user_name or role_name, documents, role_arn)
 
 
@@ -160,6 +176,41 @@ def service_identities(by_role: Mapping[str, Identity], outputs: Mapping[str, An
     """Service name -> the stand-in of its role, for the services the outputs name a role for."""
     return {service: by_role[outputs[output]] for service, output in SERVICE_ROLE_OUTPUTS.items()
             if outputs.get(output) in by_role}
+
+
+@dataclass
+class ServiceRoles:
+    """The stand-in of each service's role on one emulator, and the admin's IAM client that makes more.
+
+    Empty on an emulator that is not moto's server: there every service signs as the session's identity."""
+
+    iam: Any
+    by_service: dict[str, Identity]
+
+    def credentials(self, service: str) -> Credentials | None:
+        """What a service built in this process signs with (None: the default chain, the admin's)."""
+        identity = self.by_service.get(service)
+        return identity.credentials if identity else None
+
+    def environment(self, service: str) -> dict[str, str]:
+        """The variables that make a child process sign as the service's role ({} on another emulator)."""
+        identity = self.by_service.get(service)
+        return identity.environment() if identity else {}
+
+    def rebound(self, service: str, user_name: str, resources: Mapping[str, str],
+                edit: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Identity | None:
+        """A new stand-in with the service's rights over a test's own queues or buckets instead of the stack's
+        (`resources`: stack ARN -> the test's ARN), each document passed through `edit` when given (a test
+        taking a statement away). None on another emulator."""
+        identity = self.by_service.get(service)
+        if identity is None or identity.role_arn is None:
+            return None
+        return stand_in_for_role(self.iam, identity.role_arn.rsplit("/", 1)[-1], user_name, resources, edit)
+
+
+def service_roles(iam: Any, outputs: Mapping[str, Any]) -> ServiceRoles:
+    """A stand-in user for every role of the account, and which one each service the outputs name runs as."""
+    return ServiceRoles(iam, service_identities(stand_ins_for_all_roles(iam), outputs))
 
 
 def delete_stand_in(iam: Any, user_name: str) -> None:
