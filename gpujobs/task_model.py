@@ -75,6 +75,11 @@ class Task:
     pool: str | None = None
     # Why the last attempt was handed back to the queue (TaskStore.note_retry); the dead-letter error cites it.
     last_error: str | None = None
+    # The content hash of the workflow folder the API validated the request against; None for a row made
+    # from a message sent by hand. The GPU side refuses a job whose hash differs from its own folder's.
+    workflow_hash: str | None = None
+    # 0-1 as the Unified API last reported it, copied by the worker's heartbeat (1.0 once completed).
+    progress: float | None = None
 
     def held_at(self, now: int) -> bool:
         """A worker holds this task now: it is processing and its lease has not lapsed."""
@@ -82,10 +87,10 @@ class Task:
 
     @classmethod
     def new(cls, task_id: str, job_type: str, request_body: dict[str, Any], now: int,
-            retention_s: int = DEFAULT_RETENTION_S) -> "Task":
+            retention_s: int = DEFAULT_RETENTION_S, workflow_hash: str | None = None) -> "Task":
         return cls(task_id=task_id, status=TaskStatus.PENDING, job_type=job_type,
                    created_at=now, updated_at=now, ttl=now + retention_s,
-                   request_body=request_body)
+                   request_body=request_body, workflow_hash=workflow_hash)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Task":
@@ -112,6 +117,8 @@ class Task:
             lease_expires_at=num("lease_expires_at"),
             pool=item.get("pool"),
             last_error=item.get("last_error"),
+            workflow_hash=item.get("workflow_hash"),
+            progress=None if item.get("progress") is None else float(item["progress"]),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -127,6 +134,7 @@ class Task:
             "result_s3_uri": self.result_s3_uri,
             "error_message": self.error_message,
             "comfy_job_id": self.comfy_job_id,
+            "workflow_hash": self.workflow_hash,
             "attempts": self.attempts,
         }
         if self.finished_at is not None:

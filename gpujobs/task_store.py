@@ -73,6 +73,10 @@ def _row_of(exc: ClientError) -> Task | None:
     return Task.from_item(deserialize(item)) if item else None
 
 
+def _job_id(comfy_job_id: str | None) -> dict[str, str]:
+    return {"comfy_job_id": comfy_job_id} if comfy_job_id else {}
+
+
 def activity_key(pool: str | None = None) -> str:
     """The last-activity row's key for `pool` (None or empty: the single-pool row)."""
     return f"{ACTIVITY_KEY}#{pool}" if pool else ACTIVITY_KEY
@@ -261,11 +265,13 @@ class TaskStore:
                                add={"attempts": 1}, returns=True)
         return cast(Task, claimed)
 
-    def renew_lease(self, task_id: str, worker_id: str, now: int, lease_s: int) -> None:
-        self._while_held(task_id, worker_id, {"lease_expires_at": now + lease_s}, now)
-
-    def set_comfy_job_id(self, task_id: str, worker_id: str, comfy_job_id: str, now: int) -> None:
-        self._while_held(task_id, worker_id, {"comfy_job_id": comfy_job_id}, now)
+    def renew_lease(self, task_id: str, worker_id: str, now: int, lease_s: int,
+                    progress: float | None = None) -> None:
+        """Extend the holder's lease; with `progress`, record it in the same write (no write per step)."""
+        sets: dict[str, Any] = {"lease_expires_at": now + lease_s}
+        if progress is not None:
+            sets["progress"] = progress
+        self._while_held(task_id, worker_id, sets, now)
 
     def note_retry(self, task_id: str, worker_id: str, error: str, now: int) -> bool:
         """Record why a job was handed back to the queue and let its lease lapse now (a lease lapses once
@@ -278,24 +284,35 @@ class TaskStore:
             return False
         return True
 
-    def complete(self, task_id: str, worker_id: str, result_s3_uri: str, now: int) -> None:
+    def complete(self, task_id: str, worker_id: str, result_s3_uri: str, now: int,
+                 comfy_job_id: str | None = None) -> None:
+        """The holder's success; `comfy_job_id` (the Unified API's job) rides in the same write."""
         self._move(task_id, TaskStatus.COMPLETED, Lease.HELD,
-                          {"result_s3_uri": result_s3_uri, "updated_at": now, "finished_at": now},
-                          worker_id=worker_id)
+                   {"result_s3_uri": result_s3_uri, "progress": 1.0, "updated_at": now, "finished_at": now,
+                    **_job_id(comfy_job_id)},
+                   worker_id=worker_id)
 
     def fail(self, task_id: str, error_message: str, now: int, worker_id: str | None = None,
-             lease: Lease | None = None) -> None:
+             lease: Lease | None = None, comfy_job_id: str | None = None) -> None:
         """Fail a task. With `worker_id`, a processing task must be held by that worker; without it
         (the API after a failed enqueue) any non-terminal task may be failed; with `Lease.LAPSED`
         (dead letters) only a pending one or one whose lease has lapsed."""
         if lease is None:
             lease = Lease.ANY if worker_id is None else Lease.HELD
         self._move(task_id, TaskStatus.FAILED, lease,
-                          {"error_message": error_message[:ERROR_LIMIT], "updated_at": now, "finished_at": now},
-                          now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id)
+                   {"error_message": error_message[:ERROR_LIMIT], "updated_at": now, "finished_at": now,
+                    **_job_id(comfy_job_id)},
+                   now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id)
 
-    def cancel(self, task_id: str, now: int) -> None:
-        self._move(task_id, TaskStatus.CANCELLED, Lease.ANY, {"updated_at": now, "finished_at": now})
+    def cancel(self, task_id: str, now: int, worker_id: str | None = None, reason: str | None = None,
+               comfy_job_id: str | None = None) -> None:
+        """Cancel a task: anyone's (the API), or with `worker_id` only the holder's processing task (the
+        worker, when the Unified API reports the job cancelled); `reason` goes to `error_message`."""
+        sets: dict[str, Any] = {"updated_at": now, "finished_at": now, **_job_id(comfy_job_id)}
+        if reason is not None:
+            sets["error_message"] = reason[:ERROR_LIMIT]
+        self._move(task_id, TaskStatus.CANCELLED, Lease.ANY if worker_id is None else Lease.HELD, sets,
+                   worker_id=worker_id)
 
     def delete_pending(self, task_id: str) -> None:
         """Remove a row that is still pending (a submit whose message could not be queued); raises

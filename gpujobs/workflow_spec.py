@@ -80,6 +80,10 @@ class InputSpec:
     def is_seed(self) -> bool:
         return self.name == SEED_FIELD and self.type == "integer"
 
+    def draw(self, rng: Callable[[int, int], int]) -> int:
+        """A seed within the field's limits, drawn with `rng(low, high)`."""
+        return rng(int(self.minimum or 0), int(self.maximum if self.maximum is not None else SEED_MAX))
+
 
 @dataclass(frozen=True)
 class ModelFile:
@@ -117,6 +121,11 @@ class WorkflowSpec:
         return tuple(n for n, s in self.inputs.items() if s.type == "image_url")
 
     @property
+    def seed_input(self) -> InputSpec | None:
+        """The `seed` field, drawn at random when a request leaves it out."""
+        return next((s for s in self.inputs.values() if s.is_seed), None)
+
+    @property
     def class_types(self) -> frozenset[str]:
         return frozenset(node["class_type"] for node in self.graph.values())
 
@@ -149,7 +158,7 @@ class WorkflowSpec:
                     continue
                 if not spec.is_seed:
                     continue
-                value = draw(int(spec.minimum or 0), int(spec.maximum if spec.maximum is not None else SEED_MAX))
+                value = spec.draw(draw)
             if spec.type == "image_url":
                 if name not in images:
                     raise KeyError(f"image field {name!r} has no uploaded file name")

@@ -5,6 +5,10 @@
     gpujobs status JOB_ID
     gpujobs wait JOB_ID --out out/ [--timeout 900]
 
+`submit` has one subcommand per workflow folder (WORKFLOWS_DIR, default the installed ones) and one
+flag per request field (`image_url` is --image-url), typed and described as the folder's spec.json
+says; the API checks the values.
+
 The API's address comes from --api or GPUJOBS_API_URL (default http://127.0.0.1:8080), its key from
 --api-key or GPUJOBS_API_KEY. Job documents go to stdout as JSON; progress and errors to stderr.
 Exit status: 0 done, 1 the job failed or was cancelled, 2 bad usage, 3 the API rejected the
@@ -19,28 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gpujobs.workflows import WORKFLOWS
+from gpujobs.workflow_spec import InputSpec, WorkflowSpecError
+from gpujobs.workflows import Workflows, load_registry
 from gpujobs_cli.download import download_result
 from gpujobs_cli.http import DEFAULT_API_URL, ApiClient, ApiUnavailable, ClientError
-from gpujobs_cli.progress import ProgressLine, job_age, job_phase
+from gpujobs_cli.progress import ProgressLine, job_age, job_phase, job_progress
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 5
 FINAL = {"completed", "failed", "cancelled"}
-
-# Flags of each workflow: (flag, body field, type); values not given are left to the API's defaults.
-WORKFLOW_FLAGS: dict[str, list[tuple[str, str, type]]] = {
-    "camera-angle": [
-        ("--image-url", "image_url", str), ("--prompt", "prompt", str), ("--seed", "seed", int),
-        ("--steps", "steps", int),
-    ],
-    "qwen-image-edit": [
-        ("--image-url", "image_url", str), ("--prompt", "prompt", str), ("--image2-url", "image2_url", str),
-        ("--image3-url", "image3_url", str), ("--steps", "steps", int), ("--cfg", "cfg", float),
-        ("--sampler-name", "sampler_name", str), ("--scheduler", "scheduler", str),
-        ("--denoise", "denoise", float), ("--seed", "seed", int),
-    ],
-}
-
 
 class UsageError(ClientError):
     exit_code = EXIT_USAGE
@@ -50,7 +40,41 @@ class WaitTimedOut(ClientError):
     exit_code = EXIT_TIMEOUT
 
 
-def build_parser() -> argparse.ArgumentParser:
+_TYPES: dict[str, type] = {"image_url": str, "string": str, "integer": int, "number": float}
+# The submit command's own flags; a request field of the same name is given as --field-<name>.
+OWN_FLAGS = {"--json", "--quiet", "--wait", "--out", "--timeout", "--interval", "--help"}
+
+
+def _flag_of(field: str) -> str:
+    flag = "--" + field.replace("_", "-")
+    return f"--field-{flag[2:]}" if flag in OWN_FLAGS else flag
+
+
+def _dest(field: str) -> str:
+    return f"field_{field}"
+
+
+def _add_field(parser: argparse.ArgumentParser, spec: InputSpec) -> None:
+    """One flag per request field, as the workflow's spec.json describes it."""
+    notes = [spec.description] if spec.description else []
+    if spec.required:
+        notes.append("required")
+    if spec.default is not None:
+        notes.append(f"default {spec.default}")
+    if spec.minimum is not None or spec.maximum is not None:
+        low, high = ("" if v is None else v for v in (spec.minimum, spec.maximum))
+        notes.append(f"{low}..{high}")
+    kwargs: dict[str, Any] = {"dest": _dest(spec.name), "default": None, "help": "; ".join(notes) or None}
+    if spec.type == "boolean":
+        kwargs["action"] = argparse.BooleanOptionalAction
+    else:
+        kwargs.update(type=_TYPES[spec.type], metavar=spec.name.upper())
+        if spec.choices is not None:
+            kwargs.update(choices=list(spec.choices), metavar=None)
+    parser.add_argument(_flag_of(spec.name), **kwargs)
+
+
+def build_parser(workflows: Workflows) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gpujobs", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api", default=os.environ.get("GPUJOBS_API_URL") or DEFAULT_API_URL,
@@ -61,13 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     submit = commands.add_parser("submit", help="submit a job")
-    workflows = submit.add_subparsers(dest="workflow", required=True)
-    for name, flags in WORKFLOW_FLAGS.items():
-        sub = workflows.add_parser(name, help=f"submit a {name} job")
+    names = submit.add_subparsers(dest="workflow", required=True)
+    for workflow in workflows:
+        sub = names.add_parser(workflow.name, help=workflow.description or f"submit a {workflow.name} job",
+                               description=workflow.description or None)
         sub.add_argument("--json", dest="json_file", metavar="FILE",
                          help="request body as a JSON file ('-' for stdin); flags given as well override it")
-        for flag, field, kind in flags:
-            sub.add_argument(flag, dest=field, type=kind, metavar=field.upper())
+        for spec in workflow.inputs.values():
+            _add_field(sub, spec)
         sub.add_argument("-q", "--quiet", action="store_true", help="print only the job id")
         _add_wait_options(sub, with_switch=True)
 
@@ -88,7 +113,7 @@ def _add_wait_options(parser: argparse.ArgumentParser, with_switch: bool) -> Non
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default %(default)s)")
 
 
-def request_body(args: argparse.Namespace) -> dict[str, Any]:
+def request_body(args: argparse.Namespace, workflows: Workflows) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if args.json_file:
         try:
@@ -100,13 +125,14 @@ def request_body(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"{args.json_file} is not JSON: {exc}") from None
         if not isinstance(body, dict):
             raise UsageError(f"{args.json_file} must hold a JSON object")
-    for _, field, _ in WORKFLOW_FLAGS[args.workflow]:
-        value = getattr(args, field)
+    inputs = workflows.by_name[args.workflow].inputs
+    for field in inputs:
+        value = getattr(args, _dest(field))
         if value is not None:
             body[field] = value
-    missing = [f for f in ("image_url", "prompt") if f not in body]
+    missing = [f for f, spec in inputs.items() if spec.required and f not in body]
     if missing:
-        flags = " and ".join("--" + f.replace("_", "-") for f in missing)
+        flags = " and ".join(_flag_of(f) for f in missing)
         raise UsageError(f"{flags} required (or give them in --json)")
     return body
 
@@ -128,7 +154,7 @@ def wait_for(client: ApiClient, job_id: str, timeout_s: float, interval_s: float
             now = time.time()
             if job is not None:
                 progress.show(job_phase(job, job_age(job, started, now)), job_age(job, started, now),
-                              note="API unavailable, retrying" if last_error else "")
+                              note="API unavailable, retrying" if last_error else "", fraction=job_progress(job))
                 if job["status"] in FINAL:
                     return job
             elif last_error is not None:
@@ -159,10 +185,10 @@ def _finish_wait(client: ApiClient, job_id: str, args: argparse.Namespace) -> in
     return EXIT_OK
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, workflows: Workflows) -> int:
     client = ApiClient(args.api, api_key=args.api_key, timeout_s=args.request_timeout)
     if args.command == "submit":
-        job = client.submit(WORKFLOWS[args.workflow].api_path, request_body(args))
+        job = client.submit(workflows.by_name[args.workflow].api_path, request_body(args, workflows))
         if args.quiet:
             print(job["job_id"])
         else:
@@ -177,9 +203,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return run(args)
+        workflows = load_registry()
+    except WorkflowSpecError as exc:
+        print(f"gpujobs: the workflow folders do not load: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = build_parser(workflows).parse_args(argv)
+    try:
+        return run(args, workflows)
     except ClientError as exc:
         print(f"gpujobs: {exc}", file=sys.stderr)
         details = getattr(exc, "details", None)

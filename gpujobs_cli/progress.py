@@ -1,4 +1,5 @@
-"""What a person waiting for a job sees: a state (queued, GPU starting, processing, done) and the time.
+"""What a person waiting for a job sees: a state (queued, GPU starting, processing, done), the time and,
+while processing, a bar of the job's `progress` (0-1, as the worker last copied it from the GPU).
 
 The API's status says `pending` both while the job waits behind others on a running GPU and while
 the GPU is still booting. A field naming the instance's state is used when the API sends one;
@@ -11,6 +12,9 @@ import time
 from typing import Any, TextIO
 
 QUEUED_FOR_S = 5.0
+BAR_WIDTH = 20
+# Off a terminal a new line is written when the progress moved this much (besides each change of phase).
+LINE_STEP = 0.25
 _GPU_STATE_FIELDS = ("gpu_state", "instance_state")
 _GPU_NOT_UP = {"stopped", "stopping", "pending", "starting", "booting"}
 
@@ -39,6 +43,19 @@ def job_phase(job: dict[str, Any], waited_s: float) -> str:
     return "gpu_starting" if waited_s > QUEUED_FOR_S else "queued"
 
 
+def job_progress(job: dict[str, Any]) -> float | None:
+    """The status document's `progress`, 0-1, or None when it has none."""
+    value = job.get("progress")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return min(1.0, max(0.0, float(value)))
+
+
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    done = int(fraction * width + 1e-9)
+    return f"[{'#' * done}{'.' * (width - done)}] {int(fraction * 100 + 1e-9):3d}%"
+
+
 def format_elapsed(seconds: float) -> str:
     seconds = max(0, int(seconds))
     minutes, secs = divmod(seconds, 60)
@@ -47,17 +64,22 @@ def format_elapsed(seconds: float) -> str:
 
 
 class ProgressLine:
-    """One line rewritten in place on a terminal; elsewhere (logs, CI) a line per change of state."""
+    """One line rewritten in place on a terminal; elsewhere (logs, CI) a line per change of state and
+    per quarter of progress."""
 
     def __init__(self, job_id: str, stream: TextIO | None = None) -> None:
         self.job_id = job_id
         self.stream = stream if stream is not None else sys.stderr
         self.interactive = self.stream.isatty()
         self._last_phase: str | None = None
+        self._last_fraction: float | None = None
         self._width = 0
 
-    def show(self, phase: str, elapsed_s: float, note: str = "") -> None:
+    def show(self, phase: str, elapsed_s: float, note: str = "", fraction: float | None = None) -> None:
         text = f"job {self.job_id}  {LABELS.get(phase, phase):<13} {format_elapsed(elapsed_s):>7}"
+        drawn = fraction if phase == "processing" else None
+        if drawn is not None:
+            text += f"  {progress_bar(drawn)}"
         if note:
             text += f"  ({note})"
         if self.interactive:
@@ -65,10 +87,16 @@ class ProgressLine:
             self.stream.write("\r" + text + padding)
             self._width = len(text)
             self.stream.flush()
-        elif phase != self._last_phase or note:
+        elif phase != self._last_phase or note or self._moved(drawn):
             self.stream.write(text + "\n")
             self.stream.flush()
+            self._last_fraction = drawn
         self._last_phase = phase
+
+    def _moved(self, fraction: float | None) -> bool:
+        if fraction is None:
+            return False
+        return self._last_fraction is None or fraction - self._last_fraction >= LINE_STEP
 
     def finish(self) -> None:
         if self.interactive and self._width:

@@ -2,8 +2,9 @@
 
 Starts the emulator (moto's server) on 127.0.0.1:4566, applies `terraform/environments/local` to it
 with a fresh state, writes `.run/outputs.json`, then runs the API under gunicorn on 127.0.0.1:8080,
-the emulated GPU host (which runs the ComfyUI stand-in and the worker only while the stand-in
-instance is `running`) and the power logic on a timer. Ctrl-C stops everything it started, by PID.
+the emulated GPU host (which runs the ComfyUI double, or the ComfyUI named by COMFYUI_URL, the
+Unified API and the worker only while the stand-in instance is `running`) and the power logic on a
+timer. WORKFLOWS_DIR, when set, reaches every service. Ctrl-C stops everything it started, by PID.
 """
 
 import os
@@ -99,7 +100,8 @@ def main() -> int:
         print(f"api        http://{api_bind}  (gunicorn, ready in {time.monotonic() - t0:.1f} s; "
               f"docs at /docs, OpenAPI at /openapi.json)", flush=True)
         supervisor.start("gpu-host", [sys.executable, "-m", "local.gpu_host"], env)
-        print(f"gpu host   runs the ComfyUI stand-in (127.0.0.1:8000) and the worker while instance "
+        comfyui = env.get("COMFYUI_URL") or "the ComfyUI double (127.0.0.1:8188)"
+        print(f"gpu host   runs {comfyui}, the Unified API (127.0.0.1:8000) and the worker while instance "
               f"{stack.outputs.get('gpu_instance_id')} is running (boot delay {env['BOOT_DELAY_S']} s)")
         supervisor.start("power", [sys.executable, "-m", "local.power_timer"], env)
         print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")

@@ -1,8 +1,10 @@
 """Build the Lambda zips that Terraform deploys: build/lambda/{api,shutdown,distributor}.zip.
 
 Each zip holds its service folder (as the package path services/<name>), services/__init__.py, the
-shared gpujobs package and the service's pip dependencies, built for the Lambda platform
-(manylinux2014 x86_64, CPython 3.11) whatever machine builds them. boto3 and botocore are left
+shared gpujobs package, the top-level packages the service reads data from (the API: `workflows`,
+the workflow folders it builds its routes and request models from) and the service's pip
+dependencies, built for the Lambda platform (manylinux2014 x86_64, CPython 3.11) whatever machine
+builds them. boto3 and botocore are left
 out: the Python runtime has them.
 
 Versions come from the pins in pyproject.toml, so the Lambdas run what the tests ran. Installed
@@ -40,10 +42,12 @@ class Package:
     name: str
     service: str
     requirements: tuple[str, ...]
+    data: tuple[str, ...] = ()  # top-level folders of the repository carried as they are
 
 
 PACKAGES = (
-    Package("api", "api", ("flask", "flask-openapi3", "flask-openapi3-swagger", "pydantic", "apig-wsgi")),
+    Package("api", "api", ("flask", "flask-openapi3", "flask-openapi3-swagger", "pydantic", "apig-wsgi"),
+            data=("workflows",)),
     Package("shutdown", "shutdown_lambda", ("aws-lambda-powertools", "pydantic")),
     Package("distributor", "distributor_lambda", ("aws-lambda-powertools", "pydantic")),
 )
@@ -117,6 +121,8 @@ def package_files(package: Package, deps_dir: Path, source_root: Path = ROOT) ->
     """(file on disk, name in the zip) for everything a package holds, sorted by name in the zip."""
     files = _files_under(deps_dir, deps_dir)
     files += _files_under(source_root / "gpujobs", source_root)
+    for folder in package.data:
+        files += _files_under(source_root / folder, source_root)
     services_init = source_root / "services" / "__init__.py"
     if services_init.exists():
         files.append((services_init, "services/__init__.py"))

@@ -2,7 +2,7 @@
 
 An IMAGE is a Pillow RGB image (a batch of one). Loaders return tokens that name the files they
 would load; the text encoder keeps the prompt and the images; KSampler does deterministic Pillow
-work in place of diffusion (local/comfyui_standin/image_edits.py): a perspective turn when the model
+work in place of diffusion (image_edits.py): a perspective turn when the model
 carries a LoRA whose name mentions "angle", otherwise an edit chosen from the prompt's words with
 the reference images blended in.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageMath, ImageOps
 
-from local.comfyui_standin import image_edits
+from local.comfyui_double import image_edits
 
 RESAMPLE = {"nearest-exact": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
             "area": Image.Resampling.BOX, "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS}

@@ -1,4 +1,4 @@
-"""`python -m local.gpu_host`: run the stand-in and the worker while the emulated instance runs.
+"""`python -m local.gpu_host`: run the GPU instance's services while the emulated instance runs.
 
 Reads GPU_INSTANCE_ID from `power_environment` of the outputs file (the instance this host stands for
 is the one its pool's power run starts and stops) or the environment, and the LOCAL_GPU_* /
@@ -33,8 +33,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging("local-gpu-host", os.environ.get("LOG_LEVEL", "INFO"))
     env = dict(os.environ)
-    if config.standin_health_url and "COMFYUI_API_URL" not in env:
-        env["COMFYUI_API_URL"] = config.standin_health_url.removesuffix("/health")
     instance_id = settings.gpu_instance_id or ""
     host = GpuHost(config, instance_id, ec2_instance_state(instance_id), env)
 

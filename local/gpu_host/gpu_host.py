@@ -1,5 +1,9 @@
 """The loop: follow the instance's state and run the children only while it is `running`.
 
+The children start in order, each once the one before answers its ready URL (the ComfyUI double its
+/system_stats, the Unified API its /health, which says ComfyUI is ready), as systemd orders the units
+on the instance; they stop in the reverse order, the worker first.
+
 moto marks an instance `running` as soon as StartInstances returns; the boot delay stands for the
 minutes a real g6e instance takes before its services are up, so what a person sees locally (a job
 waiting for the GPU) matches the real system.
@@ -52,7 +56,7 @@ class GpuHost:
         self._instance_state = instance_state
         self._clock = clock
         self._stop = threading.Event()
-        self.children = [Child(spec, env) for spec in config.children]
+        self.children = [Child(spec, {**env, **spec.env}) for spec in config.children]
         self.state: str | None = None
         self.boot_began: float | None = None
         self.up = False
@@ -96,15 +100,15 @@ class GpuHost:
         self._restart_exited(now)
 
     def start_children(self) -> None:
-        standin, worker = self.children
-        standin.start(self._clock())
-        self._wait_until_ready()
-        worker.start(self._clock())
+        for child in self.children:
+            child.start(self._clock())
+            if child is not self.children[-1]:
+                self._wait_until_ready(child)
         self.up = True
         log.info("GPU host up", extra={"event": "host_up", "pids": {c.spec.name: c.pid for c in self.children}})
 
     def shut_down(self, reason: str) -> list[str]:
-        """Stop the worker first (it finishes or releases its jobs), then the stand-in."""
+        """Stop the worker first (it finishes or releases its jobs), then the others in reverse order."""
         if not any(c.process is not None for c in self.children):
             self.up = False
             return []
@@ -116,21 +120,21 @@ class GpuHost:
         log.info("GPU host down", extra={"event": "host_down", "reason": reason, "outcomes": outcomes})
         return outcomes
 
-    def _wait_until_ready(self) -> None:
-        """Give the stand-in a bounded time to answer /health, so the worker's first call finds it."""
-        url = self.config.standin_health_url
+    def _wait_until_ready(self, child: Child) -> None:
+        """Give a child a bounded time to answer its ready URL, so the next one's first call finds it."""
+        url = child.spec.ready_url
         if not url:
             return
         deadline = self._clock() + self.config.ready_timeout_s
-        while not self._stop.is_set() and self._clock() < deadline and self.children[0].running():
+        while not self._stop.is_set() and self._clock() < deadline and child.running():
             try:
                 if requests.get(url, timeout=1.0).status_code == 200:
                     return
             except requests.RequestException:
                 pass
             self._stop.wait(0.2)
-        log.warning("the stand-in is not answering; starting the worker anyway (it retries)",
-                    extra={"event": "standin_not_ready", "url": url})
+        log.warning("a child is not ready; starting the next one anyway (it waits or retries)",
+                    extra={"event": "child_not_ready", "child": child.spec.name, "url": url})
 
     def _restart_exited(self, now: float) -> None:
         """Like systemd's Restart=on-failure: a child that died while the instance runs comes back."""

@@ -1,14 +1,24 @@
-"""The host's knobs: boot delay, poll interval, the child commands and how long each may take to stop.
+"""The host's knobs: boot delay, poll interval, and the children it runs in order, each with the URL
+that says it is ready for the next one and how long it may take to stop.
 
-The child commands are configurable so tests can supervise simple stand-in processes.
+The children are what the GPU instance runs: the ComfyUI double (none when COMFYUI_URL names a real
+ComfyUI), the Unified API under gunicorn in front of it, and the worker. Their commands are
+configurable so tests can supervise simple processes of their own.
 """
 
+import json
 import shlex
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
+
+# The double's sampler takes this long per step unless LOCAL_COMFYUI_KNOBS says otherwise, so a
+# person running `make up` sees a job's progress move.
+DEFAULT_KNOBS = '{"step_latency_s": 0.25}'
 
 
 @dataclass(frozen=True)
@@ -17,39 +27,59 @@ class ChildSpec:
     command: tuple[str, ...]
     stop_timeout_s: float
     """How long SIGTERM may take before SIGKILL; the worker's covers its own shutdown grace."""
+    ready_url: str | None = None
+    """Answers 200 once the child is ready; the next child starts then (or after the ready timeout)."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Set for this child on top of the host's environment."""
 
 
 @dataclass(frozen=True)
 class HostConfig:
-    standin: ChildSpec
-    worker: ChildSpec
-    standin_health_url: str | None
+    children: tuple[ChildSpec, ...]
+    """In start order; stopping goes the other way (the worker first)."""
     boot_delay_s: float = 20.0
     poll_interval_s: float = 1.0
     ready_timeout_s: float = 20.0
     restart_delay_s: float = 2.0
 
-    @property
-    def children(self) -> tuple[ChildSpec, ChildSpec]:
-        """In start order; stopping goes the other way (the worker first)."""
-        return (self.standin, self.worker)
-
     @classmethod
     def from_settings(cls, settings: Settings, boot_delay_s: float | None = None) -> "HostConfig":
-        port = settings.integer("LOCAL_GPU_STANDIN_PORT", 8000, minimum=1, maximum=65535)
-        standin_cmd = _command(settings, "LOCAL_GPU_STANDIN_CMD",
-                               [sys.executable, "-m", "local.comfyui_standin", "--host", "127.0.0.1",
-                                "--port", str(port)])
-        worker_cmd = _command(settings, "LOCAL_GPU_WORKER_CMD", [sys.executable, "-m", "services.adapter"])
-        health = settings.values.get("LOCAL_GPU_STANDIN_HEALTH_URL", f"http://127.0.0.1:{port}/health")
+        python = sys.executable
+        unified_port = settings.integer("LOCAL_UNIFIED_API_PORT", 8000, minimum=1, maximum=65535)
+        unified_url = f"http://127.0.0.1:{unified_port}"
+        children: list[ChildSpec] = []
+        comfyui_url = settings.get("COMFYUI_URL")
+        unified_env = {"UNIFIED_API_BIND": f"127.0.0.1:{unified_port}"}
+        if comfyui_url is None:
+            port = settings.integer("LOCAL_COMFYUI_PORT", 8188, minimum=1, maximum=65535)
+            folder = str(Path(settings.get("LOCAL_COMFYUI_DIR", ".run/comfyui") or "").resolve())
+            knobs = settings.get("LOCAL_COMFYUI_KNOBS", DEFAULT_KNOBS) or DEFAULT_KNOBS
+            try:
+                json.loads(knobs)
+            except ValueError as exc:
+                raise ConfigError(f"LOCAL_COMFYUI_KNOBS={knobs!r} is not JSON: {exc}") from None
+            comfyui_url = f"http://127.0.0.1:{port}"
+            children.append(ChildSpec(
+                "comfyui-double",
+                _command(settings, "LOCAL_GPU_COMFYUI_CMD", [python, "-m", "local.comfyui_double", "--host",
+                                                            "127.0.0.1", "--port", str(port), "--dir", folder,
+                                                            "--knobs", knobs]),
+                settings.number("LOCAL_GPU_COMFYUI_STOP_S", 10.0, minimum=0.1), f"{comfyui_url}/system_stats"))
+            unified_env["COMFYUI_DIR"] = folder  # the Unified API removes each job's files there
+        unified_env["COMFYUI_URL"] = comfyui_url
+        children.append(ChildSpec(
+            "unified-api", _command(settings, "LOCAL_GPU_UNIFIED_CMD", [python, "-m", "services.unified_api"]),
+            settings.number("LOCAL_GPU_UNIFIED_STOP_S", 25.0, minimum=0.1), f"{unified_url}/health", unified_env))
         # The worker stops within its SHUTDOWN_GRACE_S (default 30 s); allow a margin on top.
         worker_grace = settings.number("SHUTDOWN_GRACE_S", 30.0, minimum=0.0)
+        worker_env = {"UNIFIED_API_URL": settings.get("UNIFIED_API_URL", unified_url) or unified_url,
+                      # Progress reaches the task row at each heartbeat: often enough to watch locally.
+                      "HEARTBEAT_INTERVAL_S": settings.get("HEARTBEAT_INTERVAL_S", "2") or "2"}
+        children.append(ChildSpec(
+            "worker", _command(settings, "LOCAL_GPU_WORKER_CMD", [python, "-m", "services.adapter"]),
+            settings.number("LOCAL_GPU_WORKER_STOP_S", worker_grace + 10.0, minimum=0.1), None, worker_env))
         return cls(
-            standin=ChildSpec("comfyui-standin", standin_cmd,
-                              settings.number("LOCAL_GPU_STANDIN_STOP_S", 10.0, minimum=0.1)),
-            worker=ChildSpec("worker", worker_cmd,
-                             settings.number("LOCAL_GPU_WORKER_STOP_S", worker_grace + 10.0, minimum=0.1)),
-            standin_health_url=health or None,
+            children=tuple(children),
             boot_delay_s=boot_delay_s if boot_delay_s is not None else settings.number("BOOT_DELAY_S", 20.0,
                                                                                         minimum=0.0),
             poll_interval_s=settings.number("LOCAL_GPU_POLL_S", 1.0, minimum=0.05, maximum=60.0),

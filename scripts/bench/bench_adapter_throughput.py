@@ -179,7 +179,7 @@ def main() -> int:
         table, queue_url = phases["floor"]
         floor_s = run_floor(dynamodb, sqs, table, queue_url, total, args.warmup, args.concurrency)
         table, queue_url = phases["worker"]
-        worker_env = {**env, "SQS_QUEUE_URL": queue_url, "DYNAMODB_TABLE": table, "COMFYUI_API_URL": fake.url,
+        worker_env = {**env, "SQS_QUEUE_URL": queue_url, "DYNAMODB_TABLE": table, "UNIFIED_API_URL": fake.url,
                       "WORKER_CONCURRENCY": str(args.concurrency), "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.05",
                       "WORKER_ID": f"bench-{run_id}", "LOG_LEVEL": "INFO", "PYTHONPATH": str(ROOT)}
         worker_s = run_worker(worker_env, work_dir / "worker.log", total, args.warmup, timeout_s=900)

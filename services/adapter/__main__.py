@@ -8,6 +8,7 @@ import sys
 from gpujobs.errors import ConfigError
 from gpujobs.json_logging import configure_logging
 from gpujobs.settings import load_settings
+from gpujobs.workflow_spec import WorkflowSpecError
 from services.adapter.worker import Worker
 from services.adapter.worker_config import WorkerConfig
 
@@ -19,7 +20,7 @@ def main() -> int:
     try:
         settings = load_settings("worker")
         worker = Worker(settings, WorkerConfig.from_settings(settings))
-    except ConfigError as exc:
+    except (ConfigError, WorkflowSpecError) as exc:
         log.error("cannot start: %s", exc)
         return 2
 

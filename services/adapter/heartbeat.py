@@ -1,10 +1,11 @@
 """Keeps running jobs' messages hidden and their task leases alive (after dramatiq_sqs's heartbeat).
 
-Every interval one thread renews each running task's lease, then extends the visibility of all the
-worker's in-flight messages in batches of ten, by the full visibility timeout (well more than the
-interval). Leases are renewed first so that, should the worker die, a lease lapses before its
-message reappears. A message SQS no longer holds in flight is dropped from the beat; a lease
-another worker or a cancel has taken is flagged so the job stops.
+Every interval one thread renews each running task's lease (the same write records the job's
+progress as the Unified API last reported it, so progress costs no write of its own), then extends
+the visibility of all the worker's in-flight messages in batches of ten, by the full visibility
+timeout (well more than the interval). Leases are renewed first so that, should the worker die, a
+lease lapses before its message reappears. A message SQS no longer holds in flight is dropped from
+the beat; a lease another worker or a cancel has taken is flagged so the job stops.
 """
 
 import logging
@@ -36,6 +37,8 @@ class InFlightJob:
     message_lost: bool = False
     lease_lost: bool = False
     lost_to: Task | None = None  # the row as the refused write found it, once the lease is lost
+    comfy_job_id: str | None = None  # the Unified API's job, once submitted
+    progress: float | None = None    # 0-1 as the Unified API last reported it
 
     def lose_lease(self, task: Task | None) -> None:
         self.lost_to = task
@@ -128,7 +131,7 @@ class Heartbeat:
             if job.lease_lost:
                 continue
             try:
-                self.store.renew_lease(job.task_id, self.worker_id, now, self.lease_s)
+                self.store.renew_lease(job.task_id, self.worker_id, now, self.lease_s, progress=job.progress)
             except TransitionRejected as exc:
                 job.lose_lease(exc.task)
                 log.warning("task lease lost (now %s); stopping the job", exc.current,

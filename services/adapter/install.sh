@@ -101,7 +101,7 @@ PY
       DYNAMODB_REGION) [[ -n "$table_region" ]] || table_region="$value" ;;
       GPU_POOL) [[ -n "$pool" ]] || pool="$value" ;;
       AWS_REGION) [[ -n "$region" ]] || region="$value" ;;
-      COMFYUI_API_URL) [[ -n "$api_url" ]] || api_url="$value" ;;
+      UNIFIED_API_URL|COMFYUI_API_URL) [[ -n "$api_url" ]] || api_url="$value" ;;
       WORKER_CONCURRENCY) [[ -n "$concurrency" ]] || concurrency="$value" ;;
       WORKER_ID) [[ -n "$worker_id" ]] || worker_id="$value" ;;
       *) more_settings+="$key=$value"$'\n' ;;
@@ -137,7 +137,7 @@ umask 027
   [[ -z "$table_region" ]] || echo "DYNAMODB_REGION=$table_region"
   [[ -z "$pool" ]] || echo "GPU_POOL=$pool"
   printf '%s' "$more_settings"
-  [[ -z "$api_url" ]] || echo "COMFYUI_API_URL=$api_url"
+  [[ -z "$api_url" ]] || echo "UNIFIED_API_URL=$api_url"
   [[ -z "$concurrency" ]] || echo "WORKER_CONCURRENCY=$concurrency"
   [[ -z "$worker_id" ]] || echo "WORKER_ID=$worker_id"
 } > "$env_file"

@@ -5,8 +5,14 @@ must do with it, and only returns DELETE once the outcome is durably in the task
 
 What runs is the task row's stored request (the API validated it when it wrote the row), never the
 message's copy. A message sent by hand for an id no row has is validated exactly as a submit is
-(gpujobs.workflows.validate_request, the address check included) before its row is created; an
+(gpujobs.workflows, the address check included) before its row is created; an
 invalid one leaves its row `failed` with the reason.
+
+Running a task is POSTing it to the Unified API with its task id (and the row's workflow hash) and
+reading its status until it ends. Nothing is written to the row meanwhile: the Unified API derives
+ComfyUI's prompt id from the task id, so a resumed attempt (its predecessor died) or a duplicate
+delivery just POSTs again and is answered the job that exists. The job id and the last progress ride
+in writes the worker makes anyway (the heartbeat's lease renewal, the outcome).
 """
 
 import logging
@@ -24,10 +30,18 @@ from gpujobs.task_message import MessageInvalid, TaskMessage, parse_message
 from gpujobs.task_model import TERMINAL, Task, TaskStatus
 from gpujobs.task_store import TaskStore
 from gpujobs.url_guard import Resolver, system_resolver
-from gpujobs.workflows import RequestInvalid, stored_body, validate_request, workflow_for
+from gpujobs.workflows import RequestInvalid, Workflows, load_registry, stored_body
 from services.adapter.heartbeat import InFlight, InFlightJob
+from services.adapter.readiness import Readiness
 from services.adapter.retry_policy import Abandoned, GaveUp, Retrier, backoff_delay, is_transient_aws
-from services.adapter.unified_api import ApiRejected, ApiUnavailable, JobUnknown, UnifiedApi, is_transient_api
+from services.adapter.unified_api import (
+    ApiRejected,
+    ApiUnavailable,
+    JobStatus,
+    JobUnknown,
+    UnifiedApi,
+    is_transient_api,
+)
 from services.adapter.worker_config import WorkerConfig
 
 log = logging.getLogger(__name__)
@@ -58,6 +72,14 @@ class Failed:
     error: str
 
 
+@dataclass(frozen=True)
+class Cancelled:
+    reason: str
+
+
+Outcome = Completed | Failed | Cancelled
+
+
 class LeaseLost(RuntimeError):
     """The task is no longer this worker's (cancelled, or taken over after a lapsed lease)."""
 
@@ -68,8 +90,10 @@ class JobRunner:
 
     def __init__(self, settings: Settings, config: WorkerConfig, store: TaskStore, api: UnifiedApi,
                  inflight: InFlight, retrier: Retrier, counter: JobCounter, *,
-                 clock: Callable[[], float] = time.time, resolver: Resolver = system_resolver) -> None:
+                 clock: Callable[[], float] = time.time, resolver: Resolver = system_resolver,
+                 workflows: Workflows | None = None, readiness: Readiness | None = None) -> None:
         self.pool = settings.pool
+        self.workflows = workflows or load_registry(settings)
         self.config = config
         self.store = store
         self.api = api
@@ -78,6 +102,7 @@ class JobRunner:
         self.counter = counter
         self.clock = clock
         self.resolver = resolver
+        self.readiness = readiness
         self._activity_lock = threading.Lock()
         self._activity_owed: int | None = None
 
@@ -133,7 +158,7 @@ class JobRunner:
                 outcome = self._execute(task, job, extra)
             except LeaseLost:
                 return self._after_lease_lost(job, extra)
-            return self._record(task.task_id, outcome, extra)
+            return self._record(task.task_id, job, outcome, extra)
         except GaveUp as exc:
             log.warning("transient fault outlasted the retries, message handed back: %s", exc, extra=extra)
             self._note_retry(task.task_id, f"{exc.what}: {exc.cause}", extra)
@@ -180,7 +205,8 @@ class JobRunner:
         task_id = task_message.task_id
         now = self._now()
         try:
-            workflow, request = validate_request(task_message.api_path, task_message.request_body, self.resolver)
+            workflow, request = self.workflows.validate_request(task_message.api_path, task_message.request_body,
+                                                                self.resolver)
         except RequestInvalid as exc:
             log.error("invalid message, its task failed: %s", exc, extra=extra)
             failed = task_message.failed_task(f"rejected the queue message: {exc}", now)
@@ -193,8 +219,8 @@ class JobRunner:
             self._owe_activity(now)
             return Verdict(Action.DELETE)
         try:
-            self._aws(lambda: self.store.create(Task.new(task_id, workflow.api_path, stored_body(request), now)),
-                      "create the task row")
+            row = Task.new(task_id, workflow.api_path, stored_body(workflow, request), now)
+            self._aws(lambda: self.store.create(row), "create the task row")
             log.info("task row created from the message", extra=extra)
         except TransitionRejected:
             pass  # another delivery created it meanwhile; the claim decides
@@ -207,43 +233,46 @@ class JobRunner:
 
     # -- run --------------------------------------------------------------------------------
 
-    def _execute(self, task: Task, job: InFlightJob, extra: dict[str, Any]) -> Completed | Failed:
+    def _execute(self, task: Task, job: InFlightJob, extra: dict[str, Any]) -> Outcome:
         try:
-            api_path = workflow_for(task.job_type).api_path
+            api_path = self.workflows.for_path(task.job_type).api_path
         except RequestInvalid as exc:
             return Failed(f"cannot run the task: {exc}")
         deadline = self.retrier.monotonic() + self.config.job_timeout_s
-        comfy_id = task.comfy_job_id
-        if comfy_id:
-            log.info("resuming Unified API job %s of an earlier attempt", comfy_id, extra=extra)
-        else:
-            submitted = self._submit(task, job, api_path, deadline, extra)
-            if isinstance(submitted, Failed):
-                return submitted
-            comfy_id = submitted
+        status = self._submit(task, api_path, deadline, extra)
+        if isinstance(status, Failed):
+            return status
+        job.comfy_job_id = status.job_id
         resubmits = 0
         interval = self.config.poll_interval_s
         unavailable_since: float | None = None
         unavailable_tries = 0
         while True:
+            if status.finished:
+                return self._outcome_of(status)
+            if status.progress is not None:
+                job.progress = status.progress
             if job.lease_lost:
                 raise LeaseLost(task.task_id)
-            if self.retrier.monotonic() >= deadline:
-                return self._timed_out()
+            left = deadline - self.retrier.monotonic()
+            if left <= 0:
+                return self._timed_out(job, extra)
+            asked = self.retrier.monotonic()
             try:
-                status = self.api.status(comfy_id)
+                status = self.api.status(status.job_id, min(self.config.status_wait_s, left))
             except JobUnknown:
                 resubmits += 1
                 if resubmits > self.config.max_resubmits:
                     return Failed(f"the Unified API lost the job {resubmits} times; giving up")
-                log.warning("Unified API no longer knows job %s; resubmitting (%d of %d)", comfy_id, resubmits,
-                            self.config.max_resubmits, extra=extra)
-                submitted = self._submit(task, job, api_path, deadline, extra)
+                log.warning("Unified API no longer knows job %s (ComfyUI restarted?); resubmitting (%d of %d)",
+                            status.job_id, resubmits, self.config.max_resubmits, extra=extra)
+                submitted = self._submit(task, api_path, deadline, extra)
                 if isinstance(submitted, Failed):
                     return submitted
-                comfy_id, interval = submitted, self.config.poll_interval_s
+                status, interval = submitted, self.config.poll_interval_s
                 continue
             except ApiUnavailable as exc:
+                self._unavailable(exc)
                 unavailable_since = unavailable_since or self.retrier.monotonic()
                 if self.retrier.monotonic() - unavailable_since > self.config.retry_budget_s:
                     raise GaveUp("poll the Unified API", exc) from exc
@@ -252,60 +281,87 @@ class JobRunner:
                 unavailable_tries += 1
                 continue
             unavailable_since, unavailable_tries = None, 0
-            if status.state == "completed":
-                if status.result_s3_uri:
-                    return Completed(status.result_s3_uri)
-                return Failed("the Unified API reported completed without a result_s3_uri")
-            if status.state == "failed":
-                return Failed(status.error or "the Unified API reported failed without an error message")
-            self._wait(interval, deadline)
-            interval = min(self.config.max_poll_interval_s, interval * 1.5)
+            if not status.finished:
+                # A status held by `?wait=` took its time already; an API that answers at once is polled
+                # at a growing interval.
+                self._wait(interval - (self.retrier.monotonic() - asked), deadline)
+                interval = min(self.config.max_poll_interval_s, interval * 1.5)
 
-    def _timed_out(self) -> Failed:
+    @staticmethod
+    def _outcome_of(status: JobStatus) -> Outcome:
+        if status.state == "completed":
+            if status.result_s3_uri:
+                return Completed(status.result_s3_uri)
+            return Failed("the Unified API reported completed without a result_s3_uri")
+        if status.state == "cancelled":
+            return Cancelled(status.error or "cancelled on the GPU")
+        return Failed(status.error or "the Unified API reported failed without an error message")
+
+    def _unavailable(self, exc: BaseException) -> None:
+        if self.readiness is not None:
+            self.readiness.lost(str(exc))
+
+    def _timed_out(self, job: InFlightJob, extra: dict[str, Any]) -> Failed:
+        self._stop_on_gpu(job, "the job ran past its time limit", extra)
         return Failed(f"exceeded time limit of {self.config.job_timeout_s:g} s")
+
+    def _stop_on_gpu(self, job: InFlightJob, why: str, extra: dict[str, Any]) -> None:
+        """Cancel the job on the Unified API (off ComfyUI's queue, or interrupted), so the GPU stops working
+        on something nobody will record. One try: the outcome does not depend on it."""
+        if not job.comfy_job_id:
+            return
+        try:
+            self.api.cancel(job.comfy_job_id)
+            log.info("%s: cancelled Unified API job %s", why, job.comfy_job_id, extra=extra)
+        except JobUnknown:
+            pass
+        except ApiUnavailable as exc:
+            log.warning("%s, but cancelling Unified API job %s failed: %s", why, job.comfy_job_id, exc, extra=extra)
 
     def _wait(self, seconds: float, deadline: float) -> None:
         if self.retrier.wait(max(0.0, min(seconds, deadline - self.retrier.monotonic()))):
             raise Abandoned("wait for the Unified API")
 
-    def _submit(self, task: Task, job: InFlightJob, api_path: str, deadline: float,
-                extra: dict[str, Any]) -> str | Failed:
+    def _submit(self, task: Task, api_path: str, deadline: float, extra: dict[str, Any]) -> JobStatus | Failed:
         started = self.retrier.monotonic()
+
+        def on_retry(exc: BaseException, delay: float) -> None:
+            self._unavailable(exc)
+            log.warning("Unified API unavailable, retrying in %.1f s: %s", delay, exc, extra=extra)
+
         try:
-            comfy_id = self.retrier.call(
-                lambda: self.api.submit(api_path, task.request_body), is_transient_api,
-                "submit to the Unified API", deadline=deadline,
-                on_retry=lambda exc, delay: log.warning("Unified API unavailable, retrying in %.1f s: %s", delay,
-                                                        exc, extra=extra))
+            status = self.retrier.call(
+                lambda: self.api.submit(api_path, task.request_body, task.task_id, task.workflow_hash),
+                is_transient_api, "submit to the Unified API", deadline=deadline, on_retry=on_retry)
         except ApiRejected as exc:
-            return Failed(f"the Unified API rejected the request: {exc}")
+            return Failed(f"the Unified API rejected the job: {exc}")
         except GaveUp:
             if deadline <= started + self.retrier.policy.budget_s:
-                return self._timed_out()
+                return Failed(f"exceeded time limit of {self.config.job_timeout_s:g} s")
             raise
-        log.info("submitted to the Unified API as job %s", comfy_id, extra={**extra, "comfy_job_id": comfy_id})
-        # Stored so that a later attempt (this worker died) polls this job instead of running it again.
-        try:
-            self._aws(lambda: self.store.set_comfy_job_id(task.task_id, self.config.worker_id, comfy_id,
-                                                          self._now()), "store comfy_job_id")
-        except TransitionRejected as exc:
-            job.lose_lease(exc.task)
-            raise LeaseLost(task.task_id) from None
-        return comfy_id
+        log.info("submitted to the Unified API as job %s (%s)", status.job_id, status.state,
+                 extra={**extra, "comfy_job_id": status.job_id})
+        return status
 
     # -- outcome ----------------------------------------------------------------------------
 
-    def _record(self, task_id: str, outcome: Completed | Failed, extra: dict[str, Any]) -> Verdict:
+    def _record(self, task_id: str, job: InFlightJob, outcome: Outcome, extra: dict[str, Any]) -> Verdict:
         now = self._now()
         worker_id = self.config.worker_id
+        comfy_id = job.comfy_job_id
         try:
             if isinstance(outcome, Completed):
-                self._aws(lambda: self.store.complete(task_id, worker_id, outcome.result_s3_uri, now),
+                self._aws(lambda: self.store.complete(task_id, worker_id, outcome.result_s3_uri, now, comfy_id),
                           "record completion")
                 log.info("job completed: %s", outcome.result_s3_uri, extra=extra)
                 self.counter.count(JOBS_COMPLETED, job_id=task_id)
+            elif isinstance(outcome, Cancelled):
+                self._aws(lambda: self.store.cancel(task_id, now, worker_id, outcome.reason, comfy_id),
+                          "record cancellation")
+                log.info("job cancelled on the GPU: %s", outcome.reason, extra=extra)
             else:
-                self._aws(lambda: self.store.fail(task_id, outcome.error, now, worker_id), "record failure")
+                self._aws(lambda: self.store.fail(task_id, outcome.error, now, worker_id, comfy_job_id=comfy_id),
+                          "record failure")
                 log.warning("job failed: %s", outcome.error, extra=extra)
                 self.counter.count(JOBS_FAILED, job_id=task_id)
         except TransitionRejected as exc:
@@ -315,9 +371,14 @@ class JobRunner:
         return Verdict(Action.DELETE)
 
     def _after_lease_lost(self, job: InFlightJob, extra: dict[str, Any]) -> Verdict:
+        """The row is no longer ours. Finished or gone (cancelled, failed by the power run): nobody wants the
+        GPU's work, so the job is cancelled there. Taken over by another worker: that worker polls the
+        same job (its id comes from the task id), so it is left running."""
         task = job.lost_to
         if task is None or task.status in TERMINAL:
-            log.info("task became %s while running; message deleted", task.status if task else "absent", extra=extra)
+            state = task.status if task else "absent"
+            self._stop_on_gpu(job, f"the task became {state}", extra)
+            log.info("task became %s while running; message deleted", state, extra=extra)
             return Verdict(Action.DELETE)
         if task.status == TaskStatus.PROCESSING:
             log.warning("task taken over by worker %s; this run stops", task.worker_id, extra=extra)

@@ -1,8 +1,16 @@
-"""Client of the ComfyUI Unified API on the GPU instance.
+"""Client of the ComfyUI Unified API on the GPU instance (services/unified_api/README.md has the contract).
 
-It sorts every answer into what the worker does next: a job id or status (go on), ApiUnavailable
-(retry later: unreachable, timeout, 5xx, 408, 429), ApiRejected (fail the task now: any other 4xx on
-submit) and JobUnknown (404 on a status read: the API restarted and lost the job, resubmit).
+It sorts every answer into what the worker does next: a job's state (go on), ApiUnavailable (retry
+later: unreachable, timeout, 5xx such as `comfyui_unavailable`, 408, 429), ApiRejected (fail the task
+now: any other 4xx on submit, e.g. 422 `prompt_rejected` naming the node ComfyUI refused, or
+`workflow_version_mismatch`) and JobUnknown (404 on a status read or a cancel: ComfyUI restarted and
+lost the job, resubmit). `health()` says whether it takes jobs now: /health answers 503 while ComfyUI
+is starting or lacks nodes the workflows use.
+
+A submit names the task (X-Task-Id): the Unified API derives the ComfyUI prompt id from it and looks
+in ComfyUI's queue and history first, so submitting the same task again (a resumed attempt, a
+duplicate delivery) answers the job that exists instead of running it twice. X-Workflow-Hash carries
+the content hash of the workflow folder the API validated the request against, when the row has one.
 
 The HTTP exchange itself is a `Transport` (requests sessions by default), so tests can answer in
 process and the sorting above is the same code either way.
@@ -10,14 +18,17 @@ process and the sorting above is the same code either way.
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-STATES = frozenset({"pending", "processing", "completed", "failed"})
+STATES = frozenset({"pending", "processing", "completed", "failed", "cancelled"})
+FINISHED = frozenset({"completed", "failed", "cancelled"})
+TASK_ID_HEADER = "X-Task-Id"
+HASH_HEADER = "X-Workflow-Hash"
 
 
 class ApiUnavailable(RuntimeError):
@@ -25,7 +36,7 @@ class ApiUnavailable(RuntimeError):
 
 
 class ApiRejected(RuntimeError):
-    """Permanent: the API refused the request; the message is the API's own error text."""
+    """Permanent: the API refused the request; the message is the API's own error code and text."""
 
 
 class JobUnknown(LookupError):
@@ -35,8 +46,20 @@ class JobUnknown(LookupError):
 @dataclass(frozen=True)
 class JobStatus:
     state: str
+    job_id: str = ""
     result_s3_uri: str | None = None
     error: str | None = None
+    progress: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+
+@dataclass(frozen=True)
+class Health:
+    ready: bool
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,8 +70,8 @@ class Answer:
     text: str
 
 
-# (method, path, JSON body or None) -> the answer; raises ApiUnavailable when nothing answered.
-Transport = Callable[[str, str, dict[str, Any] | None], Answer]
+# (method, path, JSON body or None, headers) -> the answer; raises ApiUnavailable when nothing answered.
+Transport = Callable[[str, str, dict[str, Any] | None, Mapping[str, str]], Answer]
 
 
 class HttpTransport:
@@ -59,12 +82,13 @@ class HttpTransport:
         self.timeout = (connect_timeout_s, read_timeout_s)
         self._local = threading.local()
 
-    def __call__(self, method: str, path: str, body: dict[str, Any] | None) -> Answer:
+    def __call__(self, method: str, path: str, body: dict[str, Any] | None, headers: Mapping[str, str]) -> Answer:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
         try:
-            response = session.request(method, self.base_url + path, json=body, timeout=self.timeout)
+            response = session.request(method, self.base_url + path, json=body, headers=dict(headers),
+                                       timeout=self.timeout)
         except requests.RequestException as exc:
             raise ApiUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from None
         return Answer(response.status_code, response.text)
@@ -77,12 +101,17 @@ def _json(answer: Answer) -> Any:
         return None
 
 
-def _error_text(answer: Answer) -> str:
+def error_text(answer: Answer) -> str:
+    """The API's own words: `code: message` of its `{"error": {"code", "message"}}`, or what it sent."""
     body = _json(answer)
     if body is None:
         return answer.text.strip()[:500] or f"HTTP {answer.status_code}"
     if isinstance(body, dict):
-        for key in ("error", "detail", "message"):
+        error = body.get("error")
+        if isinstance(error, dict):
+            code, message = error.get("code"), error.get("message")
+            return (f"{code}: {message}" if code and message else str(message or code or error))[:2000]
+        for key in ("error", "detail", "message", "reason"):
             if body.get(key):
                 value = body[key]
                 return value if isinstance(value, str) else str(value)[:500]
@@ -93,6 +122,12 @@ def is_transient_api(exc: BaseException) -> bool:
     return isinstance(exc, ApiUnavailable)
 
 
+def _progress(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return min(1.0, max(0.0, float(value)))
+
+
 class UnifiedApi:
     def __init__(self, transport: Transport) -> None:
         self._send = transport
@@ -101,10 +136,11 @@ class UnifiedApi:
     def at(cls, base_url: str, connect_timeout_s: float = 3.0, read_timeout_s: float = 30.0) -> "UnifiedApi":
         return cls(HttpTransport(base_url, connect_timeout_s, read_timeout_s))
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Answer:
-        answer = self._send(method, path, body)
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+              headers: Mapping[str, str] | None = None) -> Answer:
+        answer = self._send(method, path, body, headers or {})
         if answer.status_code >= 500 or answer.status_code in (408, 429):
-            raise ApiUnavailable(f"{method} {path}: HTTP {answer.status_code}: {_error_text(answer)}")
+            raise ApiUnavailable(f"{method} {path}: HTTP {answer.status_code}: {error_text(answer)}")
         return answer
 
     @staticmethod
@@ -116,29 +152,60 @@ class UnifiedApi:
             raise ApiUnavailable(f"{what}: answer is not a JSON object: {body!r:.200}")
         return body
 
-    def submit(self, api_path: str, request_body: dict[str, Any]) -> str:
-        """POST the request; returns the API's job id."""
-        answer = self._call("POST", api_path, request_body)
-        if 400 <= answer.status_code < 500:
-            raise ApiRejected(f"HTTP {answer.status_code}: {_error_text(answer)}")
-        body = self._object(answer, f"POST {api_path}")
-        job_id = body.get("job_id")
-        if not isinstance(job_id, str) or not job_id:
-            raise ApiUnavailable(f"POST {api_path}: answer has no job_id: {body!r:.200}")
-        return job_id
+    def _status_of(self, answer: Answer, what: str, job_id: str = "") -> JobStatus:
+        body = self._object(answer, what)
+        state = body.get("status")
+        if state not in STATES:
+            raise ApiUnavailable(f"{what}: unknown status {state!r}")
+        found = body.get("job_id")
+        uri, error = body.get("result_s3_uri"), body.get("error")
+        return JobStatus(state, found if isinstance(found, str) and found else job_id,
+                         uri if isinstance(uri, str) and uri else None,
+                         error if isinstance(error, str) and error else None, _progress(body.get("progress")))
 
-    def status(self, job_id: str) -> JobStatus:
+    def submit(self, api_path: str, request_body: dict[str, Any], task_id: str,
+               workflow_hash: str | None = None) -> JobStatus:
+        """POST the task's request; the job's state (new, or the one the task already has)."""
+        headers = {TASK_ID_HEADER: task_id}
+        if workflow_hash:
+            headers[HASH_HEADER] = workflow_hash
+        answer = self._call("POST", api_path, request_body, headers)
+        if 400 <= answer.status_code < 500:
+            raise ApiRejected(f"HTTP {answer.status_code}: {error_text(answer)}")
+        status = self._status_of(answer, f"POST {api_path}")
+        if not status.job_id:
+            raise ApiUnavailable(f"POST {api_path}: answer has no job_id")
+        return status
+
+    def status(self, job_id: str, wait_s: float = 0.0) -> JobStatus:
+        """The job's state; with `wait_s`, the API holds the answer of a running job until it ends or
+        `wait_s` passes, so the worker learns of the end at once without polling fast."""
         path = f"/api/v1/jobs/{quote(job_id, safe='')}"
+        if wait_s > 0:
+            path += f"?wait={wait_s:g}"
         answer = self._call("GET", path)
         if answer.status_code == 404:
             raise JobUnknown(job_id)
         if answer.status_code >= 400:
-            raise ApiUnavailable(f"GET {path}: HTTP {answer.status_code}: {_error_text(answer)}")
-        body = self._object(answer, f"GET {path}")
-        state = body.get("status")
-        if state not in STATES:
-            raise ApiUnavailable(f"GET {path}: unknown status {state!r}")
-        uri = body.get("result_s3_uri")
-        error = body.get("error")
-        return JobStatus(state, uri if isinstance(uri, str) and uri else None,
-                         error if isinstance(error, str) and error else None)
+            raise ApiUnavailable(f"GET {path}: HTTP {answer.status_code}: {error_text(answer)}")
+        return self._status_of(answer, f"GET {path}", job_id)
+
+    def cancel(self, job_id: str) -> JobStatus:
+        """Stop the job on the GPU (taken off ComfyUI's queue, or interrupted); its state after that."""
+        path = f"/api/v1/jobs/{quote(job_id, safe='')}/cancel"
+        answer = self._call("POST", path)
+        if answer.status_code == 404:
+            raise JobUnknown(job_id)
+        if answer.status_code >= 400:
+            raise ApiUnavailable(f"POST {path}: HTTP {answer.status_code}: {error_text(answer)}")
+        return self._status_of(answer, f"POST {path}", job_id)
+
+    def health(self) -> Health:
+        """Ready when /health answers 200; otherwise why not (ComfyUI starting, the API unreachable)."""
+        try:
+            answer = self._send("GET", "/health", None, {})
+        except ApiUnavailable as exc:
+            return Health(False, str(exc))
+        if answer.status_code == 200:
+            return Health(True)
+        return Health(False, f"HTTP {answer.status_code}: {error_text(answer)}")

@@ -2,7 +2,9 @@
 acting on its verdict, and stopping cleanly. Dead letters are not the worker's: the power run fails them.
 
 Each slot receives only when it is free, so the worker never holds a message it is not running; and
-as the slots receive for themselves, a receive is never the one step all jobs queue behind.
+as the slots receive for themselves, a receive is never the one step all jobs queue behind. A slot
+also receives only while the Unified API says it is ready (readiness.py): while ComfyUI starts, the
+messages stay in the queue instead of being received, retried and handed back.
 
 Stopping (SIGTERM, SIGINT): no more receives; running jobs get `shutdown_grace_s` to finish; then
 they are asked to let go, and their messages are made visible again at once so another worker
@@ -27,8 +29,10 @@ from gpujobs.settings import Settings
 from gpujobs.task_queue import max_receives_of
 from gpujobs.task_store import TaskStore
 from gpujobs.url_guard import Resolver, system_resolver
+from gpujobs.workflows import Workflows, load_registry
 from services.adapter.heartbeat import GONE_CODES, Heartbeat, InFlight
 from services.adapter.job_runner import Action, JobRunner, Verdict
+from services.adapter.readiness import Readiness
 from services.adapter.retry_policy import Retrier, RetryPolicy, is_transient_aws
 from services.adapter.unified_api import UnifiedApi
 from services.adapter.worker_config import WorkerConfig
@@ -42,7 +46,8 @@ DISPOSAL_BUDGET_S = 30.0
 class Worker:
     def __init__(self, settings: Settings, config: WorkerConfig, *, sqs: Any = None, dynamodb: Any = None,
                  api: UnifiedApi | None = None, clock: Callable[[], float] = time.time,
-                 rng: random.Random | None = None, resolver: Resolver = system_resolver) -> None:
+                 rng: random.Random | None = None, resolver: Resolver = system_resolver,
+                 workflows: Workflows | None = None) -> None:
         self.settings = settings
         self.config = config
         self.queue_url = settings.queue_url or ""
@@ -55,11 +60,15 @@ class Worker:
         self.inflight = InFlight()
         policy = RetryPolicy(budget_s=config.retry_budget_s, redelivery_base_s=config.redelivery_base_s)
         self.retrier = Retrier(policy, self.abandon, self.rng)
-        self.runner = JobRunner(settings, config, self.store, api or UnifiedApi.at(config.api_url), self.inflight,
-                                self.retrier, JobCounter.of("worker", settings), clock=clock, resolver=resolver)
+        self._stopping = threading.Event()
+        # A status read may be held up to STATUS_WAIT_S by the API: the read timeout allows for it.
+        api = api or UnifiedApi.at(config.api_url, read_timeout_s=30.0 + config.status_wait_s)
+        self.readiness = Readiness(api.health, self._stopping, self.rng)
+        self.runner = JobRunner(settings, config, self.store, api, self.inflight, self.retrier,
+                                JobCounter.of("worker", settings), clock=clock, resolver=resolver,
+                                workflows=workflows or load_registry(settings), readiness=self.readiness)
         self.heartbeat = Heartbeat(self.inflight, self.sqs, self.queue_url, self.store, config.worker_id,
                                    config.visibility_timeout_s, config.lease_s, config.heartbeat_interval_s, clock)
-        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified whenever a job ends
         self._running = 0
@@ -105,6 +114,8 @@ class Worker:
         """Receive one message, run it, act on its verdict; again, until the worker stops."""
         failures = 0
         while not self._stopping.is_set():
+            if not self.readiness.wait_ready():
+                break
             try:
                 response = self.sqs.receive_message(
                     QueueUrl=self.queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=self.config.wait_time_s,

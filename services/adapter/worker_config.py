@@ -3,6 +3,7 @@
 Resource names (queue, table, pool) stay in the Settings; the worker reads them from there.
 """
 
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ from gpujobs.settings import Settings
 # message after its previous holder died finds the lease already lapsed.
 LEASE_MARGIN_S = 2
 REQUIRED = ("SQS_QUEUE_URL", "DYNAMODB_TABLE")
+# The Unified API's own cap on `?wait=` of a status read.
+MAX_STATUS_WAIT_S = 20
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class WorkerConfig:
     heartbeat_interval_s: float = 60.0
     poll_interval_s: float = 1.0
     max_poll_interval_s: float = 5.0
+    status_wait_s: float = 10.0
     job_timeout_s: float = 1800.0
     shutdown_grace_s: float = 30.0
     retry_budget_s: float = 300.0
@@ -47,17 +52,15 @@ class WorkerConfig:
                 f" ({visibility - LEASE_MARGIN_S}), or messages come back while their jobs run"
             )
         poll = settings.number("POLL_INTERVAL_S", 1.0, minimum=0.01, maximum=60)
-        api_url = (settings.get("COMFYUI_API_URL") or cls.api_url).rstrip("/")
-        if not api_url.startswith(("http://", "https://")):
-            raise ConfigError(f"COMFYUI_API_URL={api_url!r} must be an http:// or https:// URL")
         return cls(
-            api_url=api_url,
+            api_url=unified_api_url(settings),
             concurrency=settings.integer("WORKER_CONCURRENCY", 1, minimum=1, maximum=64),
             wait_time_s=settings.integer("WAIT_TIME_S", 20, minimum=0, maximum=20),
             visibility_timeout_s=visibility,
             heartbeat_interval_s=heartbeat,
             poll_interval_s=poll,
             max_poll_interval_s=settings.number("MAX_POLL_INTERVAL_S", max(poll, 5.0), minimum=poll),
+            status_wait_s=settings.number("STATUS_WAIT_S", 10.0, minimum=0.0, maximum=MAX_STATUS_WAIT_S),
             job_timeout_s=settings.number("JOB_TIMEOUT_S", 1800, minimum=1),
             shutdown_grace_s=settings.number("SHUTDOWN_GRACE_S", 30, minimum=0),
             retry_budget_s=settings.number("RETRY_BUDGET_S", 300, minimum=0),
@@ -65,3 +68,17 @@ class WorkerConfig:
             redelivery_base_s=settings.integer("REDELIVERY_BASE_S", 30, minimum=1, maximum=3600),
             worker_id=settings.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}",
         )
+
+
+def unified_api_url(settings: Settings) -> str:
+    """UNIFIED_API_URL; the older name COMFYUI_API_URL is read for one release more, with a warning."""
+    name = "UNIFIED_API_URL"
+    raw = settings.get(name)
+    if raw is None and settings.get("COMFYUI_API_URL") is not None:
+        name, raw = "COMFYUI_API_URL", settings.get("COMFYUI_API_URL")
+        log.warning("COMFYUI_API_URL is deprecated and will stop being read in the next release; "
+                    "set UNIFIED_API_URL instead")
+    url = (raw or WorkerConfig.api_url).rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{name}={url!r} must be an http:// or https:// URL")
+    return url

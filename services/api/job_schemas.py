@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gpujobs.capacity_policy import CapacityState, next_try_at
 from gpujobs.task_model import Task, TaskStatus
-from gpujobs.workflows import BY_API_PATH
 
 
 class JobPath(BaseModel):
@@ -37,6 +36,11 @@ class Job(BaseModel):
     created_at: int = Field(description="Epoch seconds")
     updated_at: int = Field(description="Epoch seconds")
     attempts: int = Field(default=0, description="How many times a worker has started the job")
+    progress: float | None = Field(
+        default=None, ge=0, le=1,
+        description="0-1 while processing, as the GPU last reported it (updated every heartbeat of the worker); "
+                    "1 once completed; null before a worker reported any",
+    )
     pool: str | None = Field(
         default=None,
         description="The GPU pool (its region, e.g. us-west-2) whose worker ran the job, in the multi-region "
@@ -49,19 +53,20 @@ class Job(BaseModel):
     )
 
     @classmethod
-    def from_task(cls, task: Task, capacity: CapacityState | None = None) -> "Job":
-        """`capacity`: the pool's capacity state, shown while the task waits and the pool is short."""
-        workflow = BY_API_PATH.get(task.job_type)
+    def from_task(cls, task: Task, workflow: str | None, capacity: CapacityState | None = None) -> "Job":
+        """`workflow` is the name of the task's workflow (None for a path no folder serves); `capacity` is
+        the pool's capacity state, shown while the task waits and the pool is short."""
         short = capacity is not None and capacity.short and task.status is TaskStatus.PENDING
         return cls(
             job_id=task.task_id,
             status=task.status,
             result_s3_uri=task.result_s3_uri,
             error=task.error_message,
-            workflow=workflow.name if workflow else None,
+            workflow=workflow,
             created_at=task.created_at,
             updated_at=task.updated_at,
             attempts=task.attempts,
+            progress=task.progress,
             pool=task.pool,
             gpu_capacity=GpuCapacity(
                 shortfalls=capacity.shortfalls, since=capacity.last_shortfall_at or 0,

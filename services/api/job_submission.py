@@ -1,5 +1,10 @@
 """Submitting a job: check the image URLs, write the task `pending`, enqueue it, wake the GPU.
 
+The row records what will run: the request as its workflow's model read it, with a seed drawn here
+when the workflow has one and the request left it out (every attempt then runs that seed), and the
+content hash of the workflow folder it was validated against (`workflow_hash`), which the worker
+sends to the Unified API so a GPU host with another version of the folder refuses the job.
+
 Nothing is left half-written: if the enqueue fails after the task row was written, the row is
 marked `failed` with the reason (kept, rather than deleted, so the 503's job id can be looked up
 and the failure is visible to operators); only if that write fails too is the row deleted, and if
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
 
 from gpujobs.errors import TransitionRejected
 from gpujobs.job_metrics import JOBS_SUBMITTED, JobCounter
@@ -22,7 +28,8 @@ from gpujobs.task_message import TaskMessage
 from gpujobs.task_model import DEFAULT_RETENTION_S, Task, TaskStatus
 from gpujobs.task_store import TaskStore
 from gpujobs.url_guard import Resolver, system_resolver
-from gpujobs.workflows import RequestInvalid, Workflow, WorkflowRequest, check_request_urls, stored_body
+from gpujobs.workflow_spec import WorkflowSpec
+from gpujobs.workflows import RequestInvalid, check_request_urls, stored_body
 from services.api.api_errors import InvalidRequest, ServiceUnavailable
 from services.api.gpu_power import GpuInstanceStarter
 
@@ -49,14 +56,15 @@ class JobSubmitter:
     retention_s: int = DEFAULT_RETENTION_S
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
-    def submit(self, workflow: Workflow, request: WorkflowRequest) -> Task:
+    def submit(self, workflow: WorkflowSpec, request: BaseModel) -> Task:
         """Queue a request its model already accepted (flask-openapi3 validated the body)."""
         try:
-            check_request_urls(request, self.resolver)
+            check_request_urls(workflow, request, self.resolver)
         except RequestInvalid as exc:
             raise InvalidRequest(str(exc), exc.details) from None
-        body = stored_body(request)
-        task = Task.new(self.new_id(), workflow.api_path, body, int(self.clock()), self.retention_s)
+        body = stored_body(workflow, request)
+        task = Task.new(self.new_id(), workflow.api_path, body, int(self.clock()), self.retention_s,
+                        workflow_hash=workflow.content_hash)
         extra = {"job_id": task.task_id, "workflow": workflow.name}
         try:
             self.store.create(task)

@@ -1,4 +1,8 @@
-"""Routes for jobs: one submit per workflow, and the status of a job (docs/http-api.md).
+"""Routes for jobs: one submit and one status route per workflow folder, and the status of any job.
+
+The routes and their request models come from the workflow folders (gpujobs.workflows): adding a
+folder adds `POST /api/v1/<name>/jobs` and `GET /api/v1/<name>/jobs/{job_id}`, documented in the
+OpenAPI document with the folder's fields, limits and descriptions.
 
 Bodies are parsed here before flask-openapi3 validates them against the workflow's model, so a
 wrong content type is a 415 and broken JSON a 400 rather than a generic validation error.
@@ -15,7 +19,8 @@ from werkzeug.exceptions import BadRequest
 from gpujobs.capacity_policy import CapacityState
 from gpujobs.task_message import TASK_ID_PATTERN
 from gpujobs.task_model import Task, TaskStatus
-from gpujobs.workflows import WORKFLOWS, Workflow
+from gpujobs.workflow_spec import WorkflowSpec
+from gpujobs.workflows import Workflows
 from services.api.api_errors import (
     InvalidRequest,
     JobNotFound,
@@ -64,25 +69,30 @@ def _parse_json_body() -> None:
                              [{"loc": [], "msg": "must be a JSON object", "type": "dict_type"}])
 
 
-def _submit_view(workflow: Workflow) -> Callable[..., Response]:
+def _job(task: Task, capacity: CapacityState | None = None) -> dict[str, Any]:
+    return Job.from_task(task, services().workflows.name_of(task.job_type), capacity).model_dump(mode="json")
+
+
+def _submit_view(workflow: WorkflowSpec) -> Callable[..., Response]:
     def submit(body: Any) -> Response:
         task = services().submitter.submit(workflow, body)
-        response = jsonify(Job.from_task(task).model_dump(mode="json"))
+        response = jsonify(_job(task))
         response.status_code = 202
         response.headers["Location"] = job_location(task.task_id)
         return response
 
     submit.__annotations__["body"] = workflow.request_model
     submit.__name__ = f"submit_{workflow.name.replace('-', '_')}"
+    about = f"{workflow.description}\n\n" if workflow.description else ""
     submit.__doc__ = (
-        f"Submit a {workflow.name} job.\n\nAnswers 202 at once with the job; the GPU is started when it is "
-        "stopped (in the multi-region mode, by the pool the job is sent to). Poll the Location header for "
+        f"Submit a {workflow.name} job.\n\n{about}Answers 202 at once with the job; the GPU is started when it "
+        "is stopped (in the multi-region mode, by the pool the job is sent to). Poll the Location header for "
         "the outcome."
     )
     return submit
 
 
-def _find_job(job_id: str, workflow: Workflow | None) -> Response:
+def _find_job(job_id: str, workflow: WorkflowSpec | None) -> Response:
     if not _TASK_ID.match(job_id):
         raise JobNotFound(f"no job with id {job_id[:80]!r}")
     try:
@@ -93,7 +103,7 @@ def _find_job(job_id: str, workflow: Workflow | None) -> Response:
                                  {"Retry-After": "5"}) from None
     if task is None or (workflow is not None and task.job_type != workflow.api_path):
         raise JobNotFound(f"no job with id {job_id!r}" + (f" for {workflow.name}" if workflow else ""))
-    return jsonify(Job.from_task(task, _pool_capacity(task)).model_dump(mode="json"))
+    return jsonify(_job(task, _pool_capacity(task)))
 
 
 def _pool_capacity(task: Task) -> CapacityState | None:
@@ -107,7 +117,7 @@ def _pool_capacity(task: Task) -> CapacityState | None:
         return None
 
 
-def _status_view(workflow: Workflow | None) -> Callable[..., Response]:
+def _status_view(workflow: WorkflowSpec | None) -> Callable[..., Response]:
     def job_status(path: JobPath) -> Response:
         return _find_job(path.job_id, workflow)
 
@@ -120,8 +130,8 @@ def _status_view(workflow: Workflow | None) -> Callable[..., Response]:
     return job_status
 
 
-def jobs_blueprint(secured: bool = False) -> APIBlueprint:
-    """The job routes; `secured` marks them as needing an API key in the document."""
+def jobs_blueprint(workflows: Workflows, secured: bool = False) -> APIBlueprint:
+    """The job routes of these workflows; `secured` marks them as needing an API key in the document."""
     security = [{"ApiKey": []}, {"Bearer": []}] if secured else None
     bp = APIBlueprint("jobs", __name__, url_prefix=API_PREFIX, abp_tags=[Tag(name="jobs")],
                       abp_responses=COMMON_ERRORS, abp_security=security)
@@ -134,7 +144,7 @@ def jobs_blueprint(secured: bool = False) -> APIBlueprint:
     status_responses = {200: Job}
     bp.get("/jobs/<job_id>", responses=status_responses, summary="Status of any job",
            operation_id="get_job")(_status_view(None))
-    for workflow in WORKFLOWS.values():
+    for workflow in workflows:
         submit_path = workflow.api_path.removeprefix(API_PREFIX)
         bp.post(
             submit_path, responses={202: AcceptedJob, **SUBMIT_ERRORS},

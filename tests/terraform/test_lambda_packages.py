@@ -55,6 +55,12 @@ def test_package_holds_its_service_the_shared_package_and_no_other_code(name: st
     assert "gpujobs/task_store.py" in names
     assert not top_level & {"boto3", "botocore", "tests", "terraform", "scripts"}, top_level
     assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n]
+    # The API builds its routes from the workflow folders; no other Lambda reads them.
+    shipped = {f"workflows/{p.parent.name}/{p.name}" for p in (builder.ROOT / "workflows").glob("*/*.json")}
+    if name == "api":
+        assert shipped <= set(names) and "workflows/__init__.py" in names
+    else:
+        assert "workflows" not in top_level
 
 
 @pytest.mark.parametrize("name", sorted(HANDLERS))
@@ -65,11 +71,15 @@ def test_handler_imports_in_a_clean_interpreter(
     with zipfile.ZipFile(packages[name]) as archive:
         archive.extractall(task)
     module, function = HANDLERS[name].rsplit(".", 1)
+    # The API's cold start loads the workflow folders: from the zip itself.
+    loads_workflows = ("from gpujobs.workflows import load_registry\n"
+                       "assert {'camera-angle', 'qwen-image-edit'} <= set(load_registry({}).by_name)\n")
     probe = (
         "import importlib, sys\n"
         f"sys.path[:0] = [{str(task)!r}, {str(lambda_runtime)!r}]\n"
         f"handler = getattr(importlib.import_module({module!r}), {function!r})\n"
         "assert callable(handler)\n"
+        f"{loads_workflows if name == 'api' else ''}"
         "leaked = [m.__file__ for m in list(sys.modules.values())\n"
         f"          if (getattr(m, '__file__', None) or '').startswith({str(builder.ROOT)!r})]\n"
         "assert not leaked, leaked\n"

@@ -114,7 +114,7 @@ def workers(stack, queues: Queues, fake_api: FakeUnifiedApi, tmp_path: Path) -> 
         **os.environ,
         "SQS_QUEUE_URL": queues.queue_url,
         "DYNAMODB_TABLE": stack["task_table_name"],
-        "COMFYUI_API_URL": fake_api.url,
+        "UNIFIED_API_URL": fake_api.url,
         "WAIT_TIME_S": "1",
         "POLL_INTERVAL_S": "0.1",
         "MAX_POLL_INTERVAL_S": "0.5",

@@ -1,7 +1,10 @@
-"""The whole path on real pieces: gunicorn API -> DynamoDB + SQS -> worker -> ComfyUI stand-in -> S3.
+"""The whole path on real pieces: gunicorn API -> DynamoDB + SQS -> worker -> Unified API (gunicorn) ->
+ComfyUI double -> S3.
 
-Every piece is its own process talking real HTTP and the emulator's real AWS APIs, configured only
-by the Terraform outputs file, as on the GPU instance.
+Every piece is its own process talking real HTTP and the emulator's real AWS APIs, configured by the
+Terraform outputs file as on the GPU instance, and every one reads the same WORKFLOWS_DIR: a folder
+of the test's own holding the two design workflows and `scale-invert`, which no service knows in
+advance. One set of processes serves all three jobs.
 """
 
 import io
@@ -10,18 +13,24 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 import requests
 from PIL import Image
 
+from gpujobs.task_store import TaskStore
+from gpujobs.workflow_spec import load_workflows
 from local.emulator import free_port
 from local.processes import stop
 from tests.polling import wait_until
+from tests.workflow_folders import EXTRA, write_workflows_dir
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
+INPUT_SIZE = (320, 240)
+INPUT_COLOUR = (10, 200, 30)
 
 
 def healthy(url: str) -> bool:
@@ -32,40 +41,46 @@ def healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def system(stack, tmp_path_factory) -> Iterator[dict[str, str]]:
-    logs = tmp_path_factory.mktemp("e2e-logs")
-    api_port, standin_port = free_port(), free_port()
-    env = {**os.environ, "WORKER_CONCURRENCY": "2", "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.2",
-           "COMFYUI_API_URL": f"http://127.0.0.1:{standin_port}", "STANDIN_LATENCY_S": "0.2"}
+def system(stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    base = tmp_path_factory.mktemp("e2e")
+    workflows = write_workflows_dir(base / "workflows")
+    comfyui_dir = base / "comfyui"
+    api_port, unified_port, comfyui_port = free_port(), free_port(), free_port()
+    unified = f"http://127.0.0.1:{unified_port}"
+    env = {**os.environ, "WORKFLOWS_DIR": str(workflows), "PYTHONPATH": str(ROOT),
+           # the worker
+           "UNIFIED_API_URL": unified, "WORKER_CONCURRENCY": "2", "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.2",
+           "STATUS_WAIT_S": "5", "HEARTBEAT_INTERVAL_S": "1",
+           # the Unified API
+           "UNIFIED_API_BIND": f"127.0.0.1:{unified_port}", "COMFYUI_URL": f"http://127.0.0.1:{comfyui_port}",
+           "COMFYUI_DIR": str(comfyui_dir), "COMFYUI_POLL_INTERVAL_S": "0.1"}
     # Other modules leave jobs on the shared queue that were never meant to run; start clean.
     boto3.client("sqs").purge_queue(QueueUrl=stack["task_queue_url"])
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    commands = {
+    commands = {  # in the order the GPU host starts them; the API is independent
         "api": [gunicorn, "-c", "services/api/gunicorn.conf.py", "--bind", f"127.0.0.1:{api_port}",
                 "--workers", "1", "services.api.wsgi:app"],
-        "standin": [sys.executable, "-m", "local.comfyui_standin", "--port", str(standin_port)],
+        "comfyui": [sys.executable, "-m", "local.comfyui_double", "--port", str(comfyui_port), "--dir",
+                    str(comfyui_dir), "--knobs", '{"step_latency_s": 0.05}'],
+        "unified": [sys.executable, "-m", "services.unified_api"],
         "worker": [sys.executable, "-m", "services.adapter"],
     }
     processes = {
-        name: subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(logs / f"{name}.log", "wb"),  # noqa: SIM115
+        name: subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(base / f"{name}.log", "wb"),  # noqa: SIM115
                                stderr=subprocess.STDOUT, start_new_session=True)
         for name, argv in commands.items()
     }
     try:
         wait_until(lambda: healthy(f"http://127.0.0.1:{api_port}/health"), 30, "the API to answer")
-        wait_until(lambda: healthy(f"http://127.0.0.1:{standin_port}/health"), 30, "the stand-in to answer")
-        yield {"api": f"http://127.0.0.1:{api_port}", "logs": str(logs)}
+        wait_until(lambda: healthy(f"{unified}/health"), 30, "the Unified API and ComfyUI to be ready")
+        yield {"api": f"http://127.0.0.1:{api_port}", "workflows": workflows, "logs": base}
     finally:
         stop(processes.values(), timeout_s=40, group=True)
 
 
-def upload_image(bucket: str, key: str, size: tuple[int, int]) -> str:
-    image = Image.new("RGB", size)
-    for x in range(0, size[0], 16):
-        for y in range(0, size[1], 16):
-            image.putpixel((x, y), (x % 256, y % 256, 128))
+def upload_image(bucket: str, key: str) -> str:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    Image.new("RGB", INPUT_SIZE, INPUT_COLOUR).save(buffer, format="PNG")
     boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
     return f"s3://{bucket}/{key}"
 
@@ -74,28 +89,48 @@ def read_png(uri: str) -> Image.Image:
     bucket, key = uri.removeprefix("s3://").split("/", 1)
     body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     assert body[:8] == b"\x89PNG\r\n\x1a\n"
-    return Image.open(io.BytesIO(body))
+    return Image.open(io.BytesIO(body)).convert("RGB")
 
 
-@pytest.mark.parametrize(
-    ("path", "extra"),
-    [("/api/v1/camera-angle/jobs", {"steps": 8, "seed": 7}),
-     ("/api/v1/qwen-image-edit/jobs", {"steps": 4, "sampler_name": "lcm", "denoise": 0.6})],
-)
-def test_submitted_job_completes_with_a_png_result(system, stack, path, extra):
+def test_both_design_workflows_and_a_folder_only_workflow_complete_with_png_results(system, stack):
     bucket = stack["results_bucket_name"]
-    image_url = upload_image(bucket, f"inputs/e2e-{path.split('/')[3]}.png", (320, 240))
-    response = requests.post(system["api"] + path, json={"image_url": image_url, "prompt": "line art", **extra},
-                             timeout=10)
-    assert response.status_code == 202, response.text
-    job = response.json()
-    assert job["status"] == "pending"
+    image_url = upload_image(bucket, "inputs/e2e.png")
+    bodies = {
+        "camera-angle": {"image_url": image_url, "prompt": "orbit the camera 30 degrees left", "steps": 8},
+        "qwen-image-edit": {"image_url": image_url, "image2_url": image_url, "prompt": "line art", "steps": 4,
+                            "sampler_name": "lcm", "denoise": 0.6, "seed": 7},
+        EXTRA: {"image_url": image_url, "scale_by": 0.5},
+    }
+    document = requests.get(system["api"] + "/openapi.json", timeout=10).json()
+    assert f"/api/v1/{EXTRA}/jobs" in document["paths"]  # the API serves the folder it was pointed at
+    jobs = {}
+    for name, body in bodies.items():
+        response = requests.post(f"{system['api']}/api/v1/{name}/jobs", json=body, timeout=10)
+        assert response.status_code == 202, response.text
+        assert response.json()["status"] == "pending"
+        jobs[name] = response.json()["job_id"]
 
-    def finished():
-        status = requests.get(f"{system['api']}/api/v1/jobs/{job['job_id']}", timeout=5).json()
-        return status if status["status"] in {"completed", "failed"} else None
+    def finished(job_id: str) -> dict[str, Any] | None:
+        status = requests.get(f"{system['api']}/api/v1/jobs/{job_id}", timeout=5).json()
+        return status if status["status"] in {"completed", "failed", "cancelled"} else None
 
-    final = wait_until(finished, 90, "the job to finish", every_s=0.25)
-    assert final["status"] == "completed", final
-    assert final["result_s3_uri"].startswith(f"s3://{bucket}/comfyui-results/")
-    assert read_png(final["result_s3_uri"]).size == (320, 240)
+    store = TaskStore(stack["task_table_name"], boto3.client("dynamodb"))
+    folders = load_workflows(system["workflows"])
+    for name, job_id in jobs.items():
+        final = wait_until(lambda j=job_id: finished(j), 90, f"the {name} job to finish", every_s=0.25)
+        assert final["status"] == "completed", final
+        assert final["workflow"] == name and final["progress"] == 1.0
+        assert final["result_s3_uri"].startswith(f"s3://{bucket}/comfyui-results/{name}/")
+        row = store.get(job_id)
+        assert row.workflow_hash == folders[name].content_hash  # the version the GPU side checked
+        assert row.comfy_job_id and final["result_s3_uri"].endswith(f"/{row.comfy_job_id}/output.png")
+
+    camera = read_png(store.get(jobs["camera-angle"]).result_s3_uri)
+    # The graph scales its input to one megapixel (ImageScaleToTotalPixels) and keeps the aspect ratio.
+    assert abs(camera.size[0] * camera.size[1] - 1024 * 1024) < 0.01 * 1024 * 1024
+    assert abs(camera.size[0] / camera.size[1] - INPUT_SIZE[0] / INPUT_SIZE[1]) < 0.01
+    assert isinstance(store.get(jobs["camera-angle"]).request_body["seed"], int)  # drawn by the API, recorded
+    assert store.get(jobs["qwen-image-edit"]).request_body["seed"] == 7
+    extra = read_png(store.get(jobs[EXTRA]).result_s3_uri)
+    assert extra.size == (INPUT_SIZE[0] // 2, INPUT_SIZE[1] // 2)  # scale_by 0.5 reached the graph
+    assert extra.getpixel((40, 30)) == tuple(255 - c for c in INPUT_COLOUR)  # then inverted

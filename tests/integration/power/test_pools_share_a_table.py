@@ -147,7 +147,7 @@ def test_job_claimed_in_pool_b_holds_only_pool_b_on(pools: Pools, monkeypatch: p
 
     fake = FakeUnifiedApi().start()
     fake.behaviour.latency_s = 3600  # the job stays processing while the power logic looks
-    for key, value in {"COMFYUI_API_URL": fake.url, "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.1",
+    for key, value in {"UNIFIED_API_URL": fake.url, "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.1",
                        "MAX_POLL_INTERVAL_S": "0.5", "VISIBILITY_TIMEOUT_S": "60", "SHUTDOWN_GRACE_S": "0",
                        "WORKER_ID": "worker-b"}.items():
         monkeypatch.setenv(key, value)
@@ -222,7 +222,7 @@ def test_job_goes_api_to_distributor_to_one_pool_which_alone_wakes_and_runs_it(
         assert pools.invoke_power(monkeypatch, chosen)["action"] == "start"
         assert (pools.state(chosen), pools.state(other)) == ("running", "stopped")
 
-        for key, value in {"COMFYUI_API_URL": fake.url, "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.1",
+        for key, value in {"UNIFIED_API_URL": fake.url, "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.1",
                            "MAX_POLL_INTERVAL_S": "0.5", "VISIBILITY_TIMEOUT_S": "60", "SHUTDOWN_GRACE_S": "0",
                            "WORKER_ID": f"worker-{chosen}"}.items():
             monkeypatch.setenv(key, value)

@@ -1,28 +1,12 @@
 """Fixtures: the Unified API (real gunicorn) in front of the ComfyUI double (real aiohttp), S3 in the
-session's emulator with a bucket of our own (no terraform apply needed)."""
+session's emulator with a bucket of our own (tests/protocol/conftest.py; no terraform apply needed)."""
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gpujobs import aws_clients
-from tests.protocol.unified_api.harness import Double, Unified, png_bytes
-
-
-@pytest.fixture(scope="session")
-def bucket(emulator: str) -> Iterator[str]:
-    name = f"unified-{uuid.uuid4().hex[:12]}"
-    aws_clients.client("s3").create_bucket(Bucket=name)
-    yield name
-
-
-@pytest.fixture(scope="session")
-def input_url(bucket: str) -> str:
-    key = f"inputs/{uuid.uuid4().hex}.png"
-    aws_clients.client("s3").put_object(Bucket=bucket, Key=key, Body=png_bytes())
-    return f"s3://{bucket}/{key}"
+from tests.protocol.unified_api.harness import Double, Unified
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +28,6 @@ def unified(double: Double, bucket: str) -> Iterator[Unified]:
 def fresh_knobs(request: pytest.FixtureRequest) -> None:
     if "double" in request.fixturenames:
         request.getfixturevalue("double").reset()
-
-
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def make_runner(aws: Aws, fake_api: FakeUnifiedApi, clock: FakeClock,
         inflight = InFlight()
         out = io.StringIO()
         # Looked up on each call, so a test may wrap the transport after the runner is built.
-        api = UnifiedApi(lambda method, path, body: fake_api.transport(method, path, body))
+        api = UnifiedApi(lambda method, path, body, headers: fake_api.transport(method, path, body, headers))
         runner = JobRunner(settings or aws.settings, worker_config, aws.store, api,
                            inflight, retrier, JobCounter("worker", "Test", out), clock=clock.time,
                            resolver=public_resolver)

@@ -33,6 +33,23 @@ def test_beat_renews_leases_and_drops_vanished_messages(aws):
     assert aws.store.get(ids[1]).lease_expires_at == 2058
 
 
+def test_beat_writes_the_jobs_progress_in_the_lease_renewal(aws):
+    task_id = new_task_id()
+    aws.store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, 1))
+    aws.store.claim(task_id, "w", now=1000, lease_s=10)
+    aws.send(job_body(task_id))
+    inflight = InFlight()
+    job = inflight.add(InFlightJob(received(aws, 1)[0]["ReceiptHandle"], "m", task_id))
+    beat = Heartbeat(inflight, aws.sqs, aws.queue_url, aws.store, "w", 60, 58, 1, clock=lambda: 1002).beat
+
+    beat()
+    assert aws.store.get(task_id).progress is None  # nothing reported yet
+    job.progress = 0.375
+    beat()
+    task = aws.store.get(task_id)
+    assert (task.progress, task.lease_expires_at) == (0.375, 1060)
+
+
 def test_beat_flags_a_lease_taken_away(aws):
     task_id = new_task_id()
     aws.store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, 1))

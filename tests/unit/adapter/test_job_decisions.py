@@ -23,7 +23,9 @@ def test_job_completes_and_its_outcome_is_recorded_before_the_delete(aws, runner
     task = aws.store.get(task_id)
     assert task.status == TaskStatus.COMPLETED and task.worker_id == "w-test" and task.attempts == 1
     assert task.result_s3_uri == f"s3://results/comfyui-results/camera-angle/{task.comfy_job_id}/output.png"
-    assert task.comfy_job_id == fake_api.submissions[0].job_id
+    [submitted] = fake_api.submissions
+    # The task named in the submit; the job id recorded in the outcome's own write.
+    assert (submitted.task_id, task.comfy_job_id, task.progress) == (task_id, submitted.job_id, 1.0)
     assert aws.store.last_activity() == int(runner.clock.now)
     assert runner.counted() == [(task_id, "JobsCompleted")]
 
@@ -44,9 +46,13 @@ def test_hand_sent_message_is_validated_as_a_submit_then_run(aws, runner, fake_a
     assert runner.handle(job_body(task_id, steps=6)).action == Action.DELETE
     task = aws.store.get(task_id)
     assert task.status == TaskStatus.COMPLETED and task.job_type == CAMERA
-    # Stored as the API stores a submit: every field of the model, unset ones left out.
+    # Stored as the API stores a submit: every field of the model, unset ones left out, the seed drawn.
+    seed = task.request_body.pop("seed")
     assert task.request_body == {"image_url": "s3://inputs/cat.png", "prompt": f"rotate {task_id}", "steps": 6}
-    assert fake_api.submissions[0].body == task.request_body
+    assert 0 <= seed <= 2**53 - 1
+    assert fake_api.submissions[0].body == {**task.request_body, "seed": seed}
+    # No folder hash on a row made from a message: none is sent, so the GPU side compares nothing.
+    assert task.workflow_hash is None and fake_api.submissions[0].workflow_hash is None
 
 
 def test_invalid_hand_sent_message_leaves_a_failed_row_and_runs_nothing(aws, runner, fake_api):
@@ -128,7 +134,8 @@ def test_rejected_request_fails_at_once_with_the_api_error(aws, runner, fake_api
     assert runner.handle(job_body(task_id)).action == Action.DELETE
     task = aws.store.get(task_id)
     assert task.status == TaskStatus.FAILED
-    assert task.error_message == "the Unified API rejected the request: HTTP 422: image not found: s3://inputs/cat.png"
+    assert task.error_message == ("the Unified API rejected the job: HTTP 422: prompt_rejected: "
+                                  "image not found: s3://inputs/cat.png")
     assert fake_api.post_attempts == 1 and runner.counted() == [(task_id, "JobsFailed")]
 
 
@@ -190,6 +197,7 @@ def test_job_over_its_time_limit_fails(aws, make_runner, fake_api):
     assert runner.handle(job_body(task_id)).action == Action.DELETE
     task = aws.store.get(task_id)
     assert (task.status, task.error_message) == (TaskStatus.FAILED, "exceeded time limit of 60 s")
+    assert fake_api.cancels == [fake_api.submissions[0].job_id]  # the GPU stops working on it too
 
 
 def test_an_earlier_attempts_job_is_polled_not_run_again(aws, runner, fake_api):
@@ -197,8 +205,8 @@ def test_an_earlier_attempts_job_is_polled_not_run_again(aws, runner, fake_api):
     pending(aws, task_id)
     now = int(runner.clock.now)
     aws.store.claim(task_id, "dead-worker", now=now - 400, lease_s=300)
-    comfy_id = fake_api.transport("POST", CAMERA, dict(BODY))
-    aws.store.set_comfy_job_id(task_id, "dead-worker", json.loads(comfy_id.text)["job_id"], now - 390)
+    # The dead worker's submit; it wrote nothing about it to the row.
+    fake_api.transport("POST", CAMERA, dict(BODY), {"X-Task-Id": task_id})
     assert runner.handle(job_body(task_id), receive_count=2).action == Action.DELETE
     task = aws.store.get(task_id)
     assert (task.status, task.worker_id, task.attempts) == (TaskStatus.COMPLETED, "w-test", 2)
@@ -237,20 +245,94 @@ def test_stopping_worker_lets_go_of_a_running_job(aws, runner, fake_api):
     assert task.last_error == "the worker stopped before the job finished"
 
 
-def test_a_job_cancelled_while_it_runs_is_let_go(aws, runner, fake_api):
+def _on_status_read(fake_api, action, after=1):
+    """Run `action` when the worker reads the job's status for the `after`-th time."""
+    reads = []
+    answer = fake_api.transport
+
+    def transport(method, path, body, headers):
+        if method == "GET" and path.startswith("/api/v1/jobs/"):
+            reads.append(path)
+            if len(reads) == after:
+                action()
+        return answer(method, path, body, headers)
+
+    fake_api.transport = transport
+
+
+def _as_the_heartbeat_finds_it(aws, runner, task_id):
+    """What the heartbeat does when its lease renewal is refused: flag the job, keeping the row it found."""
+    [job] = runner.inflight.snapshot()
+    job.lose_lease(aws.store.get(task_id))
+
+
+def test_a_task_cancelled_while_it_runs_is_let_go_and_cancelled_on_the_gpu(aws, runner, fake_api):
+    fake_api.behaviour.latency_s = 600
     task_id = new_task_id()
     pending(aws, task_id)
-    submit = fake_api.transport
 
-    def cancel_on_submit(method, path, body):
-        answer = submit(method, path, body)
-        if method == "POST":
-            aws.store.cancel(task_id, int(runner.clock.now))
-        return answer
+    def cancel_the_row():
+        aws.store.cancel(task_id, int(runner.clock.now))
+        _as_the_heartbeat_finds_it(aws, runner, task_id)
 
-    fake_api.transport = cancel_on_submit
+    _on_status_read(fake_api, cancel_the_row)
     assert runner.handle(job_body(task_id)).action == Action.DELETE
     assert aws.store.get(task_id).status == TaskStatus.CANCELLED
+    assert fake_api.cancels == [f"comfy-{task_id}"]
+
+
+def test_a_task_taken_over_by_another_worker_is_left_running_on_the_gpu(aws, runner, fake_api):
+    fake_api.behaviour.latency_s = 600
+    task_id = new_task_id()
+    pending(aws, task_id)
+
+    def take_over():
+        later = int(runner.clock.now) + 1000  # our lease lapsed meanwhile
+        aws.store.claim(task_id, "w-other", now=later, lease_s=300)
+        _as_the_heartbeat_finds_it(aws, runner, task_id)
+
+    _on_status_read(fake_api, take_over)
+    assert runner.handle(job_body(task_id)).action == Action.LEAVE
+    assert aws.store.get(task_id).worker_id == "w-other"
+    assert fake_api.cancels == []  # the other worker polls the same job (its id comes from the task id)
+
+
+def test_cancelled_on_the_gpu_ends_the_task_cancelled(aws, runner, fake_api):
+    fake_api.behaviour.outcome = "cancelled"
+    task_id = new_task_id()
+    pending(aws, task_id)
+    assert runner.handle(job_body(task_id)).action == Action.DELETE
+    task = aws.store.get(task_id)
+    assert (task.status, task.error_message) == (TaskStatus.CANCELLED, "interrupted at node 5 (KSampler)")
+    assert task.comfy_job_id == f"comfy-{task_id}" and runner.counted() == []
+
+
+def test_the_rows_workflow_hash_is_sent_with_the_task_id(aws, runner, fake_api):
+    task_id = new_task_id()
+    aws.store.create(Task.new(task_id, CAMERA, dict(BODY), 1, workflow_hash="ab" * 32))
+    runner.handle(job_body(task_id))
+    [submitted] = fake_api.submissions
+    assert (submitted.task_id, submitted.workflow_hash) == (task_id, "ab" * 32)
+
+
+def test_a_resubmit_that_finds_the_job_finished_records_it_without_polling(aws, runner, fake_api):
+    task_id = new_task_id()
+    pending(aws, task_id)
+    fake_api.transport("POST", CAMERA, dict(BODY), {"X-Task-Id": task_id})  # done by an earlier attempt
+    polled = []
+    _on_status_read(fake_api, lambda: polled.append(1))
+    assert runner.handle(job_body(task_id)).action == Action.DELETE
+    assert aws.store.get(task_id).status == TaskStatus.COMPLETED and not polled
+
+
+def test_progress_is_kept_for_the_heartbeat(aws, runner, fake_api):
+    fake_api.behaviour.latency_s = 20
+    task_id = new_task_id()
+    pending(aws, task_id)
+    seen = []
+    _on_status_read(fake_api, lambda: seen.append(runner.inflight.snapshot()[0].progress), after=3)
+    runner.handle(job_body(task_id))
+    assert seen and 0 < seen[0] < 1  # what the next lease renewal writes (test_heartbeat.py)
 
 
 def test_activity_is_written_once_no_other_job_runs_here(aws, runner):

@@ -106,10 +106,10 @@ def test_unexpected_exception_is_a_generic_500(app: Any, monkeypatch: Any) -> No
 def test_openapi_document_and_docs_page(client: Any) -> None:
     document = client.get("/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {
-        "/api/v1/camera-angle/jobs", "/api/v1/qwen-image-edit/jobs", "/api/v1/jobs/{job_id}",
-        "/api/v1/camera-angle/jobs/{job_id}", "/api/v1/qwen-image-edit/jobs/{job_id}", "/health",
-    }
+    folders = ("camera-angle", "qwen-image-edit", "invert-blend")  # the shipped workflow folders
+    assert set(document["paths"]) == {"/api/v1/jobs/{job_id}", "/health",
+                                      *(f"/api/v1/{name}/jobs" for name in folders),
+                                      *(f"/api/v1/{name}/jobs/{{job_id}}" for name in folders)}
     schemas = document["components"]["schemas"]
     assert {"CameraAngleRequest", "QwenImageEditRequest", "Job", "ErrorResponse"} <= set(schemas)
     assert schemas["CameraAngleRequest"]["additionalProperties"] is False

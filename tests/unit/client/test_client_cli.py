@@ -94,6 +94,40 @@ def test_wait_shows_each_phase_and_downloads_the_result(fake_api, s3, tmp_path, 
     assert f"saved {saved}" in captured.err
 
 
+def test_wait_draws_the_jobs_progress(fake_api, capsys):
+    fake_api.script("g", {"status": "processing", "progress": 0.25}, {"status": "processing", "progress": 0.75},
+                    {"status": "completed", "progress": 1.0, "result_s3_uri": "s3://results/g/output.png"})
+    assert run(fake_api, "wait", "g", "--interval", "0.01") == 0
+    bars = [line.split("]")[-1].strip() for line in capsys.readouterr().err.splitlines() if "[" in line]
+    assert bars == ["25%", "75%"]
+
+
+def test_submit_flags_come_from_the_workflow_folders(fake_api, tmp_path, monkeypatch, capsys):
+    from tests.workflow_folders import EXTRA, write_workflows_dir
+
+    monkeypatch.setenv("WORKFLOWS_DIR", str(write_workflows_dir(tmp_path / "workflows", shipped=())))
+    code = run(fake_api, "submit", EXTRA, "--image-url", "s3://b/in.png", "--scale-by", "0.75",
+               "--upscale-method", "bicubic")
+    assert code == 0
+    assert fake_api.submitted[0][:2] == (EXTRA, {"image_url": "s3://b/in.png", "scale_by": 0.75,
+                                                 "upscale_method": "bicubic"})
+    with pytest.raises(SystemExit):
+        run(fake_api, "submit", EXTRA, "--image-url", "s3://b/in.png", "--upscale-method", "lanczos")
+    assert "invalid choice" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(fake_api, "submit", "camera-angle", "--image-url", "s3://b/in.png", "--prompt", "x")
+    assert run(fake_api, "submit", EXTRA, "--scale-by", "2") == 2
+    assert "--image-url required" in capsys.readouterr().err
+
+
+def test_a_broken_workflow_folder_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "spec.json").write_text("{}")
+    monkeypatch.setenv("WORKFLOWS_DIR", str(tmp_path))
+    assert main(["status", "x"]) == 2
+    assert "broken/workflow.json: is missing" in capsys.readouterr().err
+
+
 def test_wait_for_a_failed_job_exits_1_with_its_error(fake_api, capsys):
     fake_api.script("f", {"status": "failed", "error": "image not found: s3://b/x.png"})
     assert run(fake_api, "wait", "f", "--interval", "0.01") == 1

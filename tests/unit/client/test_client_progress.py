@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from gpujobs_cli.progress import ProgressLine, format_elapsed, job_age, job_phase
+from gpujobs_cli.progress import ProgressLine, format_elapsed, job_age, job_phase, job_progress, progress_bar
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,18 @@ def test_progress_writes_a_line_per_phase_elsewhere():
     for phase, t in [("queued", 1), ("queued", 2), ("processing", 3), ("processing", 4), ("done", 5)]:
         line.show(phase, t)
     assert [row.split()[2] for row in stream.getvalue().splitlines()] == ["queued", "processing", "done"]
+
+
+def test_progress_is_drawn_while_processing():
+    assert progress_bar(0.5, width=10) == "[#####.....]  50%"
+    assert progress_bar(1.0, width=4) == "[####] 100%"
+    documents = ({"progress": 0.25}, {"progress": None}, {}, {"progress": 2}, {"progress": True})
+    assert [job_progress(j) for j in documents] == [0.25, None, None, 1.0, None]
+    stream = io.StringIO()
+    line = ProgressLine("j1", stream)
+    for phase, fraction in [("queued", None), ("processing", 0.1), ("processing", 0.2), ("processing", 0.4),
+                            ("done", 1.0)]:
+        line.show(phase, 3, fraction=fraction)
+    rows = stream.getvalue().splitlines()
+    assert [row.split("[")[-1].split("]")[-1].strip() if "[" in row else "" for row in rows] == ["", "10%", "40%", ""]
+    assert "#" not in rows[-1]  # the bar belongs to processing only

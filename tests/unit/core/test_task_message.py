@@ -6,7 +6,9 @@ import pytest
 
 from gpujobs.task_message import MessageInvalid, TaskMessage, parse_message
 from gpujobs.task_model import TaskStatus
-from gpujobs.workflows import RequestInvalid, stored_body, validate_request
+from gpujobs.workflows import RequestInvalid, load_registry, stored_body
+
+WORKFLOWS = load_registry({})
 
 HAND_WRITTEN_EXAMPLE = (
     '{"task_id":"manual-test-001","api_path":"/api/v1/camera-angle/jobs",'
@@ -62,11 +64,18 @@ def test_the_rest_of_the_message_is_kept_as_it_came():
 ])
 def test_a_hand_sent_request_is_checked_as_a_submit(api_path, body, fragment):
     with pytest.raises(RequestInvalid, match=fragment):
-        validate_request(api_path, body, public)
+        WORKFLOWS.validate_request(api_path, body, public)
 
 
-def test_a_valid_request_is_stored_as_a_submit_stores_it():
-    workflow, request = validate_request("/api/v1/qwen-image-edit/jobs",
-                                         {"image_url": "https://example.com/a.png", "prompt": "p"}, public)
+def test_a_valid_request_is_stored_as_a_submit_stores_it_with_a_seed_drawn():
+    workflow, request = WORKFLOWS.validate_request("/api/v1/qwen-image-edit/jobs",
+                                                   {"image_url": "https://example.com/a.png", "prompt": "p"}, public)
     assert workflow.name == "qwen-image-edit"
-    assert stored_body(request)["sampler_name"] == "sa_solver" and "seed" not in stored_body(request)
+    stored = stored_body(workflow, request, draw=lambda low, high: high)
+    assert stored["sampler_name"] == "sa_solver" and stored["seed"] == 2**53 - 1
+    assert "image2_url" not in stored  # unset optional fields are left out
+    given = WORKFLOWS.validate_request("/api/v1/camera-angle/jobs",
+                                       {"image_url": "s3://bucket-b/k.png", "prompt": "p", "seed": 3}, public)
+    assert stored_body(*given)["seed"] == 3  # a given seed is kept
+    blend = WORKFLOWS.validate_request("/api/v1/invert-blend/jobs", {"image_url": "s3://bucket-b/k.png"}, public)
+    assert "seed" not in stored_body(*blend)  # a workflow without a seed field gets none

@@ -53,11 +53,10 @@ def test_claim_complete_happy_path(store):
     store.create(new_task())
     claimed = store.claim("t1", "w1", now=1010, lease_s=300)
     assert claimed.status is TaskStatus.PROCESSING and claimed.attempts == 1 and claimed.worker_id == "w1"
-    store.set_comfy_job_id("t1", "w1", "c-1", now=1011)
-    store.complete("t1", "w1", "s3://r/out.png", now=1020)
+    store.complete("t1", "w1", "s3://r/out.png", now=1020, comfy_job_id="c-1")
     done = store.get("t1")
     assert done.status is TaskStatus.COMPLETED and done.result_s3_uri == "s3://r/out.png"
-    assert done.comfy_job_id == "c-1"
+    assert done.comfy_job_id == "c-1" and done.progress == 1.0
 
 
 def test_claim_with_a_pool_records_it(store):
@@ -134,6 +133,26 @@ def test_cancel_then_claim_is_rejected(store):
     store.cancel("t1", now=1001)
     with pytest.raises(TransitionRejected):
         store.claim("t1", "w1", now=1002, lease_s=300)
+
+
+def test_a_worker_cancels_only_the_task_it_holds(store):
+    store.create(new_task())
+    store.claim("t1", "w1", now=1010, lease_s=300)
+    with pytest.raises(TransitionRejected):
+        store.cancel("t1", now=1011, worker_id="w2", reason="not mine")
+    store.cancel("t1", now=1012, worker_id="w1", reason="cancelled on the GPU", comfy_job_id="c-1")
+    task = store.get("t1")
+    assert (task.status, task.error_message, task.comfy_job_id) == (TaskStatus.CANCELLED, "cancelled on the GPU", "c-1")
+
+
+def test_progress_rides_in_the_lease_renewal(store):
+    store.create(new_task())
+    store.claim("t1", "w1", now=1010, lease_s=300)
+    store.renew_lease("t1", "w1", now=1100, lease_s=300, progress=0.25)
+    assert store.get("t1").progress == 0.25
+    store.renew_lease("t1", "w1", now=1200, lease_s=300)  # nothing new to report: progress stays
+    task = store.get("t1")
+    assert task.progress == 0.25 and task.lease_expires_at == 1500
 
 
 def test_renew_lease_only_for_holder(store):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from local.emulator import free_port
 from local.gpu_host.gpu_host import GpuHost
 from local.gpu_host.host_config import ChildSpec, HostConfig
 from tests.polling import wait_until
@@ -54,11 +55,17 @@ def record(tmp_path: Path) -> Path:
     return tmp_path / "stopped.txt"
 
 
+NAMES = ("comfyui", "unified", "worker")
+
+
 def make_host(record: Path, states: States, clock: Clock, **overrides) -> GpuHost:
-    config = HostConfig(standin=overrides.pop("standin", spec("standin", record)),
-                        worker=overrides.pop("worker", spec("worker", record)), standin_health_url=None,
-                        boot_delay_s=20.0, poll_interval_s=0.05, restart_delay_s=2.0, **overrides)
+    children = tuple(overrides.pop(name, spec(name, record)) for name in NAMES)
+    config = HostConfig(children, boot_delay_s=20.0, poll_interval_s=0.05, restart_delay_s=2.0, **overrides)
     return GpuHost(config, "i-test", states, env={}, clock=clock)
+
+
+def all_started(record: Path) -> bool:
+    return all(Path(f"{record}.{name}.started").exists() for name in NAMES)
 
 
 def boot(host: GpuHost, clock: Clock) -> None:
@@ -86,13 +93,12 @@ def test_children_start_only_after_the_boot_delay_and_stop_worker_first(record):
         clock.now += 1.0
         host.tick()
         assert host.up and all(c.running() for c in host.children)
-        wait_for(lambda: Path(f"{record}.worker.started").exists() and Path(f"{record}.standin.started").exists())
-        standin, worker = host.children
-        pids = (standin.pid, worker.pid)
+        wait_for(lambda: all_started(record))
+        pids = [child.pid for child in host.children]
         states.current = "stopping"
         host.tick()
         assert not host.up
-        assert record.read_text().splitlines() == ["worker", "standin"]
+        assert record.read_text().splitlines() == ["worker", "unified", "comfyui"]
         assert all(c.process is None for c in host.children)
         for pid in pids:
             with pytest.raises(ProcessLookupError):
@@ -124,10 +130,10 @@ def test_a_child_that_ignores_sigterm_is_killed_after_its_bound(record):
     host = make_host(record, states, clock, worker=spec("worker", record, stop_s=0.5, stubborn=True))
     try:
         boot(host, clock)
-        wait_for(lambda: Path(f"{record}.worker.started").exists() and Path(f"{record}.standin.started").exists())
+        wait_for(lambda: all_started(record))
         outcomes = host.shut_down("test")
         assert outcomes[0].startswith("worker: killed after 0.5 s")
-        assert outcomes[1] == "standin: terminated (0)"
+        assert outcomes[1:] == ["unified: terminated (0)", "comfyui: terminated (0)"]
     finally:
         host.shut_down("test over")
 
@@ -141,7 +147,7 @@ def test_an_unreadable_state_changes_nothing_and_a_dead_child_is_restarted(recor
         host.tick()
         assert host.up
         states.current = "running"
-        worker = host.children[1]
+        worker = host.children[-1]
         first_pid = worker.pid
         worker.process.kill()
         worker.process.wait(5)
@@ -164,12 +170,49 @@ def test_run_stops_children_when_asked(record):
     thread.start()
     try:
         wait_for(lambda: host.up)
-        wait_for(lambda: Path(f"{record}.worker.started").exists() and Path(f"{record}.standin.started").exists())
+        wait_for(lambda: all_started(record))
         host.stop()
         thread.join(15)
         assert not thread.is_alive()
-        assert sorted(record.read_text().splitlines()) == ["standin", "worker"]
+        assert sorted(record.read_text().splitlines()) == sorted(NAMES)
     finally:
         host.stop()
         thread.join(15)
+        host.shut_down("test over")
+
+
+# Serves HTTP on its port only after a second, as a service that takes time to come up.
+SLOW_SERVER = """
+import http.server, sys, time
+time.sleep(1.0)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler).serve_forever()
+"""
+# Records whether the URL answered when it started.
+PROBE = """
+import sys, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=1).close()
+    answer = "ready"
+except OSError:
+    answer = "not ready"
+open(sys.argv[2], "w").write(answer)
+import time
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_each_child_starts_once_the_one_before_answers_its_ready_url(record, tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    seen = tmp_path / "seen"
+    first = ChildSpec("slow", (sys.executable, "-c", SLOW_SERVER, str(port)), 5.0, ready_url=url)
+    second = ChildSpec("probe", (sys.executable, "-c", PROBE, url, str(seen)), 5.0)
+    host = GpuHost(HostConfig((first, second), boot_delay_s=0.0, ready_timeout_s=20.0), "i-test",
+                   States("running"), env={}, clock=time.monotonic)
+    try:
+        host.tick()
+        wait_for(lambda: seen.exists() and seen.read_text())
+        assert seen.read_text() == "ready"
+    finally:
         host.shut_down("test over")

@@ -1,6 +1,7 @@
 """The host's knobs from its settings."""
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,29 +11,47 @@ from local.gpu_host.__main__ import main
 from local.gpu_host.host_config import HostConfig
 
 
-def test_defaults_run_the_standin_and_the_worker():
+def test_defaults_run_the_double_the_unified_api_and_the_worker_in_that_order():
     config = HostConfig.from_settings(Settings({}))
     assert config.boot_delay_s == 20.0
-    assert config.standin.command == (sys.executable, "-m", "local.comfyui_standin", "--host", "127.0.0.1",
-                                      "--port", "8000")
-    assert config.worker.command == (sys.executable, "-m", "services.adapter")
-    assert config.worker.stop_timeout_s == 40.0
-    assert config.standin_health_url == "http://127.0.0.1:8000/health"
+    double, unified, worker = config.children
+    folder = str(Path(".run/comfyui").resolve())
+    assert double.command == (sys.executable, "-m", "local.comfyui_double", "--host", "127.0.0.1", "--port", "8188",
+                              "--dir", folder, "--knobs", '{"step_latency_s": 0.25}')
+    assert double.ready_url == "http://127.0.0.1:8188/system_stats"
+    assert unified.command == (sys.executable, "-m", "services.unified_api")
+    assert unified.ready_url == "http://127.0.0.1:8000/health"  # ready once ComfyUI is
+    assert dict(unified.env) == {"UNIFIED_API_BIND": "127.0.0.1:8000", "COMFYUI_URL": "http://127.0.0.1:8188",
+                                 "COMFYUI_DIR": folder}
+    assert worker.command == (sys.executable, "-m", "services.adapter")
+    assert worker.stop_timeout_s == 40.0 and worker.env["UNIFIED_API_URL"] == "http://127.0.0.1:8000"
+
+
+def test_a_comfyui_named_by_comfyui_url_replaces_the_double():
+    config = HostConfig.from_settings(Settings({"COMFYUI_URL": "http://127.0.0.1:9188", "COMFYUI_DIR": "/srv/c"}))
+    assert [child.name for child in config.children] == ["unified-api", "worker"]
+    unified = config.children[0]
+    assert unified.env["COMFYUI_URL"] == "http://127.0.0.1:9188"
+    assert "COMFYUI_DIR" not in unified.env  # the host's own COMFYUI_DIR passes through, if any
 
 
 def test_commands_and_delays_come_from_the_settings():
-    settings = Settings({"LOCAL_GPU_WORKER_CMD": "sleep '60'", "LOCAL_GPU_STANDIN_PORT": "8123",
-                         "BOOT_DELAY_S": "0.5", "SHUTDOWN_GRACE_S": "5", "LOCAL_GPU_STANDIN_HEALTH_URL": ""})
+    settings = Settings({"LOCAL_GPU_WORKER_CMD": "sleep '60'", "LOCAL_UNIFIED_API_PORT": "8123",
+                         "LOCAL_COMFYUI_PORT": "8124", "LOCAL_COMFYUI_KNOBS": "{}",
+                         "BOOT_DELAY_S": "0.5", "SHUTDOWN_GRACE_S": "5"})
     config = HostConfig.from_settings(settings)
-    assert config.worker.command == ("sleep", "60")
-    assert config.standin.command[-1] == "8123"
+    double, unified, worker = config.children
+    assert worker.command == ("sleep", "60")
+    assert double.command[double.command.index("--port") + 1] == "8124" and double.command[-1] == "{}"
+    assert unified.env["UNIFIED_API_BIND"] == "127.0.0.1:8123" and unified.ready_url == "http://127.0.0.1:8123/health"
+    assert worker.env["UNIFIED_API_URL"] == "http://127.0.0.1:8123"
     assert config.boot_delay_s == 0.5
-    assert config.worker.stop_timeout_s == 15.0
-    assert config.standin_health_url is None  # empty: no readiness check
+    assert worker.stop_timeout_s == 15.0
     assert HostConfig.from_settings(settings, boot_delay_s=3).boot_delay_s == 3
 
 
-@pytest.mark.parametrize(("name", "value"), [("BOOT_DELAY_S", "soon"), ("LOCAL_GPU_WORKER_CMD", "run 'unclosed")])
+@pytest.mark.parametrize(("name", "value"), [("BOOT_DELAY_S", "soon"), ("LOCAL_GPU_WORKER_CMD", "run 'unclosed"),
+                                             ("LOCAL_COMFYUI_KNOBS", "{oops")])
 def test_nonsense_is_a_config_error(name, value):
     with pytest.raises(ConfigError):
         HostConfig.from_settings(Settings({name: value}))

@@ -268,26 +268,49 @@ def test_an_image_field_without_an_uploaded_name_is_a_programming_error(tmp_path
 
 # the shipped folders
 
-def test_the_shipped_workflows_keep_the_request_fields_and_limits() -> None:
-    from gpujobs import workflows as typed
+# The public request fields and their limits, as clients have always been able to send them.
+IMAGE_URL = {"type": "string", "minLength": 6, "maxLength": 2048}
+PROMPT = {"type": "string", "minLength": 1, "maxLength": 4000}
+SEED = {"type": "integer", "minimum": 0, "maximum": 2**53 - 1}
+PUBLIC_FIELDS: dict[str, dict[str, Any]] = {
+    "camera-angle": {
+        "image_url": {**IMAGE_URL, "required": True}, "prompt": {**PROMPT, "required": True}, "seed": SEED,
+        "steps": {"type": "integer", "default": 8, "minimum": 1, "maximum": 100},
+    },
+    "qwen-image-edit": {
+        "image_url": {**IMAGE_URL, "required": True}, "prompt": {**PROMPT, "required": True},
+        "image2_url": IMAGE_URL, "image3_url": IMAGE_URL,
+        "steps": {"type": "integer", "default": 4, "minimum": 1, "maximum": 100},
+        "cfg": {"type": "number", "default": 1.0, "minimum": 0.0, "maximum": 30.0},
+        "sampler_name": {"type": "string", "default": "sa_solver", "enum": [
+            "sa_solver", "lcm", "euler", "euler_ancestral", "er_sde", "heun", "dpm_2", "dpm_2_ancestral", "dpmpp_2m",
+            "dpmpp_2m_sde", "dpmpp_sde", "dpmpp_3m_sde", "ddim", "uni_pc", "res_multistep"]},
+        "scheduler": {"type": "string", "default": "beta", "enum": [
+            "simple", "normal", "beta", "karras", "exponential", "sgm_uniform", "ddim_uniform", "linear_quadratic",
+            "kl_optimal"]},
+        "denoise": {"type": "number", "default": 1.0, "minimum": 0.0, "maximum": 1.0},
+        "seed": SEED,
+    },
+}
+LIMITS = ("type", "minimum", "maximum", "minLength", "maxLength", "default", "enum")
 
-    shipped = load_workflows()
-    assert {"camera-angle", "qwen-image-edit", "invert-blend"} <= set(shipped)
-    for name, model in (("camera-angle", typed.CameraAngleRequest), ("qwen-image-edit", typed.QwenImageEditRequest)):
-        ours = shipped[name].request_model.model_json_schema()
-        theirs = model.model_json_schema()
-        assert set(ours["properties"]) == set(theirs["properties"])
-        assert ours.get("required") == theirs.get("required")
-        for field, schema in theirs["properties"].items():
-            for limit in ("minimum", "maximum", "minLength", "maxLength", "default", "enum"):
-                mine = ours["properties"][field]
-                assert _limit(mine, limit) == _limit(schema, limit), (name, field, limit)
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_FIELDS))
+def test_the_shipped_workflows_keep_the_request_fields_and_limits(name: str) -> None:
+    schema = load_workflows()[name].request_model.model_json_schema()
+    expected = PUBLIC_FIELDS[name]
+    assert set(schema["properties"]) == set(expected)
+    assert set(schema.get("required", [])) == {f for f, limits in expected.items() if limits.get("required")}
+    for field, limits in expected.items():
+        for limit in LIMITS:
+            assert _limit(schema["properties"][field], limit) == limits.get(limit), (name, field, limit)
+    assert schema.get("additionalProperties") is False
 
 
 def _limit(schema: dict[str, Any], key: str) -> Any:
     if key in schema:
         return schema[key]
     for option in schema.get("anyOf", []):
-        if key in option:
+        if key in option and option.get("type") != "null":
             return option[key]
     return None

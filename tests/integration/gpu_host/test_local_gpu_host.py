@@ -1,6 +1,6 @@
-"""The emulated GPU host follows a real instance in the emulator: children up after the boot delay
-while it runs, down when it stops. The worker is a stand-in command here, so this test never
-consumes the session stack's queue."""
+"""The emulated GPU host follows a real instance in the emulator: the ComfyUI double, the Unified API
+(gunicorn) and the worker up after the boot delay while it runs, in that order, down when it stops.
+The worker is a command of the test's own here, so this test never consumes the session stack's queue."""
 
 import json
 import os
@@ -22,7 +22,7 @@ FAKE_WORKER = (
     "import os, signal, sys, time, pathlib\n"
     "p = pathlib.Path(sys.argv[1])\n"
     "signal.signal(signal.SIGTERM, lambda *_: (p.unlink(missing_ok=True), sys.exit(0)))\n"
-    "p.write_text(str(os.getpid()) + ' ' + os.environ.get('COMFYUI_API_URL', ''))\n"
+    "p.write_text(str(os.getpid()) + ' ' + os.environ.get('UNIFIED_API_URL', ''))\n"
     "while True: time.sleep(0.1)\n"
 )
 
@@ -40,17 +40,19 @@ def instance_id(stack):
 
 def test_children_run_only_while_the_instance_runs(stack, instance_id, processes, tmp_path):
     ec2 = aws_clients.client("ec2")
-    port = free_port()
+    port, comfyui_port = free_port(), free_port()
     worker_file = tmp_path / "worker.pid"
     worker_script = tmp_path / "fake_worker.py"
     worker_script.write_text(FAKE_WORKER)
     host = processes(
         [sys.executable, "-m", "local.gpu_host"],
         {"GPU_INSTANCE_ID": instance_id, "BOOT_DELAY_S": "1", "LOCAL_GPU_POLL_S": "0.2",
-         "LOCAL_GPU_STANDIN_PORT": str(port), "STANDIN_LATENCY_S": "0",
+         "LOCAL_UNIFIED_API_PORT": str(port), "LOCAL_COMFYUI_PORT": str(comfyui_port),
+         "LOCAL_COMFYUI_DIR": str(tmp_path / "comfyui"),
          "LOCAL_GPU_WORKER_CMD": f"{sys.executable} {worker_script} {worker_file}"},
         log_name="gpu-host",
     )
+    # 200 only once the Unified API answers and the double it drives has every node the workflows use.
     health = f"http://127.0.0.1:{port}/health"
     log_file = tmp_path / "gpu-host.log"
     wait_until(lambda: '"host_started"' in log_file.read_text(), 30, "the host to start watching")
@@ -58,12 +60,15 @@ def test_children_run_only_while_the_instance_runs(stack, instance_id, processes
     assert not answers(health) and not worker_file.exists()
 
     ec2.start_instances(InstanceIds=[instance_id])
-    wait_until(lambda: answers(health) and worker_file.exists(), 60, "the stand-in and the worker to start")
+    wait_until(lambda: answers(health) and worker_file.exists(), 60, "the double, the Unified API and the worker")
     pid_text, api_url = worker_file.read_text().split()
     assert api_url == f"http://127.0.0.1:{port}"
 
     ec2.stop_instances(InstanceIds=[instance_id])
-    wait_until(lambda: not answers(health) and not worker_file.exists(), 60, "the children to stop")
+    stats = f"http://127.0.0.1:{comfyui_port}/system_stats"
+    # In reverse order: the worker, the Unified API, then the double.
+    wait_until(lambda: not worker_file.exists() and not answers(health) and not answers(stats), 60,
+               "the children to stop")
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_text), 0)
 

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from local.comfyui_standin import image_edits
+from local.comfyui_double import image_edits
 
 
 @pytest.mark.parametrize(
@@ -75,8 +75,3 @@ def test_denoise_zero_keeps_the_input_and_references_change_it():
     assert blended.size == (20, 10)
     assert blended.getpixel((0, 0))[0] > blended.getpixel((0, 0))[1]
     assert details["references"] == 1
-
-
-def test_decode_refuses_bytes_that_are_not_an_image():
-    with pytest.raises(image_edits.ImageUnreadable, match="not a readable image"):
-        image_edits.decode(b"\x89PNG but not really")

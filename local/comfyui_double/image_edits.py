@@ -1,4 +1,4 @@
-"""Deterministic Pillow operations that stand in for the two diffusion workflows.
+"""Deterministic Pillow operations the double's KSampler does in place of the two diffusion workflows.
 
 The same input image and request always give the same pixels (and the same PNG bytes), and the
 output has the size of the input image. The parameters are derived from the prompt and the seed,
@@ -12,7 +12,6 @@ so different prompts give visibly different results:
 """
 
 import hashlib
-import io
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -20,32 +19,10 @@ from typing import Any
 
 from PIL import Image, ImageFilter, ImageOps
 
-MAX_PIXELS = 40_000_000
 REFERENCE_WEIGHT = 0.25
 MAX_YAW = 60.0
 MAX_PITCH = 45.0
 
-
-
-class ImageUnreadable(ValueError):
-    """The bytes are not an image Pillow can decode, or the image is too large."""
-
-
-def decode(data: bytes, what: str = "input image") -> Image.Image:
-    """Decode to RGB; refuses non-images and decompression bombs with a message a client understands."""
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            if opened.width * opened.height > MAX_PIXELS:
-                raise ImageUnreadable(f"{what} has {opened.width}x{opened.height} pixels, over {MAX_PIXELS}")
-            return opened.convert("RGB")
-    except (Image.DecompressionBombError, Image.UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ImageUnreadable(f"{what} is not a readable image ({type(exc).__name__})") from None
-
-
-def encode_png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
-    return out.getvalue()
 
 
 def _digest(*parts: object) -> int:
