@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the GPU job worker on the GPU instance as the systemd service sqs-adapter.
+# Install the GPU job worker and the ComfyUI Unified API on the GPU instance as the systemd
+# services sqs-adapter and comfyui-unified-api (the worker's unit requires the other).
 #
 #   sudo services/adapter/install.sh --queue-url URL --table NAME [--region R]
 #   sudo services/adapter/install.sh --from-tags        # read the same values from instance tags
@@ -12,7 +13,7 @@
 # and writes all of it: that map is the worker's whole environment.
 #
 # Creates a virtualenv under the prefix, installs this package into it, writes the environment
-# file, installs the unit and enables it. --from-tags reads the instance tags SQS_QUEUE_URL,
+# files (the same settings for both services), installs the units and enables them. --from-tags reads the instance tags SQS_QUEUE_URL,
 # DYNAMODB_TABLE and AWS_REGION through the instance metadata service (IMDSv2; the
 # instance needs instance_metadata_tags enabled). --root DIR installs under DIR (for packaging
 # and tests); --no-systemctl and --skip-venv leave out the steps that need a real host.
@@ -147,17 +148,27 @@ fi
 umask 022
 echo "wrote $env_file"
 
-unit_file="$root/etc/systemd/system/sqs-adapter.service"
-mkdir -p "$(dirname "$unit_file")"
-sed -e "s#/opt/gpu-orchestrator#$prefix#g" -e "s#^User=ubuntu#User=$run_user#" \
-  "$src_dir/services/adapter/sqs-adapter.service" > "$unit_file"
-echo "wrote $unit_file"
+# The Unified API reads the same map (RESULTS_BUCKET, AWS_REGION, JOB_TIMEOUT_S, WORKFLOWS_DIR, ...).
+cp -p "$env_file" "$root/etc/comfyui-unified-api.env"
+echo "wrote $root/etc/comfyui-unified-api.env"
+
+units=(comfyui-unified-api.service sqs-adapter.service)
+for unit in "${units[@]}"; do
+  case "$unit" in
+    sqs-adapter.service) unit_src="$src_dir/services/adapter/$unit" ;;
+    *) unit_src="$src_dir/services/unified_api/$unit" ;;
+  esac
+  unit_file="$root/etc/systemd/system/$unit"
+  mkdir -p "$(dirname "$unit_file")"
+  sed -e "s#/opt/gpu-orchestrator#$prefix#g" -e "s#^User=ubuntu#User=$run_user#" "$unit_src" > "$unit_file"
+  echo "wrote $unit_file"
+done
 
 if $systemctl_on; then
   systemctl daemon-reload
-  systemctl enable sqs-adapter.service
+  systemctl enable "${units[@]}"
   if $start_on; then
-    systemctl restart sqs-adapter.service
-    echo "started: journalctl -u sqs-adapter -f"
+    systemctl restart "${units[@]}"
+    echo "started: journalctl -u comfyui-unified-api -u sqs-adapter -f"
   fi
 fi

@@ -181,24 +181,20 @@ class UnifiedApi:
         """The job's state; with `wait_s`, the API holds the answer of a running job until it ends or
         `wait_s` passes, so the worker learns of the end at once without polling fast."""
         path = f"/api/v1/jobs/{quote(job_id, safe='')}"
-        if wait_s > 0:
-            path += f"?wait={wait_s:g}"
-        answer = self._call("GET", path)
-        if answer.status_code == 404:
-            raise JobUnknown(job_id)
-        if answer.status_code >= 400:
-            raise ApiUnavailable(f"GET {path}: HTTP {answer.status_code}: {error_text(answer)}")
-        return self._status_of(answer, f"GET {path}", job_id)
+        return self._job_call("GET", path + (f"?wait={wait_s:g}" if wait_s > 0 else ""), job_id)
 
     def cancel(self, job_id: str) -> JobStatus:
         """Stop the job on the GPU (taken off ComfyUI's queue, or interrupted); its state after that."""
-        path = f"/api/v1/jobs/{quote(job_id, safe='')}/cancel"
-        answer = self._call("POST", path)
+        return self._job_call("POST", f"/api/v1/jobs/{quote(job_id, safe='')}/cancel", job_id)
+
+    def _job_call(self, method: str, path: str, job_id: str) -> JobStatus:
+        """A call about one job: 404 means the API does not know it (resubmit), other errors retry."""
+        answer = self._call(method, path)
         if answer.status_code == 404:
             raise JobUnknown(job_id)
         if answer.status_code >= 400:
-            raise ApiUnavailable(f"POST {path}: HTTP {answer.status_code}: {error_text(answer)}")
-        return self._status_of(answer, f"POST {path}", job_id)
+            raise ApiUnavailable(f"{method} {path}: HTTP {answer.status_code}: {error_text(answer)}")
+        return self._status_of(answer, f"{method} {path}", job_id)
 
     def health(self) -> Health:
         """Ready when /health answers 200; otherwise why not (ComfyUI starting, the API unreachable)."""

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 JOB_NAMESPACE = uuid.UUID("6f1c1d52-3a0e-4d5e-9a57-9c1f3b0e2d41")
 EXTRA_KEY = "gpujobs"
 OUTCOME_CACHE = 1000
+EARLY_JOBS = 64  # prompts whose events arrived before their watcher
+EARLY_EVENTS_PER_JOB = 256
 
 
 def job_id_for(task_id: str) -> str:
@@ -141,6 +143,9 @@ class JobService:
         self._lock = threading.Lock()
         self._job_locks: dict[str, Any] = {}  # job id -> RLock, dropped with the cached outcome
         self._active: dict[str, ActiveJob] = {}
+        # Events of a prompt ComfyUI started before its submit registered the watcher (it may run at
+        # once): kept briefly, replayed when the job is watched, so its progress counts every node.
+        self._early: OrderedDict[str, list[tuple[str, dict[str, Any]]]] = OrderedDict()
         self._outcomes: OrderedDict[str, JobView] = OrderedDict()
         self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="input")
@@ -153,9 +158,18 @@ class JobService:
     def on_event(self, kind: str, data: dict[str, Any]) -> None:
         """Called on the event thread for every ComfyUI event."""
         prompt_id = data.get("prompt_id")
-        job = self._active.get(prompt_id) if prompt_id else None
-        if job is not None:
-            job.on_event(kind, data)
+        if not prompt_id:
+            return
+        with self._lock:
+            job = self._active.get(prompt_id)
+            if job is not None:
+                job.on_event(kind, data)
+                return
+            early = self._early.setdefault(prompt_id, [])
+            if len(early) < EARLY_EVENTS_PER_JOB:
+                early.append((kind, data))
+            while len(self._early) > EARLY_JOBS:
+                self._early.popitem(last=False)
 
     def adopt_queued(self) -> int:
         """Watch every job of ours that ComfyUI still has queued or running (after a restart)."""
@@ -378,6 +392,8 @@ class JobService:
                 return job
             job = ActiveJob(job_id, meta, total_nodes, self.clock(), status=state)
             self._active[job_id] = job
+            for kind, data in self._early.pop(job_id, []):
+                job.on_event(kind, data)
         threading.Thread(target=self._watch_loop, args=(job,), name=f"watch-{job_id[:8]}", daemon=True).start()
         return job
 

@@ -169,7 +169,7 @@ variable "log_level" {
 variable "metrics_namespace" {
   description = "CloudWatch namespace of the function's metrics (Forwarded, Duplicates, InvalidMessages, ForwardFailures, AllQueuesOverloaded)."
   type        = string
-  default     = "GpuJobs"
+  default     = "GpuOrchestrator"
 }
 
 variable "environment" {

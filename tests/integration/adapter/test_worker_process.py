@@ -47,7 +47,7 @@ def test_sigkill_mid_job_then_the_job_completes_once(queues, fake_api, workers):
     task_id = new_task_id()
     queues.send(job_body(task_id))
     first = workers.start("first", VISIBILITY_TIMEOUT_S="6", HEARTBEAT_INTERVAL_S="1")
-    wait_until(lambda: (queues.store.find(task_id) or Task.new("", "", {}, 0)).comfy_job_id, 60, "the job to start")
+    wait_until(lambda: fake_api.submissions_for(task_id), 60, "the job to start")
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     workers.start("second", VISIBILITY_TIMEOUT_S="6", HEARTBEAT_INTERVAL_S="1")
@@ -79,11 +79,15 @@ def test_unified_api_down_then_back(queues, fake_api, workers):
     task_id = new_task_id()
     queues.send(job_body(task_id))
     workers.start()
-    wait_until(lambda: fake_api.post_attempts >= 2, 60, "the worker to retry the API")
-    assert queues.finished(task_id) is None
+    # While /health fails the slots do not receive, so no receive counts towards the dead-letter queue.
+    wait_until(lambda: fake_api.health_checks >= 3, 60, "the worker to ask for readiness again")
+    assert fake_api.post_attempts == 0 and queues.counts() == (1, 0)
+    # Ready again, but the first submits still answer 503: retried in process, then done once.
+    fake_api.behaviour.submit_failures = 2
     fake_api.behaviour.down = False
     task = wait_until(lambda: queues.finished(task_id), 90, "the job to finish once the API is back")
     assert task.status == TaskStatus.COMPLETED
+    assert fake_api.post_attempts == 3
     assert len(fake_api.submissions_for(task_id)) == 1
 
 
@@ -107,7 +111,7 @@ def test_long_job_is_not_delivered_to_a_second_worker(queues, fake_api, workers)
     short = {"VISIBILITY_TIMEOUT_S": "5", "HEARTBEAT_INTERVAL_S": "1"}
     workers.start("one", **short)
     workers.start("two", **short)
-    wait_until(lambda: (queues.store.find(task_id) or Task.new("", "", {}, 0)).comfy_job_id, 60, "the job to start")
+    wait_until(lambda: fake_api.submissions_for(task_id), 60, "the job to start")
 
     hidden_all_along = True
 
@@ -130,7 +134,7 @@ def test_sigterm_hands_the_message_back_at_once(queues, fake_api, workers):
     task_id = new_task_id()
     queues.send(job_body(task_id))
     process = workers.start(SHUTDOWN_GRACE_S="1", VISIBILITY_TIMEOUT_S="120")
-    wait_until(lambda: (queues.store.find(task_id) or Task.new("", "", {}, 0)).comfy_job_id, 60, "the job to start")
+    wait_until(lambda: fake_api.submissions_for(task_id), 60, "the job to start")
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     assert queues.counts() == (1, 0)  # visible now, not after the 120 s visibility timeout
@@ -140,7 +144,7 @@ def test_sigterm_hands_the_message_back_at_once(queues, fake_api, workers):
 
 def test_message_past_the_receive_limit_is_dead_lettered_and_the_power_run_fails_its_task(
         queues, fake_api, workers):
-    fake_api.behaviour.down = True
+    fake_api.behaviour.submit_failures = 1000  # healthy, but every submit answers 503
     task_id = new_task_id()
     queues.send(job_body(task_id))
     workers.start(RETRY_BUDGET_S="0.5")

@@ -132,7 +132,9 @@ def test_both_design_workflows_and_a_folder_only_workflow_complete_with_png_resu
         assert row.comfy_job_id and final["result_s3_uri"].endswith(f"/{row.comfy_job_id}/output.png")
 
     camera = read_png(store.get(jobs["camera-angle"]).result_s3_uri)
-    assert camera.size == INPUT_SIZE  # the perspective turn keeps the size
+    # The graph scales its input to one megapixel (ImageScaleToTotalPixels) and keeps the aspect ratio.
+    assert abs(camera.size[0] * camera.size[1] - 1024 * 1024) < 0.01 * 1024 * 1024
+    assert abs(camera.size[0] / camera.size[1] - INPUT_SIZE[0] / INPUT_SIZE[1]) < 0.01
     assert isinstance(store.get(jobs["camera-angle"]).request_body["seed"], int)  # drawn by the API, recorded
     assert store.get(jobs["qwen-image-edit"]).request_body["seed"] == 7
     extra = read_png(store.get(jobs[EXTRA]).result_s3_uri)

@@ -72,8 +72,10 @@ def test_children_run_only_while_the_instance_runs(stack, roles, instance_id, pr
     assert access_key == role.get("AWS_ACCESS_KEY_ID", os.environ.get("AWS_ACCESS_KEY_ID", ""))
 
     ec2.stop_instances(InstanceIds=[instance_id])
-    wait_until(lambda: not answers(health) and not worker_file.exists(), 60, "the children to stop")
-    assert not answers(f"http://127.0.0.1:{comfyui_port}/system_stats")
+    stats = f"http://127.0.0.1:{comfyui_port}/system_stats"
+    # In reverse order: the worker, the Unified API, then the double.
+    wait_until(lambda: not worker_file.exists() and not answers(health) and not answers(stats), 60,
+               "the children to stop")
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_text), 0)
 

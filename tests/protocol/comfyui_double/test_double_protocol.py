@@ -130,10 +130,18 @@ def test_refusals_have_comfyuis_shape(double: Double, change: dict[str, Any], st
 
 
 def test_interrupt_acts_between_nodes(double: Double) -> None:
-    double.knobs(latency_by_class={"ImageInvert": 0.5})
-    post(double, graph(), prompt_id="p-int", client_id="int")
-    wait_until(lambda: requests.get(double.url + "/queue", timeout=5).json()["queue_running"], 5, "the prompt to run")
-    requests.post(double.url + "/interrupt", json={"prompt_id": "p-int"}, timeout=5).raise_for_status()
+    double.knobs(latency_by_class={"ImageInvert": 2.0})
+    ws = websocket.create_connection(f"{double.url.replace('http', 'ws')}/ws?clientId=int", timeout=10)
+    try:
+        post(double, graph(), prompt_id="p-int", client_id="int")
+        # Interrupt while node 2 (ImageInvert) runs, as its `executing` event says, whatever the load.
+        while True:
+            event = json.loads(ws.recv())
+            if event["type"] == "executing" and event["data"].get("node") == "2":
+                break
+        requests.post(double.url + "/interrupt", json={"prompt_id": "p-int"}, timeout=5).raise_for_status()
+    finally:
+        ws.close()
     entry = wait_until(lambda: requests.get(double.url + "/history/p-int", timeout=5).json(), 10, "the end")["p-int"]
     assert entry["status"]["status_str"] == "error"
     kind, data = entry["status"]["messages"][-1]

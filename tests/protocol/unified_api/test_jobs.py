@@ -117,9 +117,13 @@ def test_an_execution_error_names_the_node_and_the_exception(unified: Unified, d
 
 
 def test_cancel_while_running_interrupts_between_nodes(unified: Unified, double: Double, input_url: str) -> None:
-    double.knobs(latency_by_class={"ImageInvert": 0.6})
+    double.knobs(latency_by_class={"ImageInvert": 2.0})
+    # Progress comes from the websocket's events: with it connected, progress moves past 0 when the
+    # second node (ImageInvert) starts, and the cancel lands while it runs.
+    wait_until(lambda: requests.get(f"{unified.url}/health", timeout=5).json()["websocket"], 10,
+               "the Unified API's websocket to ComfyUI")
     job_id = unified.submit("invert-blend", {"image_url": input_url}).json()["job_id"]
-    wait_until(lambda: status_of(unified, job_id)["status"] == "processing", 10, "the job to start")
+    wait_until(lambda: 0 < status_of(unified, job_id)["progress"] < 1, 10, "the second node to start")
     response = requests.post(f"{unified.url}/api/v1/jobs/{job_id}/cancel", timeout=10)
     assert response.status_code == 200
     done = unified.wait_finished(job_id)

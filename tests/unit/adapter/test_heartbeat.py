@@ -14,6 +14,17 @@ def received(aws, count):
     return messages
 
 
+def one_claimed_job(aws):
+    """A task claimed by worker "w" at 1000 (lease 10 s), its message received and in flight."""
+    task_id = new_task_id()
+    aws.store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, 1))
+    aws.store.claim(task_id, "w", now=1000, lease_s=10)
+    aws.send(job_body(task_id))
+    inflight = InFlight()
+    job = inflight.add(InFlightJob(received(aws, 1)[0]["ReceiptHandle"], "m", task_id))
+    return task_id, inflight, job
+
+
 def test_beat_renews_leases_and_drops_vanished_messages(aws):
     ids = [new_task_id(), new_task_id()]
     for task_id in ids:
@@ -34,12 +45,7 @@ def test_beat_renews_leases_and_drops_vanished_messages(aws):
 
 
 def test_beat_writes_the_jobs_progress_in_the_lease_renewal(aws):
-    task_id = new_task_id()
-    aws.store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, 1))
-    aws.store.claim(task_id, "w", now=1000, lease_s=10)
-    aws.send(job_body(task_id))
-    inflight = InFlight()
-    job = inflight.add(InFlightJob(received(aws, 1)[0]["ReceiptHandle"], "m", task_id))
+    task_id, inflight, job = one_claimed_job(aws)
     beat = Heartbeat(inflight, aws.sqs, aws.queue_url, aws.store, "w", 60, 58, 1, clock=lambda: 1002).beat
 
     beat()
@@ -51,12 +57,7 @@ def test_beat_writes_the_jobs_progress_in_the_lease_renewal(aws):
 
 
 def test_beat_flags_a_lease_taken_away(aws):
-    task_id = new_task_id()
-    aws.store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, 1))
-    aws.store.claim(task_id, "w", now=1000, lease_s=10)
-    aws.send(job_body(task_id))
-    inflight = InFlight()
-    job = inflight.add(InFlightJob(received(aws, 1)[0]["ReceiptHandle"], "m", task_id))
+    task_id, inflight, job = one_claimed_job(aws)
     aws.store.cancel(task_id, now=1001)
 
     Heartbeat(inflight, aws.sqs, aws.queue_url, aws.store, "w", 60, 58, 1, clock=lambda: 1002).beat()

@@ -1,4 +1,4 @@
-"""install.sh writes the environment file and the unit; it refuses to go on without a queue or table."""
+"""install.sh writes the environment files and both units; it refuses to go on without a queue or table."""
 
 import json
 import subprocess
@@ -28,6 +28,11 @@ def test_writes_env_file_and_unit(tmp_path):
     unit = (tmp_path / "etc" / "systemd" / "system" / "sqs-adapter.service").read_text()
     assert "ExecStart=/srv/gpujobs/venv/bin/python -m services.adapter" in unit
     assert "User=comfy" in unit and "/opt/gpu-orchestrator" not in unit
+    # The unit the worker's requires, with the same settings.
+    unified = (tmp_path / "etc" / "systemd" / "system" / "comfyui-unified-api.service").read_text()
+    assert "ExecStart=/srv/gpujobs/venv/bin/python -m services.unified_api" in unified
+    assert "User=comfy" in unified and "/opt/gpu-orchestrator" not in unified
+    assert (tmp_path / "etc" / "comfyui-unified-api.env").read_text().splitlines() == env
 
 
 @pytest.mark.parametrize(("args", "message"), [
