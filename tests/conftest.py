@@ -3,7 +3,7 @@
 moto's server enforces IAM: the harness and Terraform sign as its admin, and every service a test runs
 signs as the stand-in user of its own role (`roles`, local/role_users.py), so a permission the role lacks
 fails the test as it would fail on AWS. When AWS_ENDPOINT_URL already names a running emulator (LocalStack
-in CI, or a `make up` with .run/admin.env sourced), it is used as is; tests marked `moto_only` need what
+in CI), it is used as is, with the credentials the environment holds; tests marked `moto_only` need what
 only moto's server offers and are skipped on another emulator.
 """
 
