@@ -8,9 +8,9 @@ key may do what the role may do, and a missing permission fails as it would on A
 One change is made to the documents, because moto resolves the resource a request touches only for SQS
 (the queue), S3 (the bucket and key) and IAM; for every other service it matches a statement's Resource
 against "*", so a statement naming an exact table or instance ARN would never match there. Actions of
-those services are therefore allowed on Resource "*" (conditions kept, though moto, with no request context to match them against, lets every one hold), and
-SQS and S3 actions keep their exact ARNs. The README's section on the emulator says what that leaves
-unchecked.
+those services are therefore allowed on Resource "*" (conditions kept, though moto, with no request
+context to match them against, lets every one hold), and SQS and S3 actions keep their exact ARNs. The
+README's section on the emulator says what that leaves unchecked.
 
 A second change: moto asks for `sqs:SendMessageBatch`, `sqs:DeleteMessageBatch` and
 `sqs:ChangeMessageVisibilityBatch`, which are no IAM actions (AWS authorizes a batch call by the action of
