@@ -12,7 +12,7 @@
    DeleteMessage, on the other queue and table; timed the same way after WARMUP operations.
 
 Per-job overhead is the time one worker slot spends per job: wall_s * concurrency / jobs. With a
-Unified API that takes no time, all of it is the worker's own cost (receive, claim, comfy_job_id,
+Unified API that takes no time, all of it is the worker's own cost (receive, claim,
 complete, delete, the last-activity row when the worker goes idle, two local HTTP calls, logging).
 The floor is the same measure for the bare operations.
 

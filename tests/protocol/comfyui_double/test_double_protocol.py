@@ -11,7 +11,8 @@ import requests
 import websocket
 
 from gpujobs.workflow_spec import load_workflows
-from tests.protocol.unified_api.harness import Double, png_bytes, wait_until
+from tests.polling import wait_until
+from tests.protocol.unified_api.harness import Double, png_bytes
 
 GRAPH = load_workflows()["invert-blend"].graph
 

@@ -4,12 +4,9 @@ on loopback, started on free ports and stopped by process group."""
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +14,11 @@ import requests
 from PIL import Image
 
 from gpujobs import aws_clients
+from local.emulator import free_port
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str, interval_s: float = 0.05) -> Any:
-    """Poll until `predicate` returns something true; fail naming `what` after timeout_s."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(interval_s)
 
 
 def answers(url: str) -> bool:

@@ -12,7 +12,8 @@ import requests
 from PIL import Image, ImageOps
 
 from gpujobs.workflow_spec import load_workflows
-from tests.protocol.unified_api.harness import Double, Unified, png_bytes, s3_object, wait_until
+from tests.polling import wait_until
+from tests.protocol.unified_api.harness import Double, Unified, png_bytes, s3_object
 
 pytestmark = pytest.mark.integration
 WORKFLOWS = load_workflows()
@@ -157,7 +158,7 @@ def test_progress_is_reported_from_the_sampler_steps(unified: Unified, double: D
         seen.append(body["progress"])
         return body["status"] == "completed"
 
-    wait_until(finished, 20, "the camera-angle job", interval_s=0.03)
+    wait_until(finished, 20, "the camera-angle job", every_s=0.03)
     assert seen == sorted(seen)
     assert any(0.0 < p < 1.0 for p in seen) and seen[-1] == 1.0
     assert len({p for p in seen if 0.0 < p < 1.0}) >= 3

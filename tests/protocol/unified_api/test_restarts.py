@@ -7,7 +7,8 @@ import pytest
 import requests
 
 from gpujobs import aws_clients
-from tests.protocol.unified_api.harness import Double, Unified, wait_until
+from tests.polling import wait_until
+from tests.protocol.unified_api.harness import Double, Unified
 
 pytestmark = pytest.mark.integration
 
