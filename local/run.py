@@ -5,6 +5,11 @@ with a fresh state, writes `.run/outputs.json`, then runs the API under gunicorn
 the emulated GPU host (which runs the ComfyUI double, or the ComfyUI named by COMFYUI_URL, the
 Unified API and the worker only while the stand-in instance is `running`) and the power logic on a
 timer. WORKFLOWS_DIR, when set, reaches every service. Ctrl-C stops everything it started, by PID.
+
+moto enforces IAM: Terraform applies as the emulator's admin, whose key goes to `.run/admin.env` (for a
+person inspecting the emulated account: `set -a; . .run/admin.env; set +a; aws sqs list-queues`), and each
+service signs as the stand-in user of its own role (local/role_users.py): the API as the API's, the power
+timer as the power Lambda's, the GPU host's children as the GPU instance's (`.run/roles/gpu-instance.env`).
 """
 
 import os
@@ -16,10 +21,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gpujobs import aws_clients
 from gpujobs.settings import load_settings
 from local import emulator
 from local import stack as local_stack
 from local.processes import stop
+from local.role_users import ServiceRoles, service_roles, write_env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
@@ -56,6 +63,12 @@ def wait_http(url: str, timeout: float) -> bool:
     return False
 
 
+def _roles(env: dict[str, str], outputs: dict[str, object]) -> ServiceRoles:
+    """The stand-in user of each service's role, made by the admin from the roles Terraform created."""
+    credentials = aws_clients.Credentials(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+    return service_roles(aws_clients.client("iam", env["AWS_REGION"], credentials=credentials), outputs)
+
+
 def main() -> int:
     RUN_DIR.mkdir(exist_ok=True)
     knobs = load_settings(None)
@@ -76,7 +89,10 @@ def main() -> int:
         t0 = time.monotonic()
         emu = emulator.start(port=port, log_path=RUN_DIR / "emulator.log")
         print(f"emulator   {emu.endpoint}  (moto server, ready in {time.monotonic() - t0:.1f} s)", flush=True)
-        env = {**os.environ, **emulator.environment(emu.endpoint)}
+        env = {**os.environ, **emu.environment()}
+        admin_env = write_env_file(RUN_DIR / "admin.env", {
+            key: env[key] for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL")})
+        print(f"admin      {admin_env} (the identity Terraform applies with)", flush=True)
         print("terraform  applying terraform/environments/local (about a minute: the provider waits "
               "after each SQS queue) ...", flush=True)
         stack = local_stack.apply(env, RUN_DIR / "local")
@@ -84,6 +100,10 @@ def main() -> int:
         outputs_file.write_text(stack.outputs_file.read_text())
         print(f"terraform  applied in {stack.apply_seconds:.1f} s; outputs in {outputs_file}", flush=True)
         env["GPUJOBS_OUTPUTS_FILE"] = str(outputs_file)
+        roles = _roles(env, stack.outputs)
+        print(f"roles      one user per role: {', '.join(sorted(roles.by_service))} sign with their role's "
+              f"policies", flush=True)
+        gpu_role_file = write_env_file(RUN_DIR / "roles" / "gpu-instance.env", roles.environment("worker"))
         api = load_settings("api", env)
         for name in ("SQS_QUEUE_URL", "DYNAMODB_TABLE", "RESULTS_BUCKET", "GPU_INSTANCE_ID"):
             print(f"           {name} = {api.get(name)}")
@@ -93,17 +113,18 @@ def main() -> int:
         t0 = time.monotonic()
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         supervisor.start("api", [gunicorn, "-c", "services/api/gunicorn.conf.py", "--bind", api_bind,
-                                 "services.api.wsgi:app"], env)
+                                 "services.api.wsgi:app"], {**env, **roles.environment("api")})
         if not wait_http(f"http://{api_bind}/health", 30):
             print(f"api did not become healthy; see {RUN_DIR / 'api.log'}")
             return 1
         print(f"api        http://{api_bind}  (gunicorn, ready in {time.monotonic() - t0:.1f} s; "
               f"docs at /docs, OpenAPI at /openapi.json)", flush=True)
-        supervisor.start("gpu-host", [sys.executable, "-m", "local.gpu_host"], env)
+        supervisor.start("gpu-host", [sys.executable, "-m", "local.gpu_host"],
+                         {**env, "LOCAL_GPU_ROLE_ENV_FILE": str(gpu_role_file)})
         comfyui = env.get("COMFYUI_URL") or "the ComfyUI double (127.0.0.1:8188)"
         print(f"gpu host   runs {comfyui}, the Unified API (127.0.0.1:8000) and the worker while instance "
               f"{stack.outputs.get('gpu_instance_id')} is running (boot delay {env['BOOT_DELAY_S']} s)")
-        supervisor.start("power", [sys.executable, "-m", "local.power_timer"], env)
+        supervisor.start("power", [sys.executable, "-m", "local.power_timer"], {**env, **roles.environment("power")})
         print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")
         print(f"ready in {time.monotonic() - began:.1f} s. Logs in {RUN_DIR}/*.log. "
               f"Try: make demo. Ctrl-C stops everything.", flush=True)

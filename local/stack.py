@@ -1,6 +1,7 @@
 """Apply the project's own Terraform (`terraform/environments/local`) to the emulator.
 
-The same modules that `make apply` sends to AWS; only variables differ. Each apply gets a fresh
+The same modules that `make apply` sends to AWS; only variables differ. Terraform signs as the emulator's
+admin (the credentials in `env`); moto checks its requests like any other. Each apply gets a fresh
 state and data directory under `run_dir`, so test sessions and `make up` never share state.
 Terraform is driven through python-terraform; its `destroy` passes a flag
 modern Terraform removed (`-force`), so destroy is called with that flag off.

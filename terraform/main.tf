@@ -44,7 +44,11 @@ locals {
       status_index_arn = module.task_table.status_index_arn
       region           = local.region
     }
-    results_bucket = { name = module.results_bucket.bucket_name, arn = module.results_bucket.bucket_arn }
+    results_bucket = {
+      name        = module.results_bucket.bucket_name
+      arn         = module.results_bucket.bucket_arn
+      kms_key_arn = var.kms_key_arn
+    }
   }
 
   pool_queues = merge(var.remote_pools, {
@@ -81,6 +85,7 @@ module "results_bucket" {
   result_retention_days   = var.results.retention_days
   force_destroy           = var.results.force_destroy
   deny_insecure_transport = var.results.deny_insecure_transport
+  kms_key_arn             = var.kms_key_arn
 }
 
 # The project's build for the GPU hosts (the wheel `make package` built), in its own bucket.
@@ -155,6 +160,7 @@ module "api" {
   task_table_arn     = module.task_table.table_arn
   status_index_arn   = module.task_table.status_index_arn
   results_bucket_arn = module.results_bucket.bucket_arn
+  kms_key_arn        = var.kms_key_arn
   gpu_instance = local.distributed ? null : {
     arn       = module.home_pool.gpu_instance_arn
     tag_key   = var.gpu.tag_key
@@ -203,6 +209,9 @@ module "distributor" {
 
   alarm_actions   = [module.ops.topic_arn]
   regional_queues = local.pool_queues
+  kms_key_arn     = var.kms_key_arn
+
+  restrict_dlq_sources = var.queue.restrict_dlq_sources
 }
 
 # The ops topic every alarm notifies, and the alarms that are no pool's: the API, the distributor's

@@ -176,6 +176,11 @@ output "distributor_master_queue_url" {
   value       = try(local.distributor.master_queue_url, null)
 }
 
+output "distributor_role_arn" {
+  description = "ARN of the distributor Lambda's role (null without the distributor)."
+  value       = try(local.distributor.lambda_role_arn, null)
+}
+
 output "distributor_function_name" {
   description = "Name of the distributor Lambda (null without the distributor)."
   value       = try(local.distributor.lambda_function_name, null)

@@ -50,6 +50,17 @@ variable "network" {
   }
 }
 
+variable "kms_key_arn" {
+  description = "A customer-managed KMS key of the stack's region for the results bucket, the home pool's task queue and dead-letter queue and the distributor's queues; null keeps S3- and SQS-managed encryption. The roles that send, receive, read or write them may then use the key (kms:GenerateDataKey, kms:Decrypt) through SQS and S3 only; the key policy must allow the account to delegate that to IAM. Pools in other regions keep SQS-managed encryption (a key serves its own region)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
 variable "ops" {
   description = "Operations: the addresses mailed by the ops topic that every alarm notifies (each confirms its subscription), the 5xx answers of the API in 5 minutes above which it alarms, an optional monthly cost budget in USD (notified at 80 % spent and 100 % forecast), and a KMS key for the topic (its key policy must let CloudWatch and Budgets use it)."
   type = object({

@@ -1,6 +1,10 @@
 """Session fixtures: one emulator and one `terraform apply` of the local environment per session.
 
-When AWS_ENDPOINT_URL already names a running emulator (LocalStack in CI), it is used as is.
+moto's server enforces IAM: the harness and Terraform sign as its admin, and every service a test runs
+signs as the stand-in user of its own role (`roles`, local/role_users.py), so a permission the role lacks
+fails the test as it would fail on AWS. When AWS_ENDPOINT_URL already names a running emulator (LocalStack
+in CI), it is used as is, with the credentials the environment holds; tests marked `moto_only` need what
+only moto's server offers and are skipped on another emulator.
 """
 
 import os
@@ -15,20 +19,24 @@ import pytest
 
 from gpujobs import aws_clients
 from local import emulator as emulator_process
+from local import role_users
 from local import stack as local_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION")
+
+
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[str]:
-    """The emulator endpoint; os.environ points boto3 at it (fake credentials) for the session."""
+def running_emulator() -> Iterator[emulator_process.Emulator]:
+    """The emulator; os.environ points boto3 at it, signing as its admin, for the session."""
     log_dir = Path(tempfile.mkdtemp(prefix="gpujobs-emulator-"))
     running = emulator_process.use_or_start(log_path=log_dir / "moto.log")
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", *emulator_process.FAKE_CREDENTIALS)}
-    os.environ.update(emulator_process.environment(running.endpoint))
+    saved = {k: os.environ.get(k) for k in ENV_KEYS}
+    os.environ.update(running.environment())
     aws_clients.reset_clients()
-    yield running.endpoint
+    yield running
     running.stop()
     for key, value in saved.items():
         if value is None:
@@ -36,6 +44,24 @@ def emulator() -> Iterator[str]:
         else:
             os.environ[key] = value
     aws_clients.reset_clients()
+
+
+@pytest.fixture(scope="session")
+def emulator(running_emulator: emulator_process.Emulator) -> str:
+    """The emulator endpoint."""
+    return running_emulator.endpoint
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip `moto_only` tests when AWS_ENDPOINT_URL names an emulator other than moto's server."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint or emulator_process.is_moto(endpoint):
+        return
+    for item in items:
+        marker = item.get_closest_marker("moto_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "needs moto's server")
+            item.add_marker(pytest.mark.skip(reason=f"AWS_ENDPOINT_URL={endpoint} is not moto's server: {reason}"))
 
 
 def _build_lambda_packages() -> None:
@@ -48,7 +74,7 @@ def stack_info(emulator: str) -> Iterator[local_stack.LocalStack]:
     """The local environment applied once to the emulator; destroyed at the end of the session."""
     _build_lambda_packages()
     run_dir = Path(tempfile.mkdtemp(prefix="gpujobs-stack-"))
-    applied = local_stack.apply(emulator_process.environment(emulator), run_dir)
+    applied = local_stack.apply(dict(os.environ), run_dir)
     # Tests that submit jobs start the stand-in; remember the state Terraform left it in.
     instances = aws_clients.client("ec2").describe_instances(InstanceIds=[applied.outputs["gpu_instance_id"]])
     applied.instance_state_after_apply = instances["Reservations"][0]["Instances"][0]["State"]["Name"]
@@ -61,3 +87,13 @@ def stack_info(emulator: str) -> Iterator[local_stack.LocalStack]:
 def stack(stack_info: local_stack.LocalStack) -> dict[str, Any]:
     """Terraform output values of the applied local environment (name -> value)."""
     return stack_info.outputs
+
+
+@pytest.fixture(scope="session")
+def roles(running_emulator: emulator_process.Emulator, stack: dict[str, Any]) -> role_users.ServiceRoles:
+    """Each service's role as a user of the emulator, made from what Terraform created (none on an
+    emulator other than moto's server: there every service signs as the session's identity)."""
+    iam = aws_clients.client("iam")
+    if not running_emulator.enforces_iam:
+        return role_users.ServiceRoles(iam, {})
+    return role_users.service_roles(iam, stack)

@@ -3,7 +3,9 @@ that says it is ready for the next one and how long it may take to stop.
 
 The children are what the GPU instance runs: the ComfyUI double (none when COMFYUI_URL names a real
 ComfyUI), the Unified API under gunicorn in front of it, and the worker. Their commands are
-configurable so tests can supervise simple processes of their own.
+configurable so tests can supervise simple processes of their own. The host reads the instance's state
+with its own identity (it plays EC2); the children sign with the instance role's, from the KEY=value
+file LOCAL_GPU_ROLE_ENV_FILE names (what an instance profile hands the processes on a real instance).
 """
 
 import json
@@ -15,6 +17,10 @@ from pathlib import Path
 
 from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
+from local.role_users import read_env_file
+
+# The instance profile's part of a child's environment: the access key it signs with.
+ROLE_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 # The double's sampler takes this long per step unless LOCAL_COMFYUI_KNOBS says otherwise, so a
 # person running `make up` sees a job's progress move.
@@ -49,7 +55,8 @@ class HostConfig:
         unified_url = f"http://127.0.0.1:{unified_port}"
         children: list[ChildSpec] = []
         comfyui_url = settings.get("COMFYUI_URL")
-        unified_env = {"UNIFIED_API_BIND": f"127.0.0.1:{unified_port}"}
+        role = _instance_role(settings)
+        unified_env = {**role, "UNIFIED_API_BIND": f"127.0.0.1:{unified_port}"}
         if comfyui_url is None:
             port = settings.integer("LOCAL_COMFYUI_PORT", 8188, minimum=1, maximum=65535)
             folder = str(Path(settings.get("LOCAL_COMFYUI_DIR", ".run/comfyui") or "").resolve())
@@ -64,7 +71,7 @@ class HostConfig:
                 _command(settings, "LOCAL_GPU_COMFYUI_CMD", [python, "-m", "local.comfyui_double", "--host",
                                                             "127.0.0.1", "--port", str(port), "--dir", folder,
                                                             "--knobs", knobs]),
-                settings.number("LOCAL_GPU_COMFYUI_STOP_S", 10.0, minimum=0.1), f"{comfyui_url}/system_stats"))
+                settings.number("LOCAL_GPU_COMFYUI_STOP_S", 10.0, minimum=0.1), f"{comfyui_url}/system_stats", role))
             unified_env["COMFYUI_DIR"] = folder  # the Unified API removes each job's files there
         unified_env["COMFYUI_URL"] = comfyui_url
         children.append(ChildSpec(
@@ -72,7 +79,7 @@ class HostConfig:
             settings.number("LOCAL_GPU_UNIFIED_STOP_S", 25.0, minimum=0.1), f"{unified_url}/health", unified_env))
         # The worker stops within its SHUTDOWN_GRACE_S (default 30 s); allow a margin on top.
         worker_grace = settings.number("SHUTDOWN_GRACE_S", 30.0, minimum=0.0)
-        worker_env = {"UNIFIED_API_URL": settings.get("UNIFIED_API_URL", unified_url) or unified_url,
+        worker_env = {**role, "UNIFIED_API_URL": settings.get("UNIFIED_API_URL", unified_url) or unified_url,
                       # Progress reaches the task row at each heartbeat: often enough to watch locally.
                       "HEARTBEAT_INTERVAL_S": settings.get("HEARTBEAT_INTERVAL_S", "2") or "2"}
         children.append(ChildSpec(
@@ -86,6 +93,20 @@ class HostConfig:
             ready_timeout_s=settings.number("LOCAL_GPU_READY_TIMEOUT_S", 20.0, minimum=0.0),
             restart_delay_s=settings.number("LOCAL_GPU_RESTART_DELAY_S", 2.0, minimum=0.0),
         )
+
+
+def _instance_role(settings: Settings) -> dict[str, str]:
+    path = settings.get("LOCAL_GPU_ROLE_ENV_FILE")
+    if not path:
+        return {}
+    try:
+        values = read_env_file(Path(path))
+    except OSError as exc:
+        raise ConfigError(f"LOCAL_GPU_ROLE_ENV_FILE={path!r} cannot be read: {exc}") from None
+    role = {key: values[key] for key in ROLE_KEYS if key in values}
+    if not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= role.keys():
+        raise ConfigError(f"LOCAL_GPU_ROLE_ENV_FILE={path!r} lacks AWS_ACCESS_KEY_ID or AWS_SECRET_ACCESS_KEY")
+    return role
 
 
 def _command(settings: Settings, name: str, default: list[str]) -> tuple[str, ...]:

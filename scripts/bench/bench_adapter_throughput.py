@@ -158,7 +158,7 @@ def main() -> int:
 
     work_dir = Path(tempfile.mkdtemp(prefix="bench-adapter-"))
     emulator = emulator_process.use_or_start(log_path=work_dir / "moto.log")
-    env = {**os.environ, **emulator_process.environment(emulator.endpoint)}
+    env = {**os.environ, **emulator.environment()}
     env.pop("GPUJOBS_OUTPUTS_FILE", None)
     os.environ.update(env)
     fake = FakeUnifiedApi().start()

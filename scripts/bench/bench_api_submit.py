@@ -165,7 +165,7 @@ def main() -> int:
 
     work_dir = Path(tempfile.mkdtemp(prefix="bench-api-submit-"))
     emulator = emulator_process.use_or_start(log_path=work_dir / "moto.log")
-    env = {**os.environ, **emulator_process.environment(emulator.endpoint)}
+    env = {**os.environ, **emulator.environment()}
     os.environ.update(env)
     api: subprocess.Popen | None = None
     try:

@@ -112,7 +112,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below, which stops our emulator
     work_dir = Path(tempfile.mkdtemp(prefix="bench-distributor-"))
     emulator = emulator_process.use_or_start(log_path=work_dir / "moto.log")
-    os.environ.update(emulator_process.environment(emulator.endpoint))
+    os.environ.update(emulator.environment())
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     aws_clients.reset_clients()
     try:

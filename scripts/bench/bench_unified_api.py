@@ -125,7 +125,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench-unified-"))
     emulator = emulator_process.use_or_start(log_path=work / "moto.log")
-    env = {**os.environ, **emulator_process.environment(emulator.endpoint), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **emulator.environment(), "PYTHONPATH": str(ROOT)}
     env.pop("GPUJOBS_OUTPUTS_FILE", None)
     os.environ.update(env)
     aws_clients.reset_clients()

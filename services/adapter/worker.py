@@ -47,13 +47,15 @@ class Worker:
     def __init__(self, settings: Settings, config: WorkerConfig, *, sqs: Any = None, dynamodb: Any = None,
                  api: UnifiedApi | None = None, clock: Callable[[], float] = time.time,
                  rng: random.Random | None = None, resolver: Resolver = system_resolver,
-                 workflows: Workflows | None = None) -> None:
+                 workflows: Workflows | None = None, credentials: aws_clients.Credentials | None = None) -> None:
         self.settings = settings
         self.config = config
         self.queue_url = settings.queue_url or ""
         pool = max(10, config.concurrency * 2 + 4)
-        self.sqs = sqs if sqs is not None else aws_clients.client("sqs", settings.aws_region, max_pool=pool)
-        dynamodb = dynamodb if dynamodb is not None else aws_clients.task_table_client(settings, max_pool=pool)
+        self.sqs = sqs if sqs is not None else aws_clients.client("sqs", settings.aws_region, max_pool=pool,
+                                                                   credentials=credentials)
+        if dynamodb is None:
+            dynamodb = aws_clients.task_table_client(settings, max_pool=pool, credentials=credentials)
         self.store = TaskStore(settings.table_name or "", dynamodb)
         self.rng = rng or random.Random()
         self.abandon = threading.Event()

@@ -2,8 +2,9 @@
 
 Nothing reads configuration at import time. Settings, behaviour knobs and AWS clients are
 arguments, so a test passes its own; by default they come from `api_environment` of the Terraform
-outputs overlaid by the environment (gpujobs.settings) and the shared client factory. A missing
-resource name stops the service at start with a message that names it.
+outputs overlaid by the environment (gpujobs.settings) and the shared client factory, signing with
+`credentials` when given (a test running the API as the API's role), else the default chain. A
+missing resource name stops the service at start with a message that names it.
 
 The workflows are the folders of WORKFLOWS_DIR (default: the ones installed with the package), loaded
 once here: each folder gives a submit and a status route and its request model. The OpenAPI 3
@@ -67,6 +68,7 @@ def create_app(
     dynamodb: Any = None,
     sqs: Any = None,
     ec2: Any = None,
+    credentials: aws_clients.Credentials | None = None,
     resolver: Resolver = system_resolver,
     rate_limiter: RateLimiter | None = None,
     clock: Callable[[], float] = time.time,
@@ -92,11 +94,13 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_content_length
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    store = TaskStore(settings.table_name or "", dynamodb or aws_clients.task_table_client(settings))
-    sqs = sqs or aws_clients.client("sqs", region)
+    store = TaskStore(settings.table_name or "",
+                      dynamodb or aws_clients.task_table_client(settings, credentials=credentials))
+    sqs = sqs or aws_clients.client("sqs", region, credentials=credentials)
     gpu: GpuInstanceStarter | None = None
     if settings.gpu_instance_id:
-        gpu = GpuInstanceStarter(settings.gpu_instance_id, ec2 or aws_clients.client("ec2", region),
+        gpu = GpuInstanceStarter(settings.gpu_instance_id,
+                                 ec2 or aws_clients.client("ec2", region, credentials=credentials),
                                  ttl_s=config.instance_state_ttl_s)
     else:
         log.info("no GPU_INSTANCE_ID: submits start no instance; each pool's power logic starts its own")

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from gpujobs.aws_clients import client
+from gpujobs.aws_clients import Credentials, client
 from gpujobs.settings import Settings, load_settings
 from services.distributor_lambda.distribution import BatchOutcome, Distributor, Verdict
 from services.distributor_lambda.distributor_config import DistributorConfig
@@ -46,17 +46,19 @@ def queue_client_region(region: str, queue_url: str) -> str | None:
 
 def build_distributor(settings: Settings, config: DistributorConfig | None = None, *,
                       clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None,
-                      sqs_for: Callable[[str], Any] | None = None) -> Distributor:
+                      sqs_for: Callable[[str], Any] | None = None,
+                      credentials: Credentials | None = None) -> Distributor:
     """Wire the distributor to boto3 clients from the shared factory (endpoint from AWS_ENDPOINT_URL).
 
-    `clock` (monotonic seconds) drives the depth cache and `rng` the weighted draw; tests pass their own.
+    `clock` (monotonic seconds) drives the depth cache and `rng` the weighted draw; tests pass their own,
+    and their `credentials` to run it as the distributor's role (None: the default chain).
     """
     config = config or DistributorConfig.from_settings(settings)
     region_queues = settings.region_queues
     metrics.namespace = settings.metrics_namespace
 
     def regional_client(region: str) -> Any:
-        return client("sqs", queue_client_region(region, region_queues[region]))
+        return client("sqs", queue_client_region(region, region_queues[region]), credentials=credentials)
 
     sqs_for = sqs_for or regional_client
 
@@ -70,8 +72,9 @@ def build_distributor(settings: Settings, config: DistributorConfig | None = Non
         config.depth_cache_ttl_s, clock, on_read_error,
     )
     return Distributor(
-        region_queues, settings.master_dlq_url or "", sqs_for, client("sqs"),
-        ForwardLedger(settings.idempotency_table or "", config.idempotency_ttl_s, client("dynamodb")),
+        region_queues, settings.master_dlq_url or "", sqs_for, client("sqs", credentials=credentials),
+        ForwardLedger(settings.idempotency_table or "", config.idempotency_ttl_s,
+                      client("dynamodb", credentials=credentials)),
         depths, QueueSelector(depths, config.overload_threshold, rng or random.Random()),
     )
 

@@ -3,7 +3,9 @@
 Module scope holds only the Powertools logger and metrics; settings and clients are read when an
 invocation needs them (the metrics namespace too, from POWERTOOLS_METRICS_NAMESPACE). `build_handler()`
 lets tests inject the clock and the race seams; the deployed handler is
-`services.shutdown_lambda.handler.lambda_handler`. local/power_timer.py runs the same `PowerRun`.
+`services.shutdown_lambda.handler.lambda_handler`. local/power_timer.py runs the same `PowerRun`. The
+clients sign with the default chain (the Lambda's role) unless `credentials` are given (a test running
+the logic as the power role in its own process).
 """
 
 import time
@@ -69,11 +71,12 @@ def dead_letter_queues(settings: Settings) -> list[DeadLetterQueue]:
 
 
 def build_run(settings: Settings, config: PowerRunConfig, clock: Callable[[], float], dry_run: bool,
-              sleep: Callable[[float], None] = time.sleep, restart_wait_s: float = 40.0, **seams: Any) -> PowerRun:
+              sleep: Callable[[float], None] = time.sleep, restart_wait_s: float = 40.0,
+              credentials: aws_clients.Credentials | None = None, **seams: Any) -> PowerRun:
     # The instance and queues are this pool's, in its own region; the task table may be in the home region.
-    ec2 = aws_clients.client("ec2", settings.aws_region)
-    sqs = aws_clients.client("sqs", settings.aws_region)
-    store = TaskStore(settings.table_name or "", aws_clients.task_table_client(settings))
+    ec2 = aws_clients.client("ec2", settings.aws_region, credentials=credentials)
+    sqs = aws_clients.client("sqs", settings.aws_region, credentials=credentials)
+    store = TaskStore(settings.table_name or "", aws_clients.task_table_client(settings, credentials=credentials))
     reader = FactsReader(instance_id=settings.gpu_instance_id or "", queue_url=settings.queue_url or "", store=store,
                          ec2=ec2, sqs=sqs, clock=clock, pool=settings.pool)
     # Starts go through the pool's capacity row: fallback types, and a backoff after a shortfall.
@@ -88,7 +91,7 @@ def build_run(settings: Settings, config: PowerRunConfig, clock: Callable[[], fl
 
 
 def handle(event: Any, remaining_s: float, clock: Callable[[], float], sleep: Callable[[float], None],
-           **seams: Any) -> dict[str, Any]:
+           credentials: aws_clients.Credentials | None = None, **seams: Any) -> dict[str, Any]:
     settings = load_settings("power")
     metrics.namespace = settings.metrics_namespace
     trigger: Trigger = parse_trigger(event)
@@ -98,7 +101,7 @@ def handle(event: Any, remaining_s: float, clock: Callable[[], float], sleep: Ca
         return {"trigger": "unknown", "acted": "ignored", "reason": trigger.detail}
     config = PowerRunConfig.from_settings(settings)
     run = build_run(settings, config, clock, dry_run=config.dry_run or trigger.dry_run, sleep=sleep,
-                    restart_wait_s=max(0.0, min(40.0, remaining_s - RESERVE_S)), **seams)
+                    restart_wait_s=max(0.0, min(40.0, remaining_s - RESERVE_S)), credentials=credentials, **seams)
     outcome, report = run.run(trigger.kind)
     response = outcome.to_response()
     response["detail"] = trigger.detail
@@ -108,13 +111,15 @@ def handle(event: Any, remaining_s: float, clock: Callable[[], float], sleep: Ca
 
 
 def build_handler(clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+                  credentials: aws_clients.Credentials | None = None,
                   **seams: Any) -> Callable[[Any, Any], dict[str, Any]]:
-    """A Lambda handler with its clock (and, for tests, the before_stop/after_stop seams) bound."""
+    """A Lambda handler with its clock (and, for tests, the credentials and the before_stop/after_stop
+    seams) bound."""
 
     @metrics.log_metrics
     @logger.inject_lambda_context
     def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-        return handle(event, context.get_remaining_time_in_millis() / 1000, clock, sleep, **seams)
+        return handle(event, context.get_remaining_time_in_millis() / 1000, clock, sleep, credentials, **seams)
 
     return lambda_handler
 

@@ -183,3 +183,53 @@ run "without_fallbacks_the_type_stays" {
     error_message = "Without fallback types the power run may not change the instance type."
   }
 }
+
+run "a_pool_in_another_region_uses_the_stack_key_only_for_results" {
+  command = plan
+
+  module {
+    source = "./modules/gpu_pool"
+  }
+
+  variables {
+    results_bucket = { name = "gpu-orchestrator-results", arn = "arn:aws:s3:::gpu-orchestrator-results", kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0" }
+  }
+
+  assert {
+    condition     = local.queue_kms_key_arn == null
+    error_message = "A key serves its own region: a pool elsewhere keeps SQS-managed encryption."
+  }
+
+  assert {
+    condition     = jsonencode([for s in data.aws_iam_policy_document.worker_objects.statement : [sort(s.actions), s.resources, [for c in s.condition : [c.variable, c.values]]] if s.sid == "UseDataKey"]) == jsonencode([[["kms:Decrypt", "kms:GenerateDataKey"], [var.results_bucket.kms_key_arn], [["kms:ViaService", ["s3.us-east-1.amazonaws.com"]]]]])
+    error_message = "The worker of a pool elsewhere may use the stack's key through the results bucket's S3 only."
+  }
+}
+
+run "the_home_pool_encrypts_its_queues_with_the_stack_key" {
+  command = plan
+
+  module {
+    source = "./modules/gpu_pool"
+  }
+
+  variables {
+    task_table = {
+      name             = "task_store"
+      arn              = "arn:aws:dynamodb:us-west-2:123456789012:table/task_store"
+      status_index_arn = "arn:aws:dynamodb:us-west-2:123456789012:table/task_store/index/status-created_at-index"
+      region           = "us-west-2"
+    }
+    results_bucket = { name = "gpu-orchestrator-results", arn = "arn:aws:s3:::gpu-orchestrator-results", kms_key_arn = "arn:aws:kms:us-west-2:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0" }
+  }
+
+  assert {
+    condition     = local.queue_kms_key_arn == var.results_bucket.kms_key_arn
+    error_message = "The home pool's queues are encrypted with the stack's key."
+  }
+
+  assert {
+    condition     = jsonencode([for s in data.aws_iam_policy_document.worker_objects.statement : [for c in s.condition : sort(c.values)] if s.sid == "UseDataKey"]) == jsonencode([[["s3.us-west-2.amazonaws.com", "sqs.us-west-2.amazonaws.com"]]])
+    error_message = "The home pool's worker may use the key through its queue's SQS and the results bucket's S3."
+  }
+}

@@ -44,7 +44,7 @@ def make(rev: str) -> list[Path]:
         for mode, variables in MODES.items():
             running = emulator.start(log_path=work / f"moto-{mode}.log")
             try:
-                env = emulator.environment(running.endpoint)
+                env = running.environment()
                 data = work / f"data-{mode}"
                 state = work / f"{mode}.tfstate"
                 for args in (["init", "-input=false", "-no-color"],

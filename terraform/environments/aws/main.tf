@@ -19,6 +19,7 @@ module "stack" {
   api               = var.api
   distributor       = var.distributor
   metrics_namespace = var.metrics_namespace
+  kms_key_arn       = var.kms_key_arn
 
   remote_pools = { for pool in module.second_pool : pool.region => pool }
 }

@@ -8,6 +8,7 @@ locals {
   gpu     = { tag_key = local.gpu_tag.key, tag_value = local.gpu_tag.value }
   power   = { idle_minutes = var.idle_minutes }
   lambda  = { packages_dir = var.lambda_packages_dir, log_retention_days = 1 }
+  queue   = { restrict_dlq_sources = false }
 }
 
 module "gpu_stand_in" {
@@ -34,6 +35,8 @@ module "stack" {
   # The emulator serves plain http, which the TLS-only bucket policy would refuse.
   results = { force_destroy = true, deny_insecure_transport = false }
   names   = { results_bucket = "gpu-orchestrator-results" }
+  # moto's server does not keep a queue's RedriveAllowPolicy, for which the provider would wait.
+  queue = local.queue
 
   remote_pools = { for pool in module.second_pool : pool.region => pool }
 }
@@ -59,6 +62,7 @@ module "second_pool" {
   gpu         = merge(local.gpu, { instance_id = module.second_stand_in[0].instance_id })
   power       = local.power
   lambda      = local.lambda
+  queue       = local.queue
 
   task_table     = module.stack.pool_inputs.task_table
   results_bucket = module.stack.pool_inputs.results_bucket

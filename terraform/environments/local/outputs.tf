@@ -161,6 +161,11 @@ output "submit_queue_url" {
   value       = module.stack.submit_queue_url
 }
 
+output "distributor_role_arn" {
+  description = "ARN of the distributor Lambda's role (null without the distributor)."
+  value       = module.stack.distributor_role_arn
+}
+
 output "distributor_function_name" {
   description = "Name of the distributor Lambda (null without the distributor)."
   value       = module.stack.distributor_function_name

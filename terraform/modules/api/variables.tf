@@ -45,6 +45,12 @@ variable "results_bucket_arn" {
   type        = string
 }
 
+variable "kms_key_arn" {
+  description = "The customer-managed KMS key of the submit queue and the results bucket (null: SQS- and S3-managed encryption); the role may use it through SQS and S3 (to send, and to sign result downloads)."
+  type        = string
+  default     = null
+}
+
 variable "gpu_instance" {
   description = "The GPU instance the API starts when a job arrives (its ARN and the tag it must carry); null when the API wakes no instance (with the distributor, each pool's power run does)."
   type = object({

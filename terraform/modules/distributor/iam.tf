@@ -12,7 +12,26 @@ data "aws_iam_policy_document" "consume_master" {
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
     resources = [aws_sqs_queue.master.arn]
   }
+
+  # Receiving from, and rejecting to, the master queues when a customer key encrypts them.
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "UseMasterQueueKey"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${data.aws_region.current.name}.amazonaws.com"]
+      }
+    }
+  }
 }
+
+data "aws_region" "current" {}
 
 data "aws_iam_policy_document" "forward" {
   statement {
@@ -31,7 +50,7 @@ data "aws_iam_policy_document" "forward" {
 data "aws_iam_policy_document" "idempotency" {
   statement {
     sid       = "IdempotencyRecords"
-    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
     resources = [aws_dynamodb_table.idempotency.arn]
 
     condition {

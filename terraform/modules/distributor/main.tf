@@ -5,7 +5,8 @@
 resource "aws_sqs_queue" "master_dlq" {
   name                      = var.master_dlq_name
   message_retention_seconds = var.dlq_message_retention_seconds
-  sqs_managed_sse_enabled   = true
+  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+  kms_master_key_id         = var.kms_key_arn
 
   tags = var.tags
 }
@@ -14,7 +15,8 @@ resource "aws_sqs_queue" "master" {
   name                       = var.master_queue_name
   visibility_timeout_seconds = var.master_visibility_timeout_seconds
   message_retention_seconds  = var.master_message_retention_seconds
-  sqs_managed_sse_enabled    = true
+  sqs_managed_sse_enabled    = var.kms_key_arn == null ? true : null
+  kms_master_key_id          = var.kms_key_arn
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.master_dlq.arn
@@ -22,4 +24,15 @@ resource "aws_sqs_queue" "master" {
   })
 
   tags = var.tags
+}
+
+# Only the master queue may send its dead letters here.
+resource "aws_sqs_queue_redrive_allow_policy" "master_dlq" {
+  count     = var.restrict_dlq_sources ? 1 : 0
+  queue_url = aws_sqs_queue.master_dlq.id
+
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.master.arn]
+  })
 }

@@ -16,6 +16,18 @@ variable "regional_queues" {
   }
 }
 
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key of the master queue and its DLQ (null: SQS-managed encryption); the role may then use it, and the regional queues' keys are their own (SQS-managed)."
+  type        = string
+  default     = null
+}
+
+variable "restrict_dlq_sources" {
+  description = "Let only the master queue move messages to the master DLQ (a byQueue redrive allow policy). Keep true on AWS; false only for an emulator that does not keep the attribute (moto's server)."
+  type        = bool
+  default     = true
+}
+
 variable "packages_dir" {
   description = "Directory holding the built zips (scripts/build_lambda_packages.py writes distributor.zip there); null means build/lambda in the repository."
   type        = string

@@ -27,6 +27,11 @@ locals {
     power_schedule   = coalesce(var.names.power_schedule, "${var.name_prefix}gpu-power-recheck-${local.region}")
   }
 
+  # The stack's key encrypts the results bucket, and this pool's queues when the pool is in the stack's
+  # region (a key serves its own region only).
+  kms_key_arn       = var.results_bucket.kms_key_arn
+  queue_kms_key_arn = local.region == var.task_table.region ? local.kms_key_arn : null
+
   # The host's own resources; SSM names are per region already, the rest carry the region.
   host_names = {
     instance           = "${var.name_prefix}gpu-comfyui-${local.region}"
@@ -99,6 +104,8 @@ module "queue" {
   receive_wait_time_seconds  = var.queue.receive_wait_time_seconds
   message_retention_seconds  = var.queue.message_retention_seconds
   max_receive_count          = var.queue.max_receive_count
+  kms_master_key_id          = local.queue_kms_key_arn
+  restrict_dlq_sources       = var.queue.restrict_dlq_sources
 
   tags = var.tags
 }
@@ -169,6 +176,7 @@ module "power" {
   dlq_arns             = concat([module.queue.dlq_arn], var.master_dlq == null ? [] : [var.master_dlq.arn])
   task_table_arn       = var.task_table.arn
   status_index_arn     = var.task_table.status_index_arn
+  kms_key_arn          = local.queue_kms_key_arn
 
   topic_name               = local.names.power_topic
   topic_kms_key_arn        = var.power.topic_kms_key_arn

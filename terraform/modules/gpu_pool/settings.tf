@@ -93,13 +93,14 @@ variable "host" {
 }
 
 variable "queue" {
-  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, the receives before a job moves to the dead-letter queue, and the age of the oldest waiting job at which the ops alarm fires."
+  description = "The pool's task queue: how long a received job stays hidden from other workers (null: 300 s, or 3600 s for a pool behind the distributor), the long-poll wait, how long a job is kept, the receives before a job moves to the dead-letter queue, the age of the oldest waiting job at which the ops alarm fires, and whether each dead-letter queue accepts letters only from its own source queue (a byQueue redrive allow policy; keep true on AWS: moto's server does not keep the attribute, so the local environment sets false)."
   type = object({
     visibility_timeout_seconds = optional(number)
     receive_wait_time_seconds  = optional(number, 20)
     message_retention_seconds  = optional(number, 86400)
     max_receive_count          = optional(number, 3)
     oldest_job_alarm_seconds   = optional(number, 900)
+    restrict_dlq_sources       = optional(bool, true)
   })
   default  = {}
   nullable = false

@@ -40,10 +40,11 @@ variable "task_table" {
 }
 
 variable "results_bucket" {
-  description = "The stack's results bucket (stack outputs results_bucket_name, results_bucket_arn)."
+  description = "The stack's results bucket (stack outputs results_bucket_name, results_bucket_arn) and the stack's customer-managed KMS key (null: none), which encrypts the bucket and, in the stack's own region, this pool's queues."
   type = object({
-    name = string
-    arn  = string
+    name        = string
+    arn         = string
+    kms_key_arn = optional(string)
   })
 }
 

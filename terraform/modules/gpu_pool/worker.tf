@@ -57,6 +57,23 @@ data "aws_iam_policy_document" "worker_objects" {
     resources = ["${var.results_bucket.arn}/*"]
   }
 
+  # Writing and reading encrypted results, and receiving from the pool's queue when the key encrypts it.
+  dynamic "statement" {
+    for_each = local.kms_key_arn == null ? [] : [local.kms_key_arn]
+
+    content {
+      sid       = "UseDataKey"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = concat(local.queue_kms_key_arn == null ? [] : ["sqs.${local.region}.amazonaws.com"], ["s3.${var.task_table.region}.amazonaws.com"])
+      }
+    }
+  }
+
   dynamic "statement" {
     for_each = length(var.gpu.input_bucket_names) > 0 ? [1] : []
 

@@ -98,6 +98,8 @@ data "aws_iam_policy_document" "facts" {
   }
 }
 
+data "aws_region" "current" {}
+
 # The dead-letter sweep: receive each dead letter, fail its task row (or create the row of a
 # hand-sent message that has none), then delete the letter.
 data "aws_iam_policy_document" "dead_letters" {
@@ -105,6 +107,22 @@ data "aws_iam_policy_document" "dead_letters" {
     sid       = "DrainDeadLetters"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
     resources = var.dlq_arns
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "DecryptDeadLetters"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${data.aws_region.current.name}.amazonaws.com"]
+      }
+    }
   }
 
   statement {

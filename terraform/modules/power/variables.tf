@@ -101,6 +101,12 @@ variable "dlq_arns" {
   type        = list(string)
 }
 
+variable "kms_key_arn" {
+  description = "The customer-managed KMS key of the dead-letter queues (null: SQS-managed encryption); the role may decrypt with it through SQS."
+  type        = string
+  default     = null
+}
+
 variable "task_table_arn" {
   description = "ARN of the task table: the Lambda reads open tasks and last activity, and fails the rows of dead letters."
   type        = string

@@ -25,3 +25,15 @@ resource "aws_sqs_queue" "this" {
 
   tags = var.tags
 }
+
+# Only the task queue may send its dead letters here (a DLQ any queue of the account could use hides
+# whose failures it holds). A resource of its own: the queue already names the DLQ in its redrive policy.
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  count     = var.restrict_dlq_sources ? 1 : 0
+  queue_url = aws_sqs_queue.dlq.id
+
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.this.arn]
+  })
+}

@@ -44,6 +44,12 @@ variable "kms_master_key_id" {
   default     = null
 }
 
+variable "restrict_dlq_sources" {
+  description = "Let only the task queue move messages to the DLQ (a byQueue redrive allow policy). Keep true on AWS; false only for an emulator that does not keep the attribute (moto's server)."
+  type        = bool
+  default     = true
+}
+
 variable "tags" {
   description = "Tags for both queues."
   type        = map(string)

@@ -2,7 +2,8 @@
 
 Each test gets its own queue and DLQ (the session's task queue is shared with other modules), the
 stack's task table, and the fake Unified API in this process over real HTTP. The workers read the
-outputs file's `worker_environment`, overlaid by the variables here.
+outputs file's `worker_environment`, overlaid by the variables here, and sign as the GPU instance's role
+with its rights over the stack's task queue moved to the test's queue.
 """
 
 import json
@@ -10,7 +11,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 from gpujobs import aws_clients
 from gpujobs.task_store import TaskStore
 from local.processes import stop
+from local.role_users import ServiceRoles
 from tests.doubles.fake_unified_api import FakeUnifiedApi
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,6 +43,7 @@ class Queues:
     queue_url: str
     dlq_url: str
     store: TaskStore
+    queue_arn: str
 
     def send(self, body: str) -> None:
         self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
@@ -67,7 +70,9 @@ def queues(stack) -> Iterator[Queues]:
         "VisibilityTimeout": "300",
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
     })["QueueUrl"]
-    yield Queues(sqs, queue_url, dlq_url, TaskStore(stack["task_table_name"], aws_clients.client("dynamodb")))
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    yield Queues(sqs, queue_url, dlq_url, TaskStore(stack["task_table_name"], aws_clients.client("dynamodb")),
+                 queue_arn)
     for url in (queue_url, dlq_url):
         sqs.delete_queue(QueueUrl=url)
 
@@ -108,10 +113,22 @@ class Workers:
         stop(self.started)
 
 
+def worker_identity(roles: ServiceRoles, stack: dict[str, Any], queues: Queues, variant: str = "role",
+                    documents: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, str]:
+    """The variables that make a worker sign as the GPU instance's role over the test's queue; `documents`
+    edits each of the role's policy documents first (to show that a statement is needed), under a user
+    of its own named by `variant`."""
+    identity = roles.rebound("worker", f"worker-{variant}-{queues.queue_arn.rsplit(':', 1)[-1]}",
+                             {stack["task_queue_arn"]: queues.queue_arn}, edit=documents)
+    return identity.environment() if identity else {}
+
+
 @pytest.fixture
-def workers(stack, queues: Queues, fake_api: FakeUnifiedApi, tmp_path: Path) -> Iterator[Workers]:
+def workers(stack, roles: ServiceRoles, queues: Queues, fake_api: FakeUnifiedApi,
+            tmp_path: Path) -> Iterator[Workers]:
     env = {
         **os.environ,
+        **worker_identity(roles, stack, queues),
         "SQS_QUEUE_URL": queues.queue_url,
         "DYNAMODB_TABLE": stack["task_table_name"],
         "UNIFIED_API_URL": fake_api.url,

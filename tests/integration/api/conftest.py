@@ -1,4 +1,5 @@
-"""The API as a real gunicorn process (the repo's configuration) on a free loopback port, on the stack."""
+"""The API as a real gunicorn process (the repo's configuration) on a free loopback port, on the stack,
+signing as the API's role."""
 
 import os
 import subprocess
@@ -13,6 +14,7 @@ import requests
 
 from local.emulator import free_port
 from local.processes import stop
+from local.role_users import ServiceRoles
 from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,14 +42,20 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def start_api(stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ApiServer]]:
-    """Start gunicorn with the stack's outputs file and `overrides` in its environment."""
+def start_api(stack: dict[str, Any], roles: ServiceRoles,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ApiServer]]:
+    """Start gunicorn with the stack's outputs file and `overrides` in its environment, as the API's role
+    (with its rights over the stack's resources moved to the test's when `resources` maps them)."""
     servers: list[ApiServer] = []
     logs = tmp_path_factory.mktemp("api-logs")
 
-    def start(**overrides: str) -> ApiServer:
+    def start(resources: dict[str, str] | None = None, **overrides: str) -> ApiServer:
         port = free_port()
-        env = {**os.environ, "API_WORKERS": "1", "API_THREADS": "4", **overrides}
+        identity = roles.environment("api")
+        if resources:
+            rebound = roles.rebound("api", f"api-{port}", resources)
+            identity = rebound.environment() if rebound else {}
+        env = {**os.environ, **identity, "API_WORKERS": "1", "API_THREADS": "4", **overrides}
         log_path = logs / f"gunicorn-{port}.log"
         process = subprocess.Popen(
             [str(Path(sys.executable).with_name("gunicorn")), "-c", "services/api/gunicorn.conf.py",

@@ -12,6 +12,7 @@ import requests
 from gpujobs import aws_clients
 from gpujobs.settings import load_settings
 from gpujobs.task_store import deserialize
+from local.role_users import ServiceRoles
 from services.api.api_config import ApiConfig
 from services.api.app import create_app
 from tests.polling import wait_until
@@ -165,8 +166,10 @@ def test_queue_missing_gives_503_and_no_pending_task(start_api: Any, stack: dict
 def test_table_missing_gives_503_and_nothing_queued(start_api: Any, stack: dict[str, Any]) -> None:
     sqs = boto3.client("sqs")
     queue_url = sqs.create_queue(QueueName=f"api-it-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     try:
-        server = start_api(SQS_QUEUE_URL=queue_url, DYNAMODB_TABLE=f"missing-{uuid.uuid4().hex[:8]}")
+        server = start_api({stack["task_queue_arn"]: queue_arn},
+                           SQS_QUEUE_URL=queue_url, DYNAMODB_TABLE=f"missing-{uuid.uuid4().hex[:8]}")
         response = requests.post(server.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"},
                                  timeout=30)
         assert response.status_code == 503, response.text
@@ -179,9 +182,10 @@ def test_table_missing_gives_503_and_nothing_queued(start_api: Any, stack: dict[
         sqs.delete_queue(QueueUrl=queue_url)
 
 
-def test_flask_test_client_on_the_stack(stack: dict[str, Any]) -> None:
+def test_flask_test_client_on_the_stack(stack: dict[str, Any], roles: ServiceRoles) -> None:
     aws_clients.reset_clients()
-    app = create_app(load_settings("api"), config=ApiConfig(instance_state_ttl_s=0.0))
+    app = create_app(load_settings("api"), config=ApiConfig(instance_state_ttl_s=0.0),
+                     credentials=roles.credentials("api"))
     client = app.test_client()
 
     response = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "in process"})

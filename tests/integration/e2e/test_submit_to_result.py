@@ -2,7 +2,8 @@
 ComfyUI double -> S3.
 
 Every piece is its own process talking real HTTP and the emulator's real AWS APIs, configured by the
-Terraform outputs file as on the GPU instance, and every one reads the same WORKFLOWS_DIR: a folder
+Terraform outputs file as on the GPU instance and signing as its role (the API as the API's, the worker
+and the Unified API as the GPU instance's), and every one reads the same WORKFLOWS_DIR: a folder
 of the test's own holding the two design workflows and `scale-invert`, which no service knows in
 advance. One set of processes serves all three jobs.
 """
@@ -24,6 +25,7 @@ from gpujobs.task_store import TaskStore
 from gpujobs.workflow_spec import load_workflows
 from local.emulator import free_port
 from local.processes import stop
+from local.role_users import ServiceRoles
 from tests.polling import wait_until
 from tests.workflow_folders import EXTRA, write_workflows_dir
 
@@ -41,7 +43,8 @@ def healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def system(stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def system(stack: dict[str, Any], roles: ServiceRoles,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     base = tmp_path_factory.mktemp("e2e")
     workflows = write_workflows_dir(base / "workflows")
     comfyui_dir = base / "comfyui"
@@ -65,8 +68,11 @@ def system(stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> I
         "unified": [sys.executable, "-m", "services.unified_api"],
         "worker": [sys.executable, "-m", "services.adapter"],
     }
+    # Everything but the API runs on the GPU instance, with its role.
+    role = {"api": "api", "comfyui": "unified_api", "unified": "unified_api", "worker": "worker"}
     processes = {
-        name: subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(base / f"{name}.log", "wb"),  # noqa: SIM115
+        name: subprocess.Popen(argv, cwd=ROOT, env={**env, **roles.environment(role[name])},
+                               stdout=open(base / f"{name}.log", "wb"),  # noqa: SIM115
                                stderr=subprocess.STDOUT, start_new_session=True)
         for name, argv in commands.items()
     }

@@ -12,6 +12,7 @@ import pytest
 
 from gpujobs import aws_clients
 from local.emulator import free_port
+from local.role_users import write_env_file
 from tests.polling import wait_until
 
 from .conftest import answers
@@ -22,7 +23,8 @@ FAKE_WORKER = (
     "import os, signal, sys, time, pathlib\n"
     "p = pathlib.Path(sys.argv[1])\n"
     "signal.signal(signal.SIGTERM, lambda *_: (p.unlink(missing_ok=True), sys.exit(0)))\n"
-    "p.write_text(str(os.getpid()) + ' ' + os.environ.get('UNIFIED_API_URL', ''))\n"
+    "p.write_text(' '.join([str(os.getpid()), os.environ.get('UNIFIED_API_URL', ''),\n"
+    "                       os.environ.get('AWS_ACCESS_KEY_ID', '')]))\n"
     "while True: time.sleep(0.1)\n"
 )
 
@@ -38,8 +40,11 @@ def instance_id(stack):
     ec2.terminate_instances(InstanceIds=[created["InstanceId"]])
 
 
-def test_children_run_only_while_the_instance_runs(stack, instance_id, processes, tmp_path):
+def test_children_run_only_while_the_instance_runs(stack, roles, instance_id, processes, tmp_path):
     ec2 = aws_clients.client("ec2")
+    # The children sign as the GPU instance's role, from the file `make up` writes; the host as the session.
+    role = roles.environment("worker")
+    role_file = write_env_file(tmp_path / "gpu-instance.env", role)
     port, comfyui_port = free_port(), free_port()
     worker_file = tmp_path / "worker.pid"
     worker_script = tmp_path / "fake_worker.py"
@@ -49,7 +54,8 @@ def test_children_run_only_while_the_instance_runs(stack, instance_id, processes
         {"GPU_INSTANCE_ID": instance_id, "BOOT_DELAY_S": "1", "LOCAL_GPU_POLL_S": "0.2",
          "LOCAL_UNIFIED_API_PORT": str(port), "LOCAL_COMFYUI_PORT": str(comfyui_port),
          "LOCAL_COMFYUI_DIR": str(tmp_path / "comfyui"),
-         "LOCAL_GPU_WORKER_CMD": f"{sys.executable} {worker_script} {worker_file}"},
+         "LOCAL_GPU_WORKER_CMD": f"{sys.executable} {worker_script} {worker_file}",
+         **({"LOCAL_GPU_ROLE_ENV_FILE": str(role_file)} if role else {})},
         log_name="gpu-host",
     )
     # 200 only once the Unified API answers and the double it drives has every node the workflows use.
@@ -61,8 +67,9 @@ def test_children_run_only_while_the_instance_runs(stack, instance_id, processes
 
     ec2.start_instances(InstanceIds=[instance_id])
     wait_until(lambda: answers(health) and worker_file.exists(), 60, "the double, the Unified API and the worker")
-    pid_text, api_url = worker_file.read_text().split()
+    pid_text, api_url, access_key, *_ = [*worker_file.read_text().split(" "), ""]
     assert api_url == f"http://127.0.0.1:{port}"
+    assert access_key == role.get("AWS_ACCESS_KEY_ID", os.environ.get("AWS_ACCESS_KEY_ID", ""))
 
     ec2.stop_instances(InstanceIds=[instance_id])
     stats = f"http://127.0.0.1:{comfyui_port}/system_stats"

@@ -1,5 +1,6 @@
 """Resources of our own in the session's emulator: instances, a queue and a task table per test,
-so the shared stack's instance and queue are never changed by the power tests."""
+so the shared stack's instance and queue are never changed by the power tests. The power logic signs as
+the power role, its rights over the stack's queues moved to the rig's."""
 
 import uuid
 from collections.abc import Callable, Iterator
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from gpujobs import aws_clients
+from local.role_users import Identity, ServiceRoles
 from tests.task_table import create_task_table
 
 TAG = {"Key": "Purpose", "Value": "GPU-ComfyUI"}
@@ -20,6 +22,16 @@ class PowerRig:
     dlq_url: str
     table_name: str
     make_instance: Callable[..., str]
+    identity: Identity | None = None
+
+    @property
+    def credentials(self) -> aws_clients.Credentials | None:
+        """What the power logic built in this process signs with (None: the session's identity)."""
+        return self.identity.credentials if self.identity else None
+
+    def environment(self) -> dict[str, str]:
+        """The variables that make a power process sign as the power role."""
+        return self.identity.environment() if self.identity else {}
 
     def state(self, instance_id: str) -> str:
         reservations = aws_clients.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"]
@@ -31,7 +43,7 @@ class PowerRig:
 
 
 @pytest.fixture
-def rig(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[PowerRig]:
+def rig(stack: dict[str, Any], roles: ServiceRoles, monkeypatch: pytest.MonkeyPatch) -> Iterator[PowerRig]:
     ec2, sqs, dynamodb = (aws_clients.client(s) for s in ("ec2", "sqs", "dynamodb"))
     suffix = uuid.uuid4().hex[:12]
     queue_url = sqs.create_queue(QueueName=f"power_tasks_{suffix}",
@@ -61,7 +73,12 @@ def rig(stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Powe
     monkeypatch.setenv("JOB_TIMEOUT_MINUTES", "30")
     for key in ("DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE"):
         monkeypatch.delenv(key, raising=False)
-    yield PowerRig(queue_url, dlq_url, table_name, make_instance)
+    def arn(url: str) -> str:
+        return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    identity = roles.rebound("power", f"power-{suffix}", {stack["task_queue_arn"]: arn(queue_url),
+                                                          stack["task_dlq_arn"]: arn(dlq_url)})
+    yield PowerRig(queue_url, dlq_url, table_name, make_instance, identity)
     if created:
         ec2.terminate_instances(InstanceIds=created)
     sqs.delete_queue(QueueUrl=queue_url)

@@ -1,6 +1,8 @@
 """Two GPU pools of the multi-region mode against the emulator: one task table in the home region, and per
 pool a queue and a GPU instance in the pool's own region, a worker and the power Lambda's logic, each
-configured only by the environment Terraform gives it (AWS_REGION, DYNAMODB_REGION, GPU_POOL, ...).
+configured only by the environment Terraform gives it (AWS_REGION, DYNAMODB_REGION, GPU_POOL, ...), and each
+signing as its role (the worker as the GPU instance's, the power logic as the power Lambda's, the API as the
+API's), those roles' rights over the stack's task queue moved to the pool's or the master queue.
 
 A job claimed by pool B's worker must keep pool B's instance on and leave pool A's facts idle, so pool A's
 instance is stopped; a pending task (its pool unknown until claimed) holds neither on. Resources are made
@@ -17,11 +19,13 @@ import boto3
 import pytest
 
 from gpujobs import aws_clients
+from gpujobs.aws_clients import Credentials
 from gpujobs.power_policy import PowerFacts
 from gpujobs.settings import load_settings
 from gpujobs.task_model import Task, TaskStatus
 from gpujobs.task_store import TaskStore
 from local.distributor_source import poll_once
+from local.role_users import Identity, ServiceRoles
 from services.adapter.worker import Worker
 from services.adapter.worker_config import WorkerConfig
 from services.api.api_config import ApiConfig
@@ -54,6 +58,8 @@ class Pool:
     instance_id: str
     ec2: Any
     sqs: Any
+    worker: Credentials | None = None
+    power: Credentials | None = None
 
 
 @dataclass
@@ -61,6 +67,8 @@ class Pools:
     table: str
     home_db: Any
     pools: dict[str, Pool]
+    stack: dict[str, Any]
+    roles: ServiceRoles
 
     def use(self, monkeypatch: pytest.MonkeyPatch, name: str) -> Pool:
         """The environment Terraform gives pool `name`'s worker and power Lambda."""
@@ -85,25 +93,35 @@ class Pools:
         """Pool `name`'s facts read as its power Lambda reads them, from its settings."""
         self.use(monkeypatch, name)
         settings = load_settings("power")
-        store = TaskStore(settings.table_name or "", aws_clients.task_table_client(settings))
+        power = self.pools[name].power
+        store = TaskStore(settings.table_name or "", aws_clients.task_table_client(settings, credentials=power))
         return FactsReader(settings.gpu_instance_id or "", settings.queue_url or "", store,
-                           aws_clients.client("ec2", settings.aws_region),
-                           aws_clients.client("sqs", settings.aws_region),
+                           aws_clients.client("ec2", settings.aws_region, credentials=power),
+                           aws_clients.client("sqs", settings.aws_region, credentials=power),
                            clock=lambda: self.power_clock(name), pool=settings.pool).read()
 
     def invoke_power(self, monkeypatch: pytest.MonkeyPatch, name: str) -> dict[str, Any]:
         self.use(monkeypatch, name)
         now = self.power_clock(name)
-        return build_handler(clock=lambda: now, sleep=lambda _s: None)(load_event("schedule.json"), LambdaContext())
+        handler = build_handler(clock=lambda: now, sleep=lambda _s: None, credentials=self.pools[name].power)
+        return handler(load_event("schedule.json"), LambdaContext())
 
 
-def worker_from_the_environment() -> Worker:
+def worker_from_the_environment(pool: Pool) -> Worker:
     settings = load_settings("worker")
-    return Worker(settings, WorkerConfig.from_settings(settings))
+    return Worker(settings, WorkerConfig.from_settings(settings), credentials=pool.worker)
+
+
+def credentials(identity: Identity | None) -> Credentials | None:
+    return identity.credentials if identity else None
+
+
+def queue_arn(sqs: Any, url: str) -> str:
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
 @pytest.fixture
-def pools(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pools]:
+def pools(stack: dict[str, Any], roles: ServiceRoles, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pools]:
     monkeypatch.delenv("GPUJOBS_OUTPUTS_FILE", raising=False)  # only the environment below names resources
     monkeypatch.setenv("JOB_TIMEOUT_MINUTES", str(4 * AHEAD // 60))
     for key in ("IDLE_MINUTES", "DRY_RUN", "GPU_TAG_KEY", "GPU_TAG_VALUE"):
@@ -119,12 +137,16 @@ def pools(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pools]:
             ec2, sqs = boto3.client("ec2", region_name=name), boto3.client("sqs", region_name=name)
             queue_url = sqs.create_queue(QueueName=f"pool_tasks_{name}_{suffix}",
                                          Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
-            made[name] = Pool(name, queue_url, "", ec2, sqs)
+            # Each pool's roles over its own queue (the stack's roles are the home region's).
+            moved = {stack["task_queue_arn"]: queue_arn(sqs, queue_url)}
+            made[name] = Pool(name, queue_url, "", ec2, sqs,
+                              credentials(roles.rebound("worker", f"worker-{name}-{suffix}", moved)),
+                              credentials(roles.rebound("power", f"power-{name}-{suffix}", moved)))
             made[name].instance_id = ec2.run_instances(
                 ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="g5.xlarge",
                 TagSpecifications=[{"ResourceType": "instance", "Tags": [TAG]}],
             )["Instances"][0]["InstanceId"]
-        yield Pools(table, home_db, made)
+        yield Pools(table, home_db, made, stack, roles)
     finally:
         for pool in made.values():
             if pool.instance_id:
@@ -152,7 +174,7 @@ def test_job_claimed_in_pool_b_holds_only_pool_b_on(pools: Pools, monkeypatch: p
                        "WORKER_ID": "worker-b"}.items():
         monkeypatch.setenv(key, value)
     try:
-        with running(worker_from_the_environment()):
+        with running(worker_from_the_environment(pool_b)):
             claimed = wait_until(lambda: (t := store.find(task_id)) and t.status == TaskStatus.PROCESSING and t, 15,
                                  "pool B's worker to claim the job")
             assert (claimed.pool, claimed.worker_id) == (POOL_B, "worker-b")
@@ -200,7 +222,8 @@ def test_job_goes_api_to_distributor_to_one_pool_which_alone_wakes_and_runs_it(
         for key, value in {"AWS_REGION": HOME, "AWS_DEFAULT_REGION": HOME, "SQS_QUEUE_URL": master,
                            "DYNAMODB_TABLE": pools.table}.items():
             monkeypatch.setenv(key, value)
-        client = create_app(load_settings("api"), config=ApiConfig()).test_client()
+        api = pools.roles.rebound("api", f"api-{suffix}", {pools.stack["task_queue_arn"]: queue_arn(home_sqs, master)})
+        client = create_app(load_settings("api"), config=ApiConfig(), credentials=credentials(api)).test_client()
         submitted = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "rotate"})
         assert submitted.status_code == 202, submitted.get_json()
         job_id = submitted.get_json()["job_id"]
@@ -226,9 +249,9 @@ def test_job_goes_api_to_distributor_to_one_pool_which_alone_wakes_and_runs_it(
                            "MAX_POLL_INTERVAL_S": "0.5", "VISIBILITY_TIMEOUT_S": "60", "SHUTDOWN_GRACE_S": "0",
                            "WORKER_ID": f"worker-{chosen}"}.items():
             monkeypatch.setenv(key, value)
-        pools.use(monkeypatch, chosen)
+        chosen_pool = pools.use(monkeypatch, chosen)
         store = TaskStore(pools.table, pools.home_db)
-        with running(worker_from_the_environment()):
+        with running(worker_from_the_environment(chosen_pool)):
             wait_until(lambda: store.get(job_id).status == TaskStatus.COMPLETED, 30, "the job to finish")
         status = client.get(f"/api/v1/jobs/{job_id}").get_json()
         assert (status["status"], status["pool"]) == ("completed", chosen)

@@ -34,7 +34,7 @@ def invoke(rig: PowerRig, instance_id: str, event_file: str, monkeypatch: pytest
            now: int | None = None, **seams: Any) -> dict[str, Any]:
     monkeypatch.setenv("GPU_INSTANCE_ID", instance_id)
     clock_now = now if now is not None else rig.launch_time(instance_id) + AHEAD
-    handler = build_handler(clock=lambda: clock_now, sleep=lambda _s: None, **seams)
+    handler = build_handler(clock=lambda: clock_now, sleep=lambda _s: None, credentials=rig.credentials, **seams)
     return handler(load_event(event_file), LambdaContext())
 
 
@@ -138,10 +138,11 @@ class StoppingView:
 def test_stopping_instance_is_left_alone_even_with_work(rig):
     instance = rig.make_instance("running")
     aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody="{}")
-    ec2 = StoppingView(aws_clients.client("ec2"))
+    ec2 = StoppingView(aws_clients.client("ec2", credentials=rig.credentials))
     now = rig.launch_time(instance) + AHEAD
-    reader = FactsReader(instance, rig.queue_url, TaskStore(rig.table_name, aws_clients.client("dynamodb")), ec2,
-                         aws_clients.client("sqs"), clock=lambda: now)
+    table = aws_clients.client("dynamodb", credentials=rig.credentials)
+    reader = FactsReader(instance, rig.queue_url, TaskStore(rig.table_name, table), ec2,
+                         aws_clients.client("sqs", credentials=rig.credentials), clock=lambda: now)
     outcome = PowerController(reader.read, ec2, PowerConfig(), logger).run("schedule")
     assert (outcome.acted, outcome.decision.reason) == ("nothing", "instance is stopping: left alone")
     assert ec2.calls == []
@@ -191,9 +192,9 @@ def test_power_timer_runs_the_same_logic_and_stops_on_sigterm(rig, tmp_path):
     sqs.send_message(QueueUrl=rig.dlq_url, MessageBody='{"task_id": "job-dead"}')
     log_path = tmp_path / "power.log"
     # IDLE_MINUTES left to the outputs file's power_environment, which the timer reads.
-    env = {**{k: v for k, v in os.environ.items() if k != "IDLE_MINUTES"}, "GPU_INSTANCE_ID": instance,
-           "SQS_QUEUE_URL": rig.queue_url, "SQS_DLQ_URL": rig.dlq_url, "DYNAMODB_TABLE": rig.table_name,
-           "POWER_CHECK_INTERVAL_S": "0.5"}
+    env = {**{k: v for k, v in os.environ.items() if k != "IDLE_MINUTES"}, **rig.environment(),
+           "GPU_INSTANCE_ID": instance, "SQS_QUEUE_URL": rig.queue_url, "SQS_DLQ_URL": rig.dlq_url,
+           "DYNAMODB_TABLE": rig.table_name, "POWER_CHECK_INTERVAL_S": "0.5"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "local.power_timer"], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)

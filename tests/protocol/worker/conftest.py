@@ -1,7 +1,8 @@
 """The worker as a process (`python -m services.adapter`) on the real Unified API (gunicorn) in front of
 the ComfyUI double, with a task queue and table of the module's own in the session's emulator. One
 set of processes serves the module; a test that restarts the double or the Unified API leaves it
-running again."""
+running again. The worker and the Unified API sign as the GPU instance's role, its rights over the stack's
+task queue and results bucket moved to the module's queue and bucket."""
 
 import json
 import os
@@ -21,6 +22,7 @@ from gpujobs.task_model import Task
 from gpujobs.task_store import TaskStore
 from gpujobs.workflow_spec import load_workflows
 from local.processes import stop
+from local.role_users import ServiceRoles
 from services.unified_api.jobs import job_id_for
 from tests.protocol.unified_api.harness import ROOT, Double, Unified
 from tests.task_table import create_task_table
@@ -60,16 +62,21 @@ class Gpu:
 
 
 @pytest.fixture(scope="module")
-def gpu(emulator: str, bucket: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gpu]:
+def gpu(stack: dict[str, Any], roles: ServiceRoles, bucket: str,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gpu]:
     base = tmp_path_factory.mktemp("worker-gpu")
     (base / "comfyui").mkdir()
     sqs, dynamodb = aws_clients.client("sqs"), aws_clients.client("dynamodb")
     name = f"proto-worker-{uuid.uuid4().hex[:8]}"
     table = create_task_table(dynamodb, name)
     queue_url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    identity = roles.rebound("worker", name, {stack["task_queue_arn"]: queue_arn,
+                                              stack["results_bucket_arn"]: f"arn:aws:s3:::{bucket}"})
+    role = identity.environment() if identity else {}
     double = Double(base / "comfyui", base / "double.log").start()
-    unified = Unified(double, bucket, base / "unified.log").start()
-    env = {**os.environ, "SQS_QUEUE_URL": queue_url, "DYNAMODB_TABLE": table, "UNIFIED_API_URL": unified.url,
+    unified = Unified(double, bucket, base / "unified.log", **role).start()
+    env = {**os.environ, **role, "SQS_QUEUE_URL": queue_url, "DYNAMODB_TABLE": table, "UNIFIED_API_URL": unified.url,
            "WAIT_TIME_S": "1", "POLL_INTERVAL_S": "0.1", "MAX_POLL_INTERVAL_S": "0.5", "STATUS_WAIT_S": "2",
            "VISIBILITY_TIMEOUT_S": "30", "HEARTBEAT_INTERVAL_S": "0.5", "WORKER_ID": "proto-worker",
            "PYTHONPATH": str(ROOT)}

@@ -62,3 +62,21 @@ def test_missing_instance_id_exits_2(monkeypatch, capsys):
     monkeypatch.delenv("GPUJOBS_OUTPUTS_FILE", raising=False)
     assert main([]) == 2
     assert "GPU_INSTANCE_ID" in capsys.readouterr().err
+
+
+def test_the_children_sign_with_the_instance_role_file_and_nothing_else_of_it(tmp_path):
+    role_file = tmp_path / "gpu-instance.env"
+    role_file.write_text("AWS_ACCESS_KEY_ID=AKIAROLE\nAWS_SECRET_ACCESS_KEY=secret\nAWS_ENDPOINT_URL=http://elsewhere\n")
+    config = HostConfig.from_settings(Settings({"LOCAL_GPU_ROLE_ENV_FILE": str(role_file)}))
+    for child in config.children:
+        assert child.env["AWS_ACCESS_KEY_ID"] == "AKIAROLE" and child.env["AWS_SECRET_ACCESS_KEY"] == "secret"
+        assert "AWS_ENDPOINT_URL" not in child.env  # the endpoint stays the host's
+
+
+def test_a_role_file_without_a_key_stops_the_host(tmp_path):
+    role_file = tmp_path / "gpu-instance.env"
+    role_file.write_text("AWS_ACCESS_KEY_ID=AKIAROLE\n")
+    with pytest.raises(ConfigError, match="LOCAL_GPU_ROLE_ENV_FILE"):
+        HostConfig.from_settings(Settings({"LOCAL_GPU_ROLE_ENV_FILE": str(role_file)}))
+    with pytest.raises(ConfigError, match="cannot be read"):
+        HostConfig.from_settings(Settings({"LOCAL_GPU_ROLE_ENV_FILE": str(tmp_path / "missing.env")}))
