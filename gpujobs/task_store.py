@@ -30,6 +30,8 @@ from gpujobs.errors import TaskNotFound, TransitionRejected
 from gpujobs.task_model import Task, TaskStatus, sources_of
 
 STATUS_INDEX = "status-created_at-index"
+# A tenant's jobs newest first (the job list, and the count of a tenant's waiting jobs).
+TENANT_INDEX = "tenant-created_at-index"
 # Rows read per page when filtering the status index by pool (see list_by_status_in_pool).
 POOL_PAGE_SIZE = 100
 ACTIVITY_KEY = "#last-activity"
@@ -171,6 +173,73 @@ class TaskStore:
                 break
         return found[:limit]
 
+    def list_for_tenant(self, tenant: str, limit: int, start: dict[str, Any] | None = None,
+                        status: TaskStatus | None = None, job_type: str | None = None,
+                        max_read: int = 1000) -> tuple[list[Task], dict[str, Any] | None]:
+        """A tenant's jobs newest first from the tenant index, at most `limit`, only those of `status` and
+        `job_type` when given, from after `start` (a key this returned); and the key to go on from, or None
+        at the end. Filters apply after DynamoDB reads a page, so pages are read until `limit` match or
+        `max_read` rows were read: a page may then hold fewer than `limit` jobs and still a next key."""
+        names, values = {"#t": "tenant"}, {":t": {"S": tenant}}
+        filters = []
+        if status is not None:
+            names["#s"], values[":s"] = "status", {"S": status.value}
+            filters.append("#s = :s")
+        if job_type is not None:
+            names["#j"], values[":j"] = "job_type", {"S": job_type}
+            filters.append("#j = :j")
+        found: list[Task] = []
+        read = 0
+        while True:
+            kwargs: dict[str, Any] = {
+                "TableName": self.table_name, "IndexName": TENANT_INDEX, "KeyConditionExpression": "#t = :t",
+                "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
+                "ScanIndexForward": False, "Limit": max(1, min(POOL_PAGE_SIZE, limit - len(found), max_read - read)),
+            }
+            if filters:
+                kwargs["FilterExpression"] = " AND ".join(filters)
+                kwargs["Limit"] = max(1, min(POOL_PAGE_SIZE, max_read - read))
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            response = self.db.query(**kwargs)
+            read += response.get("ScannedCount", 0)
+            items = response.get("Items", [])
+            for i, item in enumerate(items):
+                found.append(Task.from_item(deserialize(item)))
+                if len(found) == limit:
+                    more = i + 1 < len(items) or bool(response.get("LastEvaluatedKey"))
+                    return found, (self.tenant_index_key(found[-1]) if more else None)
+            start = response.get("LastEvaluatedKey")
+            if not start or read >= max_read:
+                return found, start or None
+
+    @staticmethod
+    def tenant_index_key(task: Task) -> dict[str, Any]:
+        """The tenant index's key of a row: where a list page that ended at it goes on."""
+        return {"task_id": {"S": task.task_id}, "tenant": {"S": task.tenant},
+                "created_at": {"N": str(task.created_at)}}
+
+    def count_waiting(self, tenant: str, at_most: int, max_read: int = 2000) -> int:
+        """How many of a tenant's jobs are pending, counting no further than `at_most`, among its newest
+        `max_read` jobs (a pending job older than that has long lost its message)."""
+        count, read, start = 0, 0, None
+        while count < at_most and read < max_read:
+            kwargs: dict[str, Any] = {
+                "TableName": self.table_name, "IndexName": TENANT_INDEX, "KeyConditionExpression": "#t = :t",
+                "FilterExpression": "#s = :s", "ExpressionAttributeNames": {"#t": "tenant", "#s": "status"},
+                "ExpressionAttributeValues": {":t": {"S": tenant}, ":s": {"S": TaskStatus.PENDING.value}},
+                "ScanIndexForward": False, "Select": "COUNT", "Limit": min(500, max_read - read),
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            response = self.db.query(**kwargs)
+            count += response.get("Count", 0)
+            read += response.get("ScannedCount", 0)
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+        return count
+
     def count_by_status(self, status: TaskStatus) -> int:
         count, start = 0, None
         while True:
@@ -247,10 +316,12 @@ class TaskStore:
         self._update(task_id, target, _condition(sources_of(target), lease), {"status": target.value, **sets},
                      **kwargs)
 
-    def _while_held(self, task_id: str, worker_id: str, sets: dict[str, Any], now: int) -> None:
+    def _while_held(self, task_id: str, worker_id: str, sets: dict[str, Any], now: int,
+                    returns: bool = False) -> Task | None:
         """A write by the lease holder to its processing task, which stays processing."""
         held = _condition(frozenset({TaskStatus.PROCESSING}), Lease.HELD)
-        self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now}, worker_id=worker_id)
+        return self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now},
+                            worker_id=worker_id, returns=returns)
 
     def claim(self, task_id: str, worker_id: str, now: int, lease_s: int, pool: str | None = None) -> Task:
         """Move to processing for `worker_id`: from pending, or from processing whose lease lapsed
@@ -266,12 +337,13 @@ class TaskStore:
         return cast(Task, claimed)
 
     def renew_lease(self, task_id: str, worker_id: str, now: int, lease_s: int,
-                    progress: float | None = None) -> None:
-        """Extend the holder's lease; with `progress`, record it in the same write (no write per step)."""
+                    progress: float | None = None) -> Task:
+        """Extend the holder's lease; with `progress`, record it in the same write (no write per step).
+        Returns the row after the write, so the holder learns of a cancel a client asked for."""
         sets: dict[str, Any] = {"lease_expires_at": now + lease_s}
         if progress is not None:
             sets["progress"] = progress
-        self._while_held(task_id, worker_id, sets, now)
+        return cast(Task, self._while_held(task_id, worker_id, sets, now, returns=True))
 
     def note_retry(self, task_id: str, worker_id: str, error: str, now: int) -> bool:
         """Record why a job was handed back to the queue and let its lease lapse now (a lease lapses once
@@ -313,6 +385,19 @@ class TaskStore:
             sets["error_message"] = reason[:ERROR_LIMIT]
         self._move(task_id, TaskStatus.CANCELLED, Lease.ANY if worker_id is None else Lease.HELD, sets,
                    worker_id=worker_id)
+
+    def cancel_pending(self, task_id: str, now: int, reason: str) -> None:
+        """A client's cancel of a job no worker has claimed: pending -> cancelled, or TransitionRejected
+        carrying the row when it is not pending any more (a worker claimed it meanwhile)."""
+        self._update(task_id, TaskStatus.CANCELLED, _condition(frozenset({TaskStatus.PENDING}), Lease.ANY),
+                     {"status": TaskStatus.CANCELLED.value, "error_message": reason[:ERROR_LIMIT],
+                      "updated_at": now, "finished_at": now})
+
+    def request_cancel(self, task_id: str, now: int) -> None:
+        """A client's cancel of a processing job: mark it for its worker, whose next heartbeat sees the mark
+        and cancels the job on the GPU. TransitionRejected carrying the row when it is not processing."""
+        self._update(task_id, TaskStatus.CANCELLED, _condition(frozenset({TaskStatus.PROCESSING}), Lease.ANY),
+                     {"cancel_requested": True, "updated_at": now})
 
     def delete_pending(self, task_id: str) -> None:
         """Remove a row that is still pending (a submit whose message could not be queued); raises

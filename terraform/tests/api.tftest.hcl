@@ -27,6 +27,8 @@ run "routes_cover_the_api_and_default" {
     submit_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
     task_table_arn     = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
     status_index_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
+    tenant_index_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/tenant-created_at-index"
+    api_key_table_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/gpu-orchestrator-api-keys"
     results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
   }
 
@@ -34,13 +36,25 @@ run "routes_cover_the_api_and_default" {
     condition = jsonencode(sort(keys(aws_apigatewayv2_route.this))) == jsonencode(sort([
       "$default",
       "GET /api/v1/camera-angle/jobs/{job_id}",
+      "GET /api/v1/jobs",
       "GET /api/v1/jobs/{job_id}",
       "GET /api/v1/qwen-image-edit/jobs/{job_id}",
       "GET /health",
       "POST /api/v1/camera-angle/jobs",
+      "POST /api/v1/jobs/{job_id}/cancel",
       "POST /api/v1/qwen-image-edit/jobs",
     ]))
     error_message = "The HTTP API must route every endpoint and $default to the Lambda."
+  }
+
+  assert {
+    condition     = jsonencode([for s in data.aws_iam_policy_document.keys.statement : [s.actions, s.resources]]) == jsonencode([[["dynamodb:GetItem"], [var.api_key_table_arn]]])
+    error_message = "The API may only read single API keys (GetItem); creating and revoking them is the operator's."
+  }
+
+  assert {
+    condition     = contains(flatten([for s in data.aws_iam_policy_document.table.statement : s.resources]), var.tenant_index_arn)
+    error_message = "The API must be able to query the tenant index (job lists)."
   }
 
   assert {

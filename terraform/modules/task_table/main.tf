@@ -1,5 +1,6 @@
 # The task table: one item per job, keyed by task_id, with a status/created_at index for listing
-# jobs by state (the power logic counts pending and processing jobs through it).
+# jobs by state (the power logic counts pending and processing jobs through it) and a
+# tenant/created_at index for a tenant's own jobs (the API's job list and its cap on waiting jobs).
 
 resource "aws_dynamodb_table" "this" {
   #checkov:skip=CKV_AWS_28:Point-in-time recovery is the point_in_time_recovery input, on by default; checkov cannot read the default of the stack's optional table.point_in_time_recovery
@@ -24,9 +25,21 @@ resource "aws_dynamodb_table" "this" {
     type = "N"
   }
 
+  attribute {
+    name = "tenant"
+    type = "S"
+  }
+
   global_secondary_index {
     name            = var.status_index_name
     hash_key        = "status"
+    range_key       = "created_at"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = var.tenant_index_name
+    hash_key        = "tenant"
     range_key       = "created_at"
     projection_type = "ALL"
   }
