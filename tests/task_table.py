@@ -32,7 +32,8 @@ TTL_ATTRIBUTE = "ttl"
 
 def create_task_table(dynamodb: Any, name: str) -> str:
     dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=KEY_SCHEMA,
-                          AttributeDefinitions=ATTRIBUTES, GlobalSecondaryIndexes=[STATUS_INDEX_SCHEMA, TENANT_INDEX_SCHEMA])
+                          AttributeDefinitions=ATTRIBUTES,
+                          GlobalSecondaryIndexes=[STATUS_INDEX_SCHEMA, TENANT_INDEX_SCHEMA])
     return name
 
 

@@ -8,7 +8,6 @@ from uuid import uuid4
 
 import pytest
 from botocore.exceptions import ClientError
-
 from flask.testing import FlaskClient
 
 from gpujobs.api_keys import KeyTable

@@ -6,7 +6,6 @@ import pytest
 
 from services.api.api_config import ApiConfig
 
-
 CAMERA = "/api/v1/camera-angle/jobs"
 JOB_ID = "7d9a5c1e-0f7b-4d3a-8e2c-1a2b3c4d5e6f"
 BODY = {"image_url": "s3://inputs/a.png", "prompt": "x"}
@@ -115,7 +114,8 @@ def test_openapi_document_and_docs_page(client: Any) -> None:
     document = client.get("/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     folders = ("camera-angle", "qwen-image-edit", "invert-blend")  # the shipped workflow folders
-    assert set(document["paths"]) == {"/api/v1/jobs/{job_id}", "/health", "/api/v1/jobs", "/api/v1/jobs/{job_id}/cancel",
+    assert set(document["paths"]) == {"/api/v1/jobs/{job_id}", "/health", "/api/v1/jobs",
+                                      "/api/v1/jobs/{job_id}/cancel",
                                       *(f"/api/v1/{name}/jobs" for name in folders),
                                       *(f"/api/v1/{name}/jobs/{{job_id}}" for name in folders)}
     schemas = document["components"]["schemas"]

@@ -94,7 +94,7 @@ def test_another_tenants_job_is_404_on_every_route(client: Any, aws: Any) -> Non
     assert cancel.status_code == 404
     assert client.get("/api/v1/jobs", headers=other).get_json() == {"jobs": [], "next_cursor": None}
     assert [j["job_id"] for j in client.get("/api/v1/jobs").get_json()["jobs"]] == [job_id]
-    assert client.get(f"/api/v1/jobs/{job_id}").get_json()["status"] == "pending", "the other tenant's cancel did nothing"
+    assert client.get(f"/api/v1/jobs/{job_id}").get_json()["status"] == "pending", "the other's cancel did nothing"
     [row] = aws.rows()
     assert row["tenant"] == {"S": "acme"}
 

@@ -36,7 +36,7 @@ def test_every_operation_conforms_to_the_document(app: Any, aws: Any, mode: Gene
     checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
     if mode == GenerationMode.NEGATIVE:
         # Only submits and the list's query have input that can be invalid: any string is a well-formed job id.
-        operations = [op for op in operations if op.method.upper() == "POST" and not op.path.endswith("/cancel")
+        operations = [op for op in operations if (op.method.upper() == "POST" and not op.path.endswith("/cancel"))
                       or op.path == "/api/v1/jobs"]
         assert len(operations) == folders + 1
     for operation in operations:
