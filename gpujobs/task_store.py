@@ -13,11 +13,16 @@ attribute, so the status index never sees them. Writes only move the time forwar
 finishing out of order never make the instance look idler than it is. Each pool has its own row,
 `#last-activity#<pool>`; without a pool the row is `#last-activity`.
 
+The idempotency rows (`#idempotency#<tenant>#<sha256 of the client's key>`) record which job a
+submit with an `Idempotency-Key` made: no `status` and no `tenant` attribute, so neither index sees
+them, and the table's TTL removes them after their retention.
+
 The capacity rows (`#gpu-capacity#<pool>`, or `#gpu-capacity`) hold a pool's record of starts AWS
 refused for want of GPUs (gpujobs.capacity_policy): only that pool's power run writes it, one run at a
 time, and the job status reads it to say why a waiting job's GPU is not up.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
@@ -36,6 +41,7 @@ TENANT_INDEX = "tenant-created_at-index"
 POOL_PAGE_SIZE = 100
 ACTIVITY_KEY = "#last-activity"
 CAPACITY_KEY = "#gpu-capacity"
+IDEMPOTENCY_KEY = "#idempotency"
 # How much of an error message a row keeps.
 ERROR_LIMIT = 2000
 
@@ -82,6 +88,21 @@ def _job_id(comfy_job_id: str | None) -> dict[str, str]:
 def activity_key(pool: str | None = None) -> str:
     """The last-activity row's key for `pool` (None or empty: the single-pool row)."""
     return f"{ACTIVITY_KEY}#{pool}" if pool else ACTIVITY_KEY
+
+
+def idempotency_key(tenant: str, key_digest: str) -> str:
+    """The idempotency row's key of a tenant's Idempotency-Key (given as its SHA-256 hex digest)."""
+    return f"{IDEMPOTENCY_KEY}#{tenant}#{key_digest}"
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """What a submit with an Idempotency-Key left: the body's hash, the job, and whether it is done."""
+
+    body_hash: str
+    job_id: str
+    done: bool
+    in_flight_until: int
 
 
 def capacity_key(pool: str | None = None) -> str:
@@ -441,6 +462,49 @@ class TaskStore:
         )
         value = response.get("Item", {}).get("last_activity_at", {}).get("N")
         return int(value) if value is not None else None
+
+    # -- idempotent submits ------------------------------------------------------------------
+
+    def reserve_idempotency(self, row_key: str, body_hash: str, job_id: str, now: int, in_flight_s: int,
+                            retention_s: int) -> IdempotencyRecord | None:
+        """Claim `row_key` for a submit about to make `job_id`: None when claimed (no row, or one whose
+        retention ended or whose in-flight time ran out: its submit crashed), else the row that holds it."""
+        record = {"task_id": row_key, "body_hash": body_hash, "job_id": job_id, "done": False,
+                  "in_flight_until": now + in_flight_s, "created_at": now, "ttl": now + retention_s}
+        try:
+            self.db.put_item(
+                TableName=self.table_name, Item=serialize(record),
+                ConditionExpression="attribute_not_exists(task_id) OR #ttl < :now OR "
+                                    "(done = :false AND in_flight_until < :now)",
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={":now": {"N": str(now)}, ":false": {"BOOL": False}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _refused(exc) and exc.response.get("Item"):
+                row = deserialize(exc.response["Item"])
+                return IdempotencyRecord(str(row["body_hash"]), str(row["job_id"]), bool(row["done"]),
+                                         int(row["in_flight_until"]))
+            raise
+        return None
+
+    def finish_idempotency(self, row_key: str, job_id: str) -> None:
+        """The submit that claimed `row_key` made `job_id`: later duplicates answer with it."""
+        self.db.update_item(
+            TableName=self.table_name, Key={"task_id": {"S": row_key}}, UpdateExpression="SET done = :true",
+            ConditionExpression="job_id = :job", ExpressionAttributeValues={":true": {"BOOL": True},
+                                                                             ":job": {"S": job_id}},
+        )
+
+    def release_idempotency(self, row_key: str, job_id: str) -> None:
+        """The submit that claimed `row_key` made no job (it was refused): the key is free again."""
+        try:
+            self.db.delete_item(TableName=self.table_name, Key={"task_id": {"S": row_key}},
+                                ConditionExpression="job_id = :job AND done = :false",
+                                ExpressionAttributeValues={":job": {"S": job_id}, ":false": {"BOOL": False}})
+        except ClientError as exc:
+            if not _refused(exc):
+                raise
 
     # -- a pool's GPU capacity ---------------------------------------------------------------
 

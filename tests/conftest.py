@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 
 from gpujobs import aws_clients
+from gpujobs.api_keys import KeyTable
+from gpujobs.settings import load_settings
+from gpujobs.task_model import DEFAULT_TENANT
 from local import emulator as emulator_process
 from local import stack as local_stack
 
@@ -61,3 +64,16 @@ def stack_info(emulator: str) -> Iterator[local_stack.LocalStack]:
 def stack(stack_info: local_stack.LocalStack) -> dict[str, Any]:
     """Terraform output values of the applied local environment (name -> value)."""
     return stack_info.outputs
+
+
+@pytest.fixture(scope="session")
+def api_keys(stack: dict[str, Any]) -> KeyTable:
+    """The stack's API key table (the operator's view: create, list, revoke)."""
+    return KeyTable(load_settings("api").require("API_KEYS_TABLE").get("API_KEYS_TABLE") or "",
+                    aws_clients.client("dynamodb"))
+
+
+@pytest.fixture(scope="session")
+def api_key(api_keys: KeyTable) -> str:
+    """A key of the default tenant for every test that calls the API, its rate limit far above their load."""
+    return api_keys.create(DEFAULT_TENANT, 0, rate_limit=10_000.0)[0]

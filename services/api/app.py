@@ -41,6 +41,7 @@ from services.api.api_errors import (
 )
 from services.api.gpu_power import GpuInstanceStarter
 from services.api.health_api import health_blueprint
+from services.api.idempotency import IdempotentSubmits
 from services.api.job_schemas import ErrorResponse
 from services.api.job_submission import AWS_ERRORS, JobSubmitter, aws_error_code
 from services.api.jobs_api import jobs_blueprint
@@ -71,6 +72,7 @@ class ApiServices:
     keys: KeyCache
     rate_limiter: RateLimiter | None
     waiting_cap: WaitingCap
+    idempotent: IdempotentSubmits
 
 
 def create_app(
@@ -122,7 +124,7 @@ def create_app(
                              counter=JobCounter.of("api", settings), gpu=gpu, resolver=resolver, clock=clock,
                              retention_s=config.task_retention_s)
     app.extensions["gpujobs_api"] = ApiServices(settings, config, store, sqs, gpu, submitter, workflows, keys,
-                                                limiter, waiting_cap)
+                                                limiter, waiting_cap, IdempotentSubmits(store, clock))
 
     register_error_handlers(app)
     app.before_request(_authenticate)

@@ -39,6 +39,7 @@ from services.api.api_errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
+from services.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from services.api.job_schemas import AcceptedJob, ErrorResponse, Job, JobList, JobPath, ListQuery
 from services.api.job_submission import AWS_ERRORS, aws_error_code
 
@@ -50,7 +51,14 @@ COMMON_ERRORS: dict[Any, Any] = {
     401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse,
     500: ErrorResponse, 503: ErrorResponse,
 }
-SUBMIT_ERRORS: dict[Any, Any] = {400: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse}
+SUBMIT_ERRORS: dict[Any, Any] = {400: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse}
+IDEMPOTENCY_PARAMETER = {
+    "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+    "description": "Makes a retried submit answer with the job the first one made (24 h, per tenant): 409 while "
+                   "the first is still running, 422 with another body. 1-255 visible ASCII characters, "
+                   "optionally in double quotes.",
+    "schema": {"type": "string", "maxLength": 257},
+}
 
 
 def services() -> Any:
@@ -94,15 +102,31 @@ def _job(task: Task, capacity: CapacityState | None = None) -> dict[str, Any]:
 def _submit_view(workflow: WorkflowSpec) -> Callable[..., Response]:
     def submit(body: Any) -> Response:
         tenant = g.caller.tenant
-        retry_after = services().waiting_cap.retry_after(tenant)
-        if retry_after is not None:
-            raise RateLimited(f"this tenant has {services().waiting_cap.cap} or more jobs waiting; retry later",
-                              {"max_waiting_jobs": services().waiting_cap.cap}, {"Retry-After": str(retry_after)})
-        task = services().submitter.submit(workflow, body, tenant)
-        services().waiting_cap.submitted(tenant)
+
+        def run(job_id: str | None = None) -> Task:
+            cap = services().waiting_cap
+            retry_after = cap.retry_after(tenant)
+            if retry_after is not None:
+                raise RateLimited(f"this tenant has {cap.cap} or more jobs waiting; retry later",
+                                  {"max_waiting_jobs": cap.cap}, {"Retry-After": str(retry_after)})
+            made = services().submitter.submit(workflow, body, tenant, job_id)
+            cap.submitted(tenant)
+            return made
+
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        replayed = False
+        if key is None:
+            task = run()
+        else:
+            try:
+                task, replayed = services().idempotent.submit(tenant, key, request.get_json(), run)
+            except AWS_ERRORS as exc:
+                raise _table_unavailable(exc) from None
         response = jsonify(_job(task))
         response.status_code = 202
         response.headers["Location"] = job_location(task.task_id)
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
         return response
 
     submit.__annotations__["body"] = workflow.request_model
@@ -111,7 +135,8 @@ def _submit_view(workflow: WorkflowSpec) -> Callable[..., Response]:
     submit.__doc__ = (
         f"Submit a {workflow.name} job.\n\n{about}Answers 202 at once with the job; the GPU is started when it "
         "is stopped (in the multi-region mode, by the pool the job is sent to). Poll the Location header for "
-        "the outcome."
+        "the outcome. With an `Idempotency-Key` header, a repeat of the same body within 24 h answers with the "
+        "same job (409 while the first is still running, 422 for another body)."
     )
     return submit
 
@@ -269,6 +294,7 @@ def jobs_blueprint(workflows: Workflows) -> APIBlueprint:
         bp.post(
             submit_path, responses={202: AcceptedJob, **SUBMIT_ERRORS},
             summary=f"Submit a {workflow.name} job", operation_id=f"submit_{workflow.name}_job",
+            openapi_extensions={"parameters": [IDEMPOTENCY_PARAMETER]},
         )(_submit_view(workflow))
         bp.get(
             f"{submit_path}/<job_id>", responses=status_responses,
