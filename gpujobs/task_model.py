@@ -53,6 +53,9 @@ DEFAULT_RETENTION_S = 30 * 24 * 3600
 # The tenant of a row made without a key: a message sent to the queue by hand. The development key
 # `make up` creates belongs to it, so such jobs show up in its list.
 DEFAULT_TENANT = "default"
+# Set to the tenant only while a row is pending (every move out of pending removes it), so the index keyed
+# on it holds exactly the waiting jobs: counting a tenant's waiting jobs reads nothing else.
+WAITING_TENANT = "waiting_tenant"
 # The error_message of a job a client cancelled, whether the API (pending) or its worker (processing) wrote it.
 CANCELLED_BY_CLIENT = "cancelled at the client's request"
 
@@ -150,6 +153,8 @@ class Task:
             "attempts": self.attempts,
             "tenant": self.tenant,
         }
+        if self.status is TaskStatus.PENDING:
+            item[WAITING_TENANT] = self.tenant
         if self.finished_at is not None:
             item["finished_at"] = self.finished_at
         return item

@@ -32,11 +32,13 @@ from botocore.exceptions import ClientError
 
 from gpujobs.capacity_policy import CapacityState
 from gpujobs.errors import TaskNotFound, TransitionRejected
-from gpujobs.task_model import Task, TaskStatus, sources_of
+from gpujobs.task_model import WAITING_TENANT, Task, TaskStatus, sources_of
 
 STATUS_INDEX = "status-created_at-index"
-# A tenant's jobs newest first (the job list, and the count of a tenant's waiting jobs).
+# A tenant's jobs newest first (the job list).
 TENANT_INDEX = "tenant-created_at-index"
+# A tenant's pending jobs only (a sparse index on `waiting_tenant`, keys only): the count of waiting jobs.
+WAITING_INDEX = "waiting_tenant-created_at-index"
 # Rows read per page when filtering the status index by pool (see list_by_status_in_pool).
 POOL_PAGE_SIZE = 100
 ACTIVITY_KEY = "#last-activity"
@@ -240,22 +242,20 @@ class TaskStore:
         return {"task_id": {"S": task.task_id}, "tenant": {"S": task.tenant},
                 "created_at": {"N": str(task.created_at)}}
 
-    def count_waiting(self, tenant: str, at_most: int, max_read: int = 2000) -> int:
-        """How many of a tenant's jobs are pending, counting no further than `at_most`, among its newest
-        `max_read` jobs (a pending job older than that has long lost its message)."""
-        count, read, start = 0, 0, None
-        while count < at_most and read < max_read:
+    def count_waiting(self, tenant: str, at_most: int) -> int:
+        """How many of a tenant's jobs are pending, counting no further than `at_most`: reads only the
+        tenant's pending rows (the sparse waiting index), at most `at_most` of them."""
+        count, start = 0, None
+        while count < at_most:
             kwargs: dict[str, Any] = {
-                "TableName": self.table_name, "IndexName": TENANT_INDEX, "KeyConditionExpression": "#t = :t",
-                "FilterExpression": "#s = :s", "ExpressionAttributeNames": {"#t": "tenant", "#s": "status"},
-                "ExpressionAttributeValues": {":t": {"S": tenant}, ":s": {"S": TaskStatus.PENDING.value}},
-                "ScanIndexForward": False, "Select": "COUNT", "Limit": min(500, max_read - read),
+                "TableName": self.table_name, "IndexName": WAITING_INDEX, "KeyConditionExpression": "#w = :t",
+                "ExpressionAttributeNames": {"#w": WAITING_TENANT}, "ExpressionAttributeValues": {":t": {"S": tenant}},
+                "Select": "COUNT", "Limit": at_most - count,
             }
             if start:
                 kwargs["ExclusiveStartKey"] = start
             response = self.db.query(**kwargs)
             count += response.get("Count", 0)
-            read += response.get("ScannedCount", 0)
             start = response.get("LastEvaluatedKey")
             if not start:
                 break
@@ -310,6 +310,9 @@ class TaskStore:
             attrs[f":f{i}"] = value
             parts.append(f"{name} = :f{i}")
         update = "SET " + ", ".join(parts)
+        if sets.get("status", TaskStatus.PENDING.value) != TaskStatus.PENDING.value:
+            names["#w"] = WAITING_TENANT
+            update += " REMOVE #w"  # out of pending: out of the waiting index
         if add:
             update += " ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(add)))
             for i, (key, value) in enumerate(add.items()):

@@ -164,6 +164,7 @@ module "api" {
   task_table_arn     = module.task_table.table_arn
   status_index_arn   = module.task_table.status_index_arn
   tenant_index_arn   = module.task_table.tenant_index_arn
+  waiting_index_arn  = module.task_table.waiting_index_arn
   api_key_table_arn  = module.api_key_table.table_arn
   results_bucket_arn = module.results_bucket.bucket_arn
   gpu_instance = local.distributed ? null : {

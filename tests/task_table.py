@@ -8,7 +8,7 @@ emulator); tests/integration/test_task_table_schema.py checks it against the tab
 
 from typing import Any
 
-from gpujobs.task_store import STATUS_INDEX, TENANT_INDEX
+from gpujobs.task_store import STATUS_INDEX, TENANT_INDEX, WAITING_INDEX
 
 KEY_SCHEMA = [{"AttributeName": "task_id", "KeyType": "HASH"}]
 ATTRIBUTES = [
@@ -16,6 +16,7 @@ ATTRIBUTES = [
     {"AttributeName": "status", "AttributeType": "S"},
     {"AttributeName": "created_at", "AttributeType": "N"},
     {"AttributeName": "tenant", "AttributeType": "S"},
+    {"AttributeName": "waiting_tenant", "AttributeType": "S"},
 ]
 STATUS_INDEX_SCHEMA = {
     "IndexName": STATUS_INDEX,
@@ -27,13 +28,19 @@ TENANT_INDEX_SCHEMA = {
     "KeySchema": [{"AttributeName": "tenant", "KeyType": "HASH"}, {"AttributeName": "created_at", "KeyType": "RANGE"}],
     "Projection": {"ProjectionType": "ALL"},
 }
+WAITING_INDEX_SCHEMA = {
+    "IndexName": WAITING_INDEX,
+    "KeySchema": [{"AttributeName": "waiting_tenant", "KeyType": "HASH"},
+                  {"AttributeName": "created_at", "KeyType": "RANGE"}],
+    "Projection": {"ProjectionType": "KEYS_ONLY"},
+}
 TTL_ATTRIBUTE = "ttl"
 
 
 def create_task_table(dynamodb: Any, name: str) -> str:
     dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=KEY_SCHEMA,
                           AttributeDefinitions=ATTRIBUTES,
-                          GlobalSecondaryIndexes=[STATUS_INDEX_SCHEMA, TENANT_INDEX_SCHEMA])
+                          GlobalSecondaryIndexes=[STATUS_INDEX_SCHEMA, TENANT_INDEX_SCHEMA, WAITING_INDEX_SCHEMA])
     return name
 
 

@@ -3,9 +3,11 @@
 Both are kept in each process, so neither adds a round trip to a request, and both are therefore
 per process: with N gunicorn workers (or N warm Lambda containers) a key may reach N times its rate
 in the worst case, and the gateway's stage throttle stays the outer bound. The waiting count is a
-count of the tenant's pending jobs on the tenant index, read at most every API_WAITING_CACHE_S per
-tenant and process and raised by each submit of this process in between; it can run over the cap
-by the submits other processes accept within one interval.
+count of the tenant's pending jobs on the sparse waiting index (it holds only pending rows, so the
+count reads at most `cap` index keys), read at most every API_WAITING_CACHE_S per tenant and process,
+by one request while the others go on with the count they have, and raised by each submit of this
+process in between; it can run over the cap by the submits other processes accept within one
+interval.
 """
 
 import logging
@@ -63,21 +65,30 @@ class WaitingCap:
         self.clock = clock
         self._lock = threading.Lock()
         self._counts: dict[str, tuple[float, int]] = {}  # tenant -> (when read, count since)
+        self._reading: set[str] = set()  # tenants whose count a request is reading now
 
     def retry_after(self, tenant: str) -> int | None:
         """None when the tenant may queue one more job, else the seconds to wait."""
         now = self.clock()
         with self._lock:
             cached = self._counts.get(tenant)
-        if cached is None or now - cached[0] >= self.ttl_s:
+            stale = cached is None or now - cached[0] >= self.ttl_s
+            # One request reads; the others keep to the count they have (there is none only at first).
+            read = stale and (tenant not in self._reading or cached is None)
+            if read:
+                self._reading.add(tenant)
+        if read:
             try:
-                count = self.store.count_waiting(tenant, at_most=self.cap)
+                cached = (now, self.store.count_waiting(tenant, at_most=self.cap))
             except AWS_ERRORS as exc:  # the submit's own write will report a table that is down
                 log.warning("could not count waiting jobs: %s", exc, extra={"tenant": tenant})
                 return None
-            cached = (now, count)
+            finally:
+                with self._lock:
+                    self._reading.discard(tenant)
             with self._lock:
                 self._counts[tenant] = cached
+        assert cached is not None
         return self.retry_after_s if cached[1] >= self.cap else None
 
     def submitted(self, tenant: str) -> None:

@@ -28,6 +28,7 @@ run "routes_cover_the_api_and_default" {
     task_table_arn     = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
     status_index_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
     tenant_index_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/tenant-created_at-index"
+    waiting_index_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/waiting_tenant-created_at-index"
     api_key_table_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/gpu-orchestrator-api-keys"
     results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
   }
@@ -53,8 +54,8 @@ run "routes_cover_the_api_and_default" {
   }
 
   assert {
-    condition     = contains(flatten([for s in data.aws_iam_policy_document.table.statement : s.resources]), var.tenant_index_arn)
-    error_message = "The API must be able to query the tenant index (job lists)."
+    condition     = length(setsubtract([var.tenant_index_arn, var.waiting_index_arn], flatten([for s in data.aws_iam_policy_document.table.statement : s.resources]))) == 0
+    error_message = "The API must be able to query the tenant index (job lists) and the waiting index (its cap)."
   }
 
   assert {

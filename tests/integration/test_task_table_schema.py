@@ -14,6 +14,7 @@ from tests.task_table import (
     STATUS_INDEX_SCHEMA,
     TENANT_INDEX_SCHEMA,
     TTL_ATTRIBUTE,
+    WAITING_INDEX_SCHEMA,
 )
 
 pytestmark = pytest.mark.integration
@@ -26,7 +27,7 @@ def test_the_tests_task_table_follows_the_terraform_module(stack: dict[str, Any]
     assert sorted(table["AttributeDefinitions"], key=str) == sorted(ATTRIBUTES, key=str)
     indexes = sorted(({k: i[k] for k in ("IndexName", "KeySchema", "Projection")}
                       for i in table["GlobalSecondaryIndexes"]), key=lambda i: i["IndexName"])
-    assert indexes == [STATUS_INDEX_SCHEMA, TENANT_INDEX_SCHEMA]
+    assert indexes == [STATUS_INDEX_SCHEMA, TENANT_INDEX_SCHEMA, WAITING_INDEX_SCHEMA]
     assert STATUS_INDEX_SCHEMA["IndexName"] == stack["task_table_status_index_name"]
     ttl = db.describe_time_to_live(TableName=stack["task_table_name"])["TimeToLiveDescription"]
     assert ttl["AttributeName"] == TTL_ATTRIBUTE

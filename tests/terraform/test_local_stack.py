@@ -57,7 +57,7 @@ def test_task_table_has_key_index_ttl_recovery_and_encryption(stack: dict[str, A
     assert table["TableName"] == "task_store"
     assert table["KeySchema"] == [{"AttributeName": "task_id", "KeyType": "HASH"}]
     types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
-    assert types == {"task_id": "S", "status": "S", "created_at": "N", "tenant": "S"}
+    assert types == {"task_id": "S", "status": "S", "created_at": "N", "tenant": "S", "waiting_tenant": "S"}
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     indexes = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
     assert indexes == {
@@ -65,6 +65,8 @@ def test_task_table_has_key_index_ttl_recovery_and_encryption(stack: dict[str, A
                                     {"AttributeName": "created_at", "KeyType": "RANGE"}],
         "tenant-created_at-index": [{"AttributeName": "tenant", "KeyType": "HASH"},
                                     {"AttributeName": "created_at", "KeyType": "RANGE"}],
+        "waiting_tenant-created_at-index": [{"AttributeName": "waiting_tenant", "KeyType": "HASH"},
+                                            {"AttributeName": "created_at", "KeyType": "RANGE"}],
     }
     assert table["SSEDescription"]["Status"] == "ENABLED"
     ttl = dynamodb.describe_time_to_live(TableName=stack["task_table_name"])["TimeToLiveDescription"]

@@ -20,7 +20,7 @@ data "aws_iam_policy_document" "table" {
       "dynamodb:Query",
       "dynamodb:DescribeTable",
     ]
-    resources = [var.task_table_arn, var.status_index_arn, var.tenant_index_arn]
+    resources = [var.task_table_arn, var.status_index_arn, var.tenant_index_arn, var.waiting_index_arn]
   }
 }
 

@@ -45,6 +45,11 @@ variable "tenant_index_arn" {
   type        = string
 }
 
+variable "waiting_index_arn" {
+  description = "ARN of the task table's waiting index (the count of a tenant's pending jobs)."
+  type        = string
+}
+
 variable "api_key_table_arn" {
   description = "ARN of the API key table; the API may only GetItem on it."
   type        = string

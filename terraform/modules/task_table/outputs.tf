@@ -27,3 +27,8 @@ output "tenant_index_arn" {
   description = "ARN of the tenant/created_at index, for IAM policies that allow Query on it."
   value       = "${aws_dynamodb_table.this.arn}/index/${var.tenant_index_name}"
 }
+
+output "waiting_index_arn" {
+  description = "ARN of the waiting_tenant/created_at index, for IAM policies that allow Query on it."
+  value       = "${aws_dynamodb_table.this.arn}/index/${var.waiting_index_name}"
+}

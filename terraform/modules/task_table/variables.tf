@@ -15,6 +15,12 @@ variable "tenant_index_name" {
   default     = "tenant-created_at-index"
 }
 
+variable "waiting_index_name" {
+  description = "Name of the sparse keys-only index on waiting_tenant (set only on pending rows) and created_at."
+  type        = string
+  default     = "waiting_tenant-created_at-index"
+}
+
 variable "ttl_attribute" {
   description = "Item attribute holding the expiry time in epoch seconds."
   type        = string
