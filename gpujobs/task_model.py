@@ -50,6 +50,14 @@ def lease_lapsed(lease_expires_at: int | None, now: int) -> bool:
 
 # How long finished task rows are kept before DynamoDB's TTL removes them.
 DEFAULT_RETENTION_S = 30 * 24 * 3600
+# The tenant of a row made without a key: a message sent to the queue by hand. The development key
+# `make up` creates belongs to it, so such jobs show up in its list.
+DEFAULT_TENANT = "default"
+# Set to the tenant only while a row is pending (every move out of pending removes it), so the index keyed
+# on it holds exactly the waiting jobs: counting a tenant's waiting jobs reads nothing else.
+WAITING_TENANT = "waiting_tenant"
+# The error_message of a job a client cancelled, whether the API (pending) or its worker (processing) wrote it.
+CANCELLED_BY_CLIENT = "cancelled at the client's request"
 
 
 @dataclass
@@ -80,6 +88,10 @@ class Task:
     workflow_hash: str | None = None
     # 0-1 as the Unified API last reported it, copied by the worker's heartbeat (1.0 once completed).
     progress: float | None = None
+    # Whose job it is: the tenant of the API key that submitted it (the tenant index lists by it).
+    tenant: str = DEFAULT_TENANT
+    # A client asked to cancel the job while it was processing; the worker's heartbeat sees it.
+    cancel_requested: bool = False
 
     def held_at(self, now: int) -> bool:
         """A worker holds this task now: it is processing and its lease has not lapsed."""
@@ -87,10 +99,11 @@ class Task:
 
     @classmethod
     def new(cls, task_id: str, job_type: str, request_body: dict[str, Any], now: int,
-            retention_s: int = DEFAULT_RETENTION_S, workflow_hash: str | None = None) -> "Task":
+            retention_s: int = DEFAULT_RETENTION_S, workflow_hash: str | None = None,
+            tenant: str = DEFAULT_TENANT) -> "Task":
         return cls(task_id=task_id, status=TaskStatus.PENDING, job_type=job_type,
                    created_at=now, updated_at=now, ttl=now + retention_s,
-                   request_body=request_body, workflow_hash=workflow_hash)
+                   request_body=request_body, workflow_hash=workflow_hash, tenant=tenant)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Task":
@@ -119,6 +132,8 @@ class Task:
             last_error=item.get("last_error"),
             workflow_hash=item.get("workflow_hash"),
             progress=None if item.get("progress") is None else float(item["progress"]),
+            tenant=item.get("tenant") or DEFAULT_TENANT,
+            cancel_requested=bool(item.get("cancel_requested", False)),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -136,7 +151,10 @@ class Task:
             "comfy_job_id": self.comfy_job_id,
             "workflow_hash": self.workflow_hash,
             "attempts": self.attempts,
+            "tenant": self.tenant,
         }
+        if self.status is TaskStatus.PENDING:
+            item[WAITING_TENANT] = self.tenant
         if self.finished_at is not None:
             item["finished_at"] = self.finished_at
         return item

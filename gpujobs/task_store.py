@@ -13,11 +13,16 @@ attribute, so the status index never sees them. Writes only move the time forwar
 finishing out of order never make the instance look idler than it is. Each pool has its own row,
 `#last-activity#<pool>`; without a pool the row is `#last-activity`.
 
+The idempotency rows (`#idempotency#<tenant>#<sha256 of the client's key>`) record which job a
+submit with an `Idempotency-Key` made: no `status` and no `tenant` attribute, so neither index sees
+them, and the table's TTL removes them after their retention.
+
 The capacity rows (`#gpu-capacity#<pool>`, or `#gpu-capacity`) hold a pool's record of starts AWS
 refused for want of GPUs (gpujobs.capacity_policy): only that pool's power run writes it, one run at a
 time, and the job status reads it to say why a waiting job's GPU is not up.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
@@ -27,13 +32,18 @@ from botocore.exceptions import ClientError
 
 from gpujobs.capacity_policy import CapacityState
 from gpujobs.errors import TaskNotFound, TransitionRejected
-from gpujobs.task_model import Task, TaskStatus, sources_of
+from gpujobs.task_model import WAITING_TENANT, Task, TaskStatus, sources_of
 
 STATUS_INDEX = "status-created_at-index"
+# A tenant's jobs newest first (the job list).
+TENANT_INDEX = "tenant-created_at-index"
+# A tenant's pending jobs only (a sparse index on `waiting_tenant`, keys only): the count of waiting jobs.
+WAITING_INDEX = "waiting_tenant-created_at-index"
 # Rows read per page when filtering the status index by pool (see list_by_status_in_pool).
 POOL_PAGE_SIZE = 100
 ACTIVITY_KEY = "#last-activity"
 CAPACITY_KEY = "#gpu-capacity"
+IDEMPOTENCY_KEY = "#idempotency"
 # How much of an error message a row keeps.
 ERROR_LIMIT = 2000
 
@@ -80,6 +90,21 @@ def _job_id(comfy_job_id: str | None) -> dict[str, str]:
 def activity_key(pool: str | None = None) -> str:
     """The last-activity row's key for `pool` (None or empty: the single-pool row)."""
     return f"{ACTIVITY_KEY}#{pool}" if pool else ACTIVITY_KEY
+
+
+def idempotency_key(tenant: str, key_digest: str) -> str:
+    """The idempotency row's key of a tenant's Idempotency-Key (given as its SHA-256 hex digest)."""
+    return f"{IDEMPOTENCY_KEY}#{tenant}#{key_digest}"
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """What a submit with an Idempotency-Key left: the body's hash, the job, and whether it is done."""
+
+    body_hash: str
+    job_id: str
+    done: bool
+    in_flight_until: int
 
 
 def capacity_key(pool: str | None = None) -> str:
@@ -171,6 +196,71 @@ class TaskStore:
                 break
         return found[:limit]
 
+    def list_for_tenant(self, tenant: str, limit: int, start: dict[str, Any] | None = None,
+                        status: TaskStatus | None = None, job_type: str | None = None,
+                        max_read: int = 1000) -> tuple[list[Task], dict[str, Any] | None]:
+        """A tenant's jobs newest first from the tenant index, at most `limit`, only those of `status` and
+        `job_type` when given, from after `start` (a key this returned); and the key to go on from, or None
+        at the end. Filters apply after DynamoDB reads a page, so pages are read until `limit` match or
+        `max_read` rows were read: a page may then hold fewer than `limit` jobs and still a next key."""
+        names, values = {"#t": "tenant"}, {":t": {"S": tenant}}
+        filters = []
+        if status is not None:
+            names["#s"], values[":s"] = "status", {"S": status.value}
+            filters.append("#s = :s")
+        if job_type is not None:
+            names["#j"], values[":j"] = "job_type", {"S": job_type}
+            filters.append("#j = :j")
+        found: list[Task] = []
+        read = 0
+        while True:
+            kwargs: dict[str, Any] = {
+                "TableName": self.table_name, "IndexName": TENANT_INDEX, "KeyConditionExpression": "#t = :t",
+                "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
+                "ScanIndexForward": False, "Limit": max(1, min(POOL_PAGE_SIZE, limit - len(found), max_read - read)),
+            }
+            if filters:
+                kwargs["FilterExpression"] = " AND ".join(filters)
+                kwargs["Limit"] = max(1, min(POOL_PAGE_SIZE, max_read - read))
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            response = self.db.query(**kwargs)
+            read += response.get("ScannedCount", 0)
+            items = response.get("Items", [])
+            for i, item in enumerate(items):
+                found.append(Task.from_item(deserialize(item)))
+                if len(found) == limit:
+                    more = i + 1 < len(items) or bool(response.get("LastEvaluatedKey"))
+                    return found, (self.tenant_index_key(found[-1]) if more else None)
+            start = response.get("LastEvaluatedKey")
+            if not start or read >= max_read:
+                return found, start or None
+
+    @staticmethod
+    def tenant_index_key(task: Task) -> dict[str, Any]:
+        """The tenant index's key of a row: where a list page that ended at it goes on."""
+        return {"task_id": {"S": task.task_id}, "tenant": {"S": task.tenant},
+                "created_at": {"N": str(task.created_at)}}
+
+    def count_waiting(self, tenant: str, at_most: int) -> int:
+        """How many of a tenant's jobs are pending, counting no further than `at_most`: reads only the
+        tenant's pending rows (the sparse waiting index), at most `at_most` of them."""
+        count, start = 0, None
+        while count < at_most:
+            kwargs: dict[str, Any] = {
+                "TableName": self.table_name, "IndexName": WAITING_INDEX, "KeyConditionExpression": "#w = :t",
+                "ExpressionAttributeNames": {"#w": WAITING_TENANT}, "ExpressionAttributeValues": {":t": {"S": tenant}},
+                "Select": "COUNT", "Limit": at_most - count,
+            }
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            response = self.db.query(**kwargs)
+            count += response.get("Count", 0)
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+        return count
+
     def count_by_status(self, status: TaskStatus) -> int:
         count, start = 0, None
         while True:
@@ -220,6 +310,9 @@ class TaskStore:
             attrs[f":f{i}"] = value
             parts.append(f"{name} = :f{i}")
         update = "SET " + ", ".join(parts)
+        if sets.get("status", TaskStatus.PENDING.value) != TaskStatus.PENDING.value:
+            names["#w"] = WAITING_TENANT
+            update += " REMOVE #w"  # out of pending: out of the waiting index
         if add:
             update += " ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(add)))
             for i, (key, value) in enumerate(add.items()):
@@ -247,10 +340,12 @@ class TaskStore:
         self._update(task_id, target, _condition(sources_of(target), lease), {"status": target.value, **sets},
                      **kwargs)
 
-    def _while_held(self, task_id: str, worker_id: str, sets: dict[str, Any], now: int) -> None:
+    def _while_held(self, task_id: str, worker_id: str, sets: dict[str, Any], now: int,
+                    returns: bool = False) -> Task | None:
         """A write by the lease holder to its processing task, which stays processing."""
         held = _condition(frozenset({TaskStatus.PROCESSING}), Lease.HELD)
-        self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now}, worker_id=worker_id)
+        return self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now},
+                            worker_id=worker_id, returns=returns)
 
     def claim(self, task_id: str, worker_id: str, now: int, lease_s: int, pool: str | None = None) -> Task:
         """Move to processing for `worker_id`: from pending, or from processing whose lease lapsed
@@ -266,12 +361,13 @@ class TaskStore:
         return cast(Task, claimed)
 
     def renew_lease(self, task_id: str, worker_id: str, now: int, lease_s: int,
-                    progress: float | None = None) -> None:
-        """Extend the holder's lease; with `progress`, record it in the same write (no write per step)."""
+                    progress: float | None = None) -> Task:
+        """Extend the holder's lease; with `progress`, record it in the same write (no write per step).
+        Returns the row after the write, so the holder learns of a cancel a client asked for."""
         sets: dict[str, Any] = {"lease_expires_at": now + lease_s}
         if progress is not None:
             sets["progress"] = progress
-        self._while_held(task_id, worker_id, sets, now)
+        return cast(Task, self._while_held(task_id, worker_id, sets, now, returns=True))
 
     def note_retry(self, task_id: str, worker_id: str, error: str, now: int) -> bool:
         """Record why a job was handed back to the queue and let its lease lapse now (a lease lapses once
@@ -313,6 +409,19 @@ class TaskStore:
             sets["error_message"] = reason[:ERROR_LIMIT]
         self._move(task_id, TaskStatus.CANCELLED, Lease.ANY if worker_id is None else Lease.HELD, sets,
                    worker_id=worker_id)
+
+    def cancel_pending(self, task_id: str, now: int, reason: str) -> None:
+        """A client's cancel of a job no worker has claimed: pending -> cancelled, or TransitionRejected
+        carrying the row when it is not pending any more (a worker claimed it meanwhile)."""
+        self._update(task_id, TaskStatus.CANCELLED, _condition(frozenset({TaskStatus.PENDING}), Lease.ANY),
+                     {"status": TaskStatus.CANCELLED.value, "error_message": reason[:ERROR_LIMIT],
+                      "updated_at": now, "finished_at": now})
+
+    def request_cancel(self, task_id: str, now: int) -> None:
+        """A client's cancel of a processing job: mark it for its worker, whose next heartbeat sees the mark
+        and cancels the job on the GPU. TransitionRejected carrying the row when it is not processing."""
+        self._update(task_id, TaskStatus.CANCELLED, _condition(frozenset({TaskStatus.PROCESSING}), Lease.ANY),
+                     {"cancel_requested": True, "updated_at": now})
 
     def delete_pending(self, task_id: str) -> None:
         """Remove a row that is still pending (a submit whose message could not be queued); raises
@@ -356,6 +465,49 @@ class TaskStore:
         )
         value = response.get("Item", {}).get("last_activity_at", {}).get("N")
         return int(value) if value is not None else None
+
+    # -- idempotent submits ------------------------------------------------------------------
+
+    def reserve_idempotency(self, row_key: str, body_hash: str, job_id: str, now: int, in_flight_s: int,
+                            retention_s: int) -> IdempotencyRecord | None:
+        """Claim `row_key` for a submit about to make `job_id`: None when claimed (no row, or one whose
+        retention ended or whose in-flight time ran out: its submit crashed), else the row that holds it."""
+        record = {"task_id": row_key, "body_hash": body_hash, "job_id": job_id, "done": False,
+                  "in_flight_until": now + in_flight_s, "created_at": now, "ttl": now + retention_s}
+        try:
+            self.db.put_item(
+                TableName=self.table_name, Item=serialize(record),
+                ConditionExpression="attribute_not_exists(task_id) OR #ttl < :now OR "
+                                    "(done = :false AND in_flight_until < :now)",
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={":now": {"N": str(now)}, ":false": {"BOOL": False}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _refused(exc) and exc.response.get("Item"):
+                row = deserialize(exc.response["Item"])
+                return IdempotencyRecord(str(row["body_hash"]), str(row["job_id"]), bool(row["done"]),
+                                         int(row["in_flight_until"]))
+            raise
+        return None
+
+    def finish_idempotency(self, row_key: str, job_id: str) -> None:
+        """The submit that claimed `row_key` made `job_id`: later duplicates answer with it."""
+        self.db.update_item(
+            TableName=self.table_name, Key={"task_id": {"S": row_key}}, UpdateExpression="SET done = :true",
+            ConditionExpression="job_id = :job", ExpressionAttributeValues={":true": {"BOOL": True},
+                                                                             ":job": {"S": job_id}},
+        )
+
+    def release_idempotency(self, row_key: str, job_id: str) -> None:
+        """The submit that claimed `row_key` made no job (it was refused): the key is free again."""
+        try:
+            self.db.delete_item(TableName=self.table_name, Key={"task_id": {"S": row_key}},
+                                ConditionExpression="job_id = :job AND done = :false",
+                                ExpressionAttributeValues={":job": {"S": job_id}, ":false": {"BOOL": False}})
+        except ClientError as exc:
+            if not _refused(exc):
+                raise
 
     # -- a pool's GPU capacity ---------------------------------------------------------------
 

@@ -4,13 +4,16 @@
     gpujobs submit qwen-image-edit --json body.json
     gpujobs status JOB_ID
     gpujobs wait JOB_ID --out out/ [--timeout 900]
+    gpujobs list [--status pending] [--workflow camera-angle] [--limit 20] [--cursor C]
+    gpujobs cancel JOB_ID
 
 `submit` has one subcommand per workflow folder (WORKFLOWS_DIR, default the installed ones) and one
 flag per request field (`image_url` is --image-url), typed and described as the folder's spec.json
 says; the API checks the values.
 
 The API's address comes from --api or GPUJOBS_API_URL (default http://127.0.0.1:8080), its key from
---api-key or GPUJOBS_API_KEY. Job documents go to stdout as JSON; progress and errors to stderr.
+--api-key, GPUJOBS_API_KEY, or the file .run/api-key (the development key `make up` writes). Job
+documents go to stdout as JSON; progress and errors to stderr.
 Exit status: 0 done, 1 the job failed or was cancelled, 2 bad usage, 3 the API rejected the
 request (4xx), 4 the API is unreachable or failing (5xx), 5 timed out waiting, 6 download failed.
 """
@@ -31,6 +34,8 @@ from gpujobs_cli.progress import ProgressLine, job_age, job_phase, job_progress
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_TIMEOUT = 0, 1, 2, 5
 FINAL = {"completed", "failed", "cancelled"}
+# Where `make up` leaves its development key.
+DEV_KEY_FILE = Path(".run/api-key")
 
 class UsageError(ClientError):
     exit_code = EXIT_USAGE
@@ -79,8 +84,8 @@ def build_parser(workflows: Workflows) -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api", default=os.environ.get("GPUJOBS_API_URL") or DEFAULT_API_URL,
                         help="API base URL (GPUJOBS_API_URL; default %(default)s)")
-    parser.add_argument("--api-key", default=os.environ.get("GPUJOBS_API_KEY") or None,
-                        help="API key sent as X-Api-Key (GPUJOBS_API_KEY)")
+    parser.add_argument("--api-key", default=default_api_key(),
+                        help="API key, sent as a Bearer token (GPUJOBS_API_KEY, else the file .run/api-key)")
     parser.add_argument("--request-timeout", type=float, default=10.0, help="seconds per HTTP request")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -99,10 +104,30 @@ def build_parser(workflows: Workflows) -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="print a job's status")
     status.add_argument("job_id")
 
+    listing = commands.add_parser("list", help="list your jobs, newest first")
+    listing.add_argument("--status", choices=["pending", "processing", "completed", "failed", "cancelled"])
+    listing.add_argument("--workflow", help="a workflow name")
+    listing.add_argument("--limit", type=int, default=20, help="jobs per page, 1-100 (default %(default)s)")
+    listing.add_argument("--cursor", help="next_cursor of the previous page")
+
+    cancel = commands.add_parser("cancel", help="cancel a job (pending: at once; processing: at its next heartbeat)")
+    cancel.add_argument("job_id")
+
     wait = commands.add_parser("wait", help="wait for a job to end, showing its progress, and download the result")
     wait.add_argument("job_id")
     _add_wait_options(wait, with_switch=False)
     return parser
+
+
+def default_api_key() -> str | None:
+    """GPUJOBS_API_KEY, else the development key of `make up` when this directory has one."""
+    key = os.environ.get("GPUJOBS_API_KEY")
+    if key:
+        return key
+    try:
+        return DEV_KEY_FILE.read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _add_wait_options(parser: argparse.ArgumentParser, with_switch: bool) -> None:
@@ -198,6 +223,13 @@ def run(args: argparse.Namespace, workflows: Workflows) -> int:
         return EXIT_OK
     if args.command == "status":
         _print_json(client.status(args.job_id))
+        return EXIT_OK
+    if args.command == "list":
+        _print_json(client.list_jobs(status=args.status, workflow=args.workflow, limit=args.limit,
+                                     cursor=args.cursor))
+        return EXIT_OK
+    if args.command == "cancel":
+        _print_json(client.cancel(args.job_id))
         return EXIT_OK
     return _finish_wait(client, args.job_id, args)
 

@@ -52,7 +52,7 @@ class ApiClient:
         self.timeout_s = timeout_s
         self.session = session or requests.Session()
         if api_key:
-            self.session.headers["X-Api-Key"] = api_key
+            self.session.headers["Authorization"] = f"Bearer {api_key}"
 
     def submit(self, api_path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", api_path, json=body)
@@ -60,7 +60,14 @@ class ApiClient:
     def status(self, job_id: str) -> dict[str, Any]:
         return self._call("GET", f"/api/v1/jobs/{job_id}")
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/jobs/{job_id}/cancel")
+
+    def list_jobs(self, **query: Any) -> dict[str, Any]:
+        params = {k: v for k, v in query.items() if v is not None}
+        return self._call("GET", "/api/v1/jobs", params=params, expect="jobs")
+
+    def _call(self, method: str, path: str, expect: str = "job", **kwargs: Any) -> dict[str, Any]:
         url = self.base_url + path
         try:
             response = self.session.request(method, url, timeout=self.timeout_s, **kwargs)
@@ -75,6 +82,9 @@ class ApiClient:
             body = response.json()
         except ValueError:
             raise ApiUnavailable(f"the API answered {method} {path} with a body that is not JSON") from None
-        if not isinstance(body, dict) or "job_id" not in body or "status" not in body:
+        if expect == "jobs":
+            if not isinstance(body, dict) or not isinstance(body.get("jobs"), list):
+                raise ApiUnavailable(f"the API answered {method} {path} without a list of jobs")
+        elif not isinstance(body, dict) or "job_id" not in body or "status" not in body:
             raise ApiUnavailable(f"the API answered {method} {path} without a job_id and status")
         return body

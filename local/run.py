@@ -1,7 +1,9 @@
 """`make up`: the whole system on this machine, until Ctrl-C.
 
 Starts the emulator (moto's server) on 127.0.0.1:4566, applies `terraform/environments/local` to it
-with a fresh state, writes `.run/outputs.json`, then runs the API under gunicorn on 127.0.0.1:8080,
+with a fresh state, writes `.run/outputs.json`, creates a development API key of the default tenant
+(written alone on one line to `.run/api-key`, where `gpujobs` and `make demo` find it), then runs the
+API under gunicorn on 127.0.0.1:8080,
 the emulated GPU host (which runs the ComfyUI double, or the ComfyUI named by COMFYUI_URL, the
 Unified API and the worker only while the stand-in instance is `running`) and the power logic on a
 timer. WORKFLOWS_DIR, when set, reaches every service. Ctrl-C stops everything it started, by PID.
@@ -12,6 +14,7 @@ service signs as the stand-in user of its own role (local/role_users.py): the AP
 timer as the power Lambda's, the GPU host's children as the GPU instance's (`.run/roles/gpu-instance.env`).
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -23,6 +26,7 @@ from pathlib import Path
 
 from gpujobs import aws_clients
 from gpujobs.settings import load_settings
+from gpujobs.task_model import DEFAULT_TENANT
 from local import emulator
 from local import stack as local_stack
 from local.processes import stop
@@ -69,6 +73,16 @@ def _roles(env: dict[str, str], outputs: dict[str, object]) -> ServiceRoles:
     return service_roles(aws_clients.client("iam", env["AWS_REGION"], credentials=credentials), outputs)
 
 
+def create_dev_key(env: dict[str, str]) -> Path:
+    """A key of the default tenant (the tenant of messages sent by hand), made with the operator's command."""
+    made = subprocess.run([sys.executable, "-m", "gpujobs_cli.keys", "create", "--tenant", DEFAULT_TENANT, "--json"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
+    path = RUN_DIR / "api-key"
+    path.write_text(json.loads(made.stdout)["key"] + "\n")
+    path.chmod(0o600)
+    return path
+
+
 def main() -> int:
     RUN_DIR.mkdir(exist_ok=True)
     knobs = load_settings(None)
@@ -107,6 +121,7 @@ def main() -> int:
         api = load_settings("api", env)
         for name in ("SQS_QUEUE_URL", "DYNAMODB_TABLE", "RESULTS_BUCKET", "GPU_INSTANCE_ID"):
             print(f"           {name} = {api.get(name)}")
+        print(f"api key    {create_dev_key(env)} (tenant {DEFAULT_TENANT}; gpujobs and make demo use it)")
         env.setdefault("IDLE_MINUTES", "2")
         env.setdefault("BOOT_DELAY_S", "20")
 

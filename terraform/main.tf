@@ -61,6 +61,7 @@ locals {
     {
       SQS_QUEUE_URL                = local.submit_queue.url
       DYNAMODB_TABLE               = module.task_table.table_name
+      API_KEYS_TABLE               = module.api_key_table.table_name
       RESULTS_BUCKET               = module.results_bucket.bucket_name
       POWERTOOLS_SERVICE_NAME      = "api"
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
@@ -74,6 +75,14 @@ module "task_table" {
   source = "./modules/task_table"
 
   name                   = local.names.task_table
+  deletion_protection    = var.table.deletion_protection
+  point_in_time_recovery = var.table.point_in_time_recovery
+}
+
+module "api_key_table" {
+  source = "./modules/api_key_table"
+
+  name                   = local.names.api_key_table
   deletion_protection    = var.table.deletion_protection
   point_in_time_recovery = var.table.point_in_time_recovery
 }
@@ -159,6 +168,9 @@ module "api" {
   submit_queue_arn   = local.submit_queue.arn
   task_table_arn     = module.task_table.table_arn
   status_index_arn   = module.task_table.status_index_arn
+  tenant_index_arn   = module.task_table.tenant_index_arn
+  waiting_index_arn  = module.task_table.waiting_index_arn
+  api_key_table_arn  = module.api_key_table.table_arn
   results_bucket_arn = module.results_bucket.bucket_arn
   kms_key_arn        = var.kms_key_arn
   gpu_instance = local.distributed ? null : {

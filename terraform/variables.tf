@@ -89,7 +89,7 @@ variable "ops" {
 }
 
 variable "table" {
-  description = "The task table: refuse to delete it until deletion_protection is turned off (keep it on AWS), and keep continuous backups (point-in-time recovery, also of the distributor's table)."
+  description = "The task table and the API key table: refuse to delete them until deletion_protection is turned off (keep it on AWS), and keep continuous backups (point-in-time recovery, also of the distributor's table)."
   type = object({
     deletion_protection    = optional(bool, true)
     point_in_time_recovery = optional(bool, true)
@@ -209,6 +209,7 @@ variable "names" {
   type = object({
     task_queue           = optional(string, "gpu_tasks_queue")
     task_table           = optional(string, "task_store")
+    api_key_table        = optional(string, "gpu-orchestrator-api-keys")
     results_bucket       = optional(string)
     api                  = optional(string, "gpu-orchestrator-api")
     api_function         = optional(string, "gpu-orchestrator-api")

@@ -18,6 +18,9 @@ from typing import Any
 import pytest
 
 from gpujobs import aws_clients
+from gpujobs.api_keys import KeyTable
+from gpujobs.settings import load_settings
+from gpujobs.task_model import DEFAULT_TENANT
 from local import emulator as emulator_process
 from local import role_users
 from local import stack as local_stack
@@ -97,3 +100,16 @@ def roles(running_emulator: emulator_process.Emulator, stack: dict[str, Any]) ->
     if not running_emulator.enforces_iam:
         return role_users.ServiceRoles(iam, {})
     return role_users.service_roles(iam, stack)
+
+
+@pytest.fixture(scope="session")
+def api_keys(stack: dict[str, Any]) -> KeyTable:
+    """The stack's API key table (the operator's view: create, list, revoke)."""
+    return KeyTable(load_settings("api").require("API_KEYS_TABLE").get("API_KEYS_TABLE") or "",
+                    aws_clients.client("dynamodb"))
+
+
+@pytest.fixture(scope="session")
+def api_key(api_keys: KeyTable) -> str:
+    """A key of the default tenant for every test that calls the API, its rate limit far above their load."""
+    return api_keys.create(DEFAULT_TENANT, 0, rate_limit=10_000.0)[0]

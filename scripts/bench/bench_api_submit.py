@@ -4,7 +4,13 @@
 2. Resources: the table and GPU instance from GPUJOBS_OUTPUTS_FILE (or SQS_QUEUE_URL/DYNAMODB_TABLE/
    GPU_INSTANCE_ID) when given, else our own; the queues are always fresh ones made here, one per
    phase, because moto's SendMessage slows down as a queue fills, so both phases start empty.
-3. The API: gunicorn with the repo's configuration (services/api/gunicorn.conf.py) on a free port.
+3. The API: gunicorn with the repo's configuration (services/api/gunicorn.conf.py) on a free port,
+   with authentication and the limits on as always: the benchmark's key (made here, in the key table
+   from the outputs or a fresh one) has a rate limit, and its tenant a cap on waiting jobs, far above
+   the benchmark's load, so every request pays the key check and both limits and none is refused.
+   The tenant's waiting count is re-read once a minute (API_WAITING_CACHE_S=60) rather than every
+   2 s: moto answers a Query by reading the whole table (1.7 s at 4000 rows on a busy 2-core host),
+   where DynamoDB reads only the index entries it returns, and the benchmark leaves thousands of rows.
 4. From this process, REQUESTS submits at CONCURRENCY threads, each with its own keep-alive
    requests.Session, and the floor: the same number of (DynamoDB put + SQS send) pairs from one
    boto3 client at the same concurrency. Both run in interleaved blocks (alternating which goes
@@ -37,13 +43,14 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from gpujobs.api_keys import KeyTable  # noqa: E402
 from gpujobs.settings import load_settings  # noqa: E402
 from gpujobs.task_message import TaskMessage  # noqa: E402
 from gpujobs.task_model import Task  # noqa: E402
 from gpujobs.task_store import TaskStore  # noqa: E402
 from local import emulator as emulator_process  # noqa: E402
 from local.processes import stop  # noqa: E402
-from tests.task_table import create_task_table  # noqa: E402
+from tests.task_table import create_api_key_table, create_task_table  # noqa: E402
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://bench-inputs/cat.png", "prompt": "rotate the camera 30 degrees left", "seed": 7}
@@ -180,16 +187,21 @@ def main() -> int:
             table = f"bench_tasks_{run_id}"
             create_task_table(dynamodb, table)
         instance_id = given.gpu_instance_id or create_instance(ec2)
+        key_table = given.get("API_KEYS_TABLE") or create_api_key_table(dynamodb, f"bench_keys_{run_id}")
+        # Limits far above the load: one key sends every request, and every job stays pending.
+        api_key = KeyTable(key_table, dynamodb).create(f"bench-{run_id}", int(time.time()), rate_limit=1e6)[0]
         api_queue = sqs.create_queue(QueueName=f"bench_api_{run_id}")["QueueUrl"]
         floor_queue = sqs.create_queue(QueueName=f"bench_floor_{run_id}")["QueueUrl"]
 
         port = emulator_process.free_port()
         api_env = {**env, "SQS_QUEUE_URL": api_queue, "DYNAMODB_TABLE": table, "GPU_INSTANCE_ID": instance_id,
+                   "API_KEYS_TABLE": key_table, "API_MAX_WAITING_JOBS": str(10 * (args.requests + args.warmup)),
+                   "API_WAITING_CACHE_S": "60",
                    "PYTHONPATH": str(ROOT)}
         api = start_api(api_env, port, work_dir / "gunicorn.log")
         url = f"http://127.0.0.1:{port}{CAMERA}"
         payload = json.dumps(BODY)
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"}
 
         def api_worker() -> Callable[[int], bool]:
             session = requests.Session()

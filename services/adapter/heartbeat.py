@@ -5,7 +5,8 @@ progress as the Unified API last reported it, so progress costs no write of its 
 the visibility of all the worker's in-flight messages in batches of ten, by the full visibility
 timeout (well more than the interval). Leases are renewed first so that, should the worker die, a
 lease lapses before its message reappears. A message SQS no longer holds in flight is dropped from
-the beat; a lease another worker or a cancel has taken is flagged so the job stops.
+the beat; a lease another worker or a cancel has taken is flagged so the job stops, and so is a cancel a
+client asked for (the renewal returns the row, whose `cancel_requested` the API set).
 """
 
 import logging
@@ -39,6 +40,7 @@ class InFlightJob:
     lost_to: Task | None = None  # the row as the refused write found it, once the lease is lost
     comfy_job_id: str | None = None  # the Unified API's job, once submitted
     progress: float | None = None    # 0-1 as the Unified API last reported it
+    cancel_requested: bool = False   # a client asked to cancel it (seen on the row by a beat or the claim)
 
     def lose_lease(self, task: Task | None) -> None:
         self.lost_to = task
@@ -131,7 +133,10 @@ class Heartbeat:
             if job.lease_lost:
                 continue
             try:
-                self.store.renew_lease(job.task_id, self.worker_id, now, self.lease_s, progress=job.progress)
+                row = self.store.renew_lease(job.task_id, self.worker_id, now, self.lease_s, progress=job.progress)
+                if row.cancel_requested and not job.cancel_requested:
+                    job.cancel_requested = True
+                    log.info("a client asked to cancel the job; stopping it", extra={"job_id": job.task_id})
             except TransitionRejected as exc:
                 job.lose_lease(exc.task)
                 log.warning("task lease lost (now %s); stopping the job", exc.current,

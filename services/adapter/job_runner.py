@@ -27,7 +27,7 @@ from gpujobs.errors import TransitionRejected
 from gpujobs.job_metrics import JOBS_COMPLETED, JOBS_FAILED, JobCounter
 from gpujobs.settings import Settings
 from gpujobs.task_message import MessageInvalid, TaskMessage, parse_message
-from gpujobs.task_model import TERMINAL, Task, TaskStatus
+from gpujobs.task_model import CANCELLED_BY_CLIENT, TERMINAL, Task, TaskStatus
 from gpujobs.task_store import TaskStore
 from gpujobs.url_guard import Resolver, system_resolver
 from gpujobs.workflows import RequestInvalid, Workflows, load_registry, stored_body
@@ -151,7 +151,8 @@ class JobRunner:
         if isinstance(claimed, Verdict):
             return claimed
         task = claimed
-        job = self.inflight.add(InFlightJob(message["ReceiptHandle"], extra["message_id"], task.task_id))
+        job = self.inflight.add(InFlightJob(message["ReceiptHandle"], extra["message_id"], task.task_id,
+                                            cancel_requested=task.cancel_requested))
         try:
             log.info("job started (attempt %d)", task.attempts, extra=extra)
             try:
@@ -238,6 +239,8 @@ class JobRunner:
             api_path = self.workflows.for_path(task.job_type).api_path
         except RequestInvalid as exc:
             return Failed(f"cannot run the task: {exc}")
+        if job.cancel_requested:  # asked before this attempt began (a lapsed lease taken over)
+            return Cancelled(CANCELLED_BY_CLIENT)
         deadline = self.retrier.monotonic() + self.config.job_timeout_s
         status = self._submit(task, api_path, deadline, extra)
         if isinstance(status, Failed):
@@ -254,6 +257,8 @@ class JobRunner:
                 job.progress = status.progress
             if job.lease_lost:
                 raise LeaseLost(task.task_id)
+            if job.cancel_requested:
+                return self._cancel_for_client(job, extra)
             left = deadline - self.retrier.monotonic()
             if left <= 0:
                 return self._timed_out(job, extra)
@@ -317,6 +322,19 @@ class JobRunner:
             pass
         except ApiUnavailable as exc:
             log.warning("%s, but cancelling Unified API job %s failed: %s", why, job.comfy_job_id, exc, extra=extra)
+
+    def _cancel_for_client(self, job: InFlightJob, extra: dict[str, Any]) -> Outcome:
+        """A client asked to cancel: cancel on the Unified API and end the job cancelled, unless the GPU had
+        finished it already (then that outcome is the one recorded). Either way one conditional write."""
+        try:
+            status = self.api.cancel(job.comfy_job_id) if job.comfy_job_id else None
+        except (JobUnknown, ApiUnavailable) as exc:
+            log.warning("cancel on the Unified API failed (%s); the job is recorded cancelled", exc, extra=extra)
+            status = None
+        if status is not None and status.finished and status.state != "cancelled":
+            return self._outcome_of(status)
+        log.info("cancelled at the client's request", extra=extra)
+        return Cancelled(CANCELLED_BY_CLIENT)
 
     def _wait(self, seconds: float, deadline: float) -> None:
         if self.retrier.wait(max(0.0, min(seconds, deadline - self.retrier.monotonic()))):

@@ -46,6 +46,13 @@ class Job(BaseModel):
         description="The GPU pool (its region, e.g. us-west-2) whose worker ran the job, in the multi-region "
                     "mode; null until a worker claims it, and always null with a single GPU pool",
     )
+    started_at: int | None = Field(default=None, description="Epoch seconds a worker last started the job")
+    finished_at: int | None = Field(default=None, description="Epoch seconds the job ended")
+    cancel_requested: bool = Field(
+        default=False,
+        description="A cancel was asked for while the job was processing; its worker cancels it on the GPU at its "
+                    "next heartbeat, and the job ends cancelled (or completed or failed, had it ended first)",
+    )
     gpu_capacity: GpuCapacity | None = Field(
         default=None,
         description="Set while the job waits and AWS has no GPU for the pool (the power run retries with "
@@ -68,6 +75,9 @@ class Job(BaseModel):
             attempts=task.attempts,
             progress=task.progress,
             pool=task.pool,
+            started_at=task.started_at,
+            finished_at=task.finished_at,
+            cancel_requested=task.cancel_requested,
             gpu_capacity=GpuCapacity(
                 shortfalls=capacity.shortfalls, since=capacity.last_shortfall_at or 0,
                 retry_at=next_try_at(capacity) or 0, types_tried=list(capacity.types_tried),
@@ -82,6 +92,22 @@ class AcceptedJob(Job):
         "description": "Path of the job's status, /api/v1/jobs/{job_id}", "required": True,
         "schema": {"type": "string"},
     }}})
+
+
+class JobList(BaseModel):
+    """A page of the caller's jobs, newest first."""
+
+    jobs: list[Job]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: TaskStatus | None = Field(default=None, description="Only jobs in this state")
+    workflow: str | None = Field(default=None, max_length=100, description="Only jobs of this workflow (its name)")
+    limit: int = Field(default=20, ge=1, le=100, description="Jobs per page")
+    cursor: str | None = Field(default=None, max_length=2000, description="`next_cursor` of the previous page")
 
 
 class ErrorDetail(BaseModel):
@@ -103,5 +129,7 @@ class DependencyCheck(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: Literal["healthy", "degraded"]
-    checks: dict[str, DependencyCheck]
+    """What anyone sees; with an API key, `checks` says how each dependency answered."""
+
+    status: Literal["healthy", "unhealthy"]
+    checks: dict[str, DependencyCheck] | None = None

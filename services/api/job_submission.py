@@ -56,16 +56,17 @@ class JobSubmitter:
     retention_s: int = DEFAULT_RETENTION_S
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
-    def submit(self, workflow: WorkflowSpec, request: BaseModel) -> Task:
-        """Queue a request its model already accepted (flask-openapi3 validated the body)."""
+    def submit(self, workflow: WorkflowSpec, request: BaseModel, tenant: str, job_id: str | None = None) -> Task:
+        """Queue `tenant`'s request its model already accepted (flask-openapi3 validated the body), as job
+        `job_id` when given (an idempotent submit chose it), else a new one."""
         try:
             check_request_urls(workflow, request, self.resolver)
         except RequestInvalid as exc:
             raise InvalidRequest(str(exc), exc.details) from None
         body = stored_body(workflow, request)
-        task = Task.new(self.new_id(), workflow.api_path, body, int(self.clock()), self.retention_s,
-                        workflow_hash=workflow.content_hash)
-        extra = {"job_id": task.task_id, "workflow": workflow.name}
+        task = Task.new(job_id or self.new_id(), workflow.api_path, body, int(self.clock()), self.retention_s,
+                        workflow_hash=workflow.content_hash, tenant=tenant)
+        extra = {"job_id": task.task_id, "workflow": workflow.name, "tenant": tenant}
         try:
             self.store.create(task)
         except AWS_ERRORS as exc:

@@ -27,6 +27,9 @@ run "routes_cover_the_api_and_default" {
     submit_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
     task_table_arn     = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
     status_index_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
+    tenant_index_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/tenant-created_at-index"
+    waiting_index_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/waiting_tenant-created_at-index"
+    api_key_table_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/gpu-orchestrator-api-keys"
     results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
   }
 
@@ -34,13 +37,25 @@ run "routes_cover_the_api_and_default" {
     condition = jsonencode(sort(keys(aws_apigatewayv2_route.this))) == jsonencode(sort([
       "$default",
       "GET /api/v1/camera-angle/jobs/{job_id}",
+      "GET /api/v1/jobs",
       "GET /api/v1/jobs/{job_id}",
       "GET /api/v1/qwen-image-edit/jobs/{job_id}",
       "GET /health",
       "POST /api/v1/camera-angle/jobs",
+      "POST /api/v1/jobs/{job_id}/cancel",
       "POST /api/v1/qwen-image-edit/jobs",
     ]))
     error_message = "The HTTP API must route every endpoint and $default to the Lambda."
+  }
+
+  assert {
+    condition     = jsonencode([for s in data.aws_iam_policy_document.keys.statement : [s.actions, s.resources]]) == jsonencode([[["dynamodb:GetItem"], [var.api_key_table_arn]]])
+    error_message = "The API may only read single API keys (GetItem); creating and revoking them is the operator's."
+  }
+
+  assert {
+    condition     = length(setsubtract([var.tenant_index_arn, var.waiting_index_arn], flatten([for s in data.aws_iam_policy_document.table.statement : s.resources]))) == 0
+    error_message = "The API must be able to query the tenant index (job lists) and the waiting index (its cap)."
   }
 
   assert {

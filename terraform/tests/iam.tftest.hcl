@@ -17,8 +17,12 @@ variables {
   task_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
   task_table_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
   status_index_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
-  gpu_instance_arn = "arn:aws:ec2:us-east-1:123456789012:instance/i-0f0f6fd680921de5f"
-  packages_dir     = "./tests/packages"
+  # The API's reads of its key table and the task table's tenant and waiting indexes.
+  tenant_index_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/tenant-created_at-index"
+  waiting_index_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/waiting_tenant-created_at-index"
+  api_key_table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/gpu-orchestrator-api-keys"
+  gpu_instance_arn  = "arn:aws:ec2:us-east-1:123456789012:instance/i-0f0f6fd680921de5f"
+  packages_dir      = "./tests/packages"
 }
 
 run "power_starts_and_stops_only_the_tagged_instance" {

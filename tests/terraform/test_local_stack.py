@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 API_ROUTES = {
     "POST /api/v1/camera-angle/jobs",
     "POST /api/v1/qwen-image-edit/jobs",
+    "GET /api/v1/jobs",
     "GET /api/v1/jobs/{job_id}",
+    "POST /api/v1/jobs/{job_id}/cancel",
     "GET /api/v1/camera-angle/jobs/{job_id}",
     "GET /api/v1/qwen-image-edit/jobs/{job_id}",
     "GET /health",
@@ -55,20 +57,35 @@ def test_task_table_has_key_index_ttl_recovery_and_encryption(stack: dict[str, A
     assert table["TableName"] == "task_store"
     assert table["KeySchema"] == [{"AttributeName": "task_id", "KeyType": "HASH"}]
     types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
-    assert types == {"task_id": "S", "status": "S", "created_at": "N"}
+    assert types == {"task_id": "S", "status": "S", "created_at": "N", "tenant": "S", "waiting_tenant": "S"}
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    (index,) = table["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "status-created_at-index"
-    assert index["KeySchema"] == [
-        {"AttributeName": "status", "KeyType": "HASH"},
-        {"AttributeName": "created_at", "KeyType": "RANGE"},
-    ]
+    indexes = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
+    assert indexes == {
+        "status-created_at-index": [{"AttributeName": "status", "KeyType": "HASH"},
+                                    {"AttributeName": "created_at", "KeyType": "RANGE"}],
+        "tenant-created_at-index": [{"AttributeName": "tenant", "KeyType": "HASH"},
+                                    {"AttributeName": "created_at", "KeyType": "RANGE"}],
+        "waiting_tenant-created_at-index": [{"AttributeName": "waiting_tenant", "KeyType": "HASH"},
+                                            {"AttributeName": "created_at", "KeyType": "RANGE"}],
+    }
     assert table["SSEDescription"]["Status"] == "ENABLED"
     ttl = dynamodb.describe_time_to_live(TableName=stack["task_table_name"])["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
     backups = dynamodb.describe_continuous_backups(TableName=stack["task_table_name"])
     recovery = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
     assert recovery["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_api_key_table_is_keyed_by_key_id_and_the_api_may_only_read_single_keys(stack: dict[str, Any]) -> None:
+    name = load_settings("api").get("API_KEYS_TABLE")
+    table = aws("dynamodb", stack).describe_table(TableName=name)["Table"]
+    assert (table["TableName"], table["KeySchema"]) == ("gpu-orchestrator-api-keys",
+                                                         [{"AttributeName": "key_id", "KeyType": "HASH"}])
+    assert table["SSEDescription"]["Status"] == "ENABLED"
+    on_keys = [s for s in _inline_statements(aws("iam", stack), "gpu-orchestrator-task-role")
+               if any(str(r).endswith(f":table/{name}") for r in ([s["Resource"]] if isinstance(s["Resource"], str)
+                                                                   else s["Resource"]))]
+    assert [s["Action"] for s in on_keys] == [["dynamodb:GetItem"]]
 
 
 def test_results_bucket_is_private_encrypted_versioned_and_expires_results(stack: dict[str, Any]) -> None:

@@ -26,9 +26,13 @@ NEW = ("aws_cloudwatch_metric_alarm.errors", 'aws_iam_role_policy.this["dead-let
        # Each Lambda's throttle alarm, each pool's alarms.
        "aws_cloudwatch_metric_alarm.throttles", "aws_cloudwatch_metric_alarm.dead_letters",
        "aws_cloudwatch_metric_alarm.oldest_job", "aws_cloudwatch_metric_alarm.power_not_running",
-       "aws_cloudwatch_metric_alarm.idle_gpu", "aws_cloudwatch_metric_alarm.capacity")
-# Whole modules that are new: each pool's GPU host (its settings, setup and logs) and the ops topic.
-NEW_MODULES = (".module.host.", "module.stack.module.ops.")
+       "aws_cloudwatch_metric_alarm.idle_gpu", "aws_cloudwatch_metric_alarm.capacity",
+       # The API's read of its key table, and the routes of the job list and cancel.
+       'aws_iam_role_policy.this["api-keys-read"]', 'aws_apigatewayv2_route.this["GET /api/v1/jobs"]',
+       'aws_apigatewayv2_route.this["POST /api/v1/jobs/{job_id}/cancel"]')
+# Whole modules that are new: each pool's GPU host (its settings, setup and logs), the ops topic and
+# the API key table.
+NEW_MODULES = (".module.host.", "module.stack.module.ops.", "module.stack.module.api_key_table.")
 # Deliberate removals, each with its reason. With the distributor the API wakes no instance (each
 # pool's power run does), so its role no longer may start one.
 REMOVED = {

@@ -1,4 +1,4 @@
-# What the API may do: send jobs to the queue it submits to, write task rows, presign result
+# What the API may do: send jobs to the queue it submits to, write task rows, read API keys, presign result
 # downloads and, when it wakes an instance itself (no distributor), start the tagged GPU instance.
 
 data "aws_iam_policy_document" "queue" {
@@ -38,7 +38,16 @@ data "aws_iam_policy_document" "table" {
       "dynamodb:Query",
       "dynamodb:DescribeTable",
     ]
-    resources = [var.task_table_arn, var.status_index_arn]
+    resources = [var.task_table_arn, var.status_index_arn, var.tenant_index_arn, var.waiting_index_arn]
+  }
+}
+
+# Checking a key reads its item, nothing more: keys are created and revoked with the operator's rights.
+data "aws_iam_policy_document" "keys" {
+  statement {
+    sid       = "ReadApiKeys"
+    actions   = ["dynamodb:GetItem"]
+    resources = [var.api_key_table_arn]
   }
 }
 

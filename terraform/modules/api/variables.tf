@@ -40,6 +40,21 @@ variable "status_index_arn" {
   type        = string
 }
 
+variable "tenant_index_arn" {
+  description = "ARN of the task table's tenant index (a tenant's job list and its count of waiting jobs)."
+  type        = string
+}
+
+variable "waiting_index_arn" {
+  description = "ARN of the task table's waiting index (the count of a tenant's pending jobs)."
+  type        = string
+}
+
+variable "api_key_table_arn" {
+  description = "ARN of the API key table; the API may only GetItem on it."
+  type        = string
+}
+
 variable "results_bucket_arn" {
   description = "ARN of the results bucket (the API presigns result downloads)."
   type        = string
@@ -114,7 +129,9 @@ variable "route_keys" {
   default = [
     "POST /api/v1/camera-angle/jobs",
     "POST /api/v1/qwen-image-edit/jobs",
+    "GET /api/v1/jobs",
     "GET /api/v1/jobs/{job_id}",
+    "POST /api/v1/jobs/{job_id}/cancel",
     "GET /api/v1/camera-angle/jobs/{job_id}",
     "GET /api/v1/qwen-image-edit/jobs/{job_id}",
     "GET /health",

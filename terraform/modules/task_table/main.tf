@@ -1,5 +1,7 @@
 # The task table: one item per job, keyed by task_id, with a status/created_at index for listing
-# jobs by state (the power logic counts pending and processing jobs through it).
+# jobs by state (the power logic counts pending and processing jobs through it) and a
+# tenant/created_at index for a tenant's own jobs (the API's job list), and a sparse keys-only
+# index on waiting_tenant, an attribute only pending rows carry (the API counts a tenant's waiting jobs).
 
 resource "aws_dynamodb_table" "this" {
   #checkov:skip=CKV_AWS_28:Point-in-time recovery is the point_in_time_recovery input, on by default; checkov cannot read the default of the stack's optional table.point_in_time_recovery
@@ -24,11 +26,35 @@ resource "aws_dynamodb_table" "this" {
     type = "N"
   }
 
+  attribute {
+    name = "tenant"
+    type = "S"
+  }
+
+  attribute {
+    name = "waiting_tenant"
+    type = "S"
+  }
+
   global_secondary_index {
     name            = var.status_index_name
     hash_key        = "status"
     range_key       = "created_at"
     projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = var.tenant_index_name
+    hash_key        = "tenant"
+    range_key       = "created_at"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = var.waiting_index_name
+    hash_key        = "waiting_tenant"
+    range_key       = "created_at"
+    projection_type = "KEYS_ONLY"
   }
 
   ttl {

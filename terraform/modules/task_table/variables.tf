@@ -9,6 +9,18 @@ variable "status_index_name" {
   default     = "status-created_at-index"
 }
 
+variable "tenant_index_name" {
+  description = "Name of the global secondary index on tenant (partition) and created_at (sort)."
+  type        = string
+  default     = "tenant-created_at-index"
+}
+
+variable "waiting_index_name" {
+  description = "Name of the sparse keys-only index on waiting_tenant (set only on pending rows) and created_at."
+  type        = string
+  default     = "waiting_tenant-created_at-index"
+}
+
 variable "ttl_attribute" {
   description = "Item attribute holding the expiry time in epoch seconds."
   type        = string

@@ -25,6 +25,7 @@ class ApiServer:
     url: str
     process: subprocess.Popen
     log_path: Path
+    http: requests.Session  # sends the session's API key
 
     def stop(self) -> None:
         stop([self.process], timeout_s=20, group=True)
@@ -42,7 +43,7 @@ def _answers(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def start_api(stack: dict[str, Any], roles: ServiceRoles,
+def start_api(stack: dict[str, Any], roles: ServiceRoles, api_key: str,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ApiServer]]:
     """Start gunicorn with the stack's outputs file and `overrides` in its environment, as the API's role
     (with its rights over the stack's resources moved to the test's when `resources` maps them)."""
@@ -63,7 +64,9 @@ def start_api(stack: dict[str, Any], roles: ServiceRoles,
             cwd=ROOT, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
             start_new_session=True,
         )
-        server = ApiServer(f"http://127.0.0.1:{port}", process, log_path)
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {api_key}"
+        server = ApiServer(f"http://127.0.0.1:{port}", process, log_path, http)
         servers.append(server)
         wait_until(lambda: process.poll() is not None or _answers(server.url), 60, "gunicorn to answer")
         assert process.poll() is None, f"gunicorn exited:\n{server.log()}"
@@ -72,3 +75,4 @@ def start_api(stack: dict[str, Any], roles: ServiceRoles,
     yield start
     for server in servers:
         server.stop()
+        server.http.close()

@@ -7,7 +7,6 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 
 from gpujobs import aws_clients
 from gpujobs.settings import load_settings
@@ -81,7 +80,7 @@ def stopped_instance(stack: dict[str, Any]) -> Iterator[str]:
 
 def test_submit_queues_the_task_message_and_writes_every_field(api: ApiServer, stack: dict[str, Any]) -> None:
     body = {"image_url": "s3://inputs/cat.png", "prompt": "rotate left", "seed": 3}
-    response = requests.post(api.url + CAMERA, json=body, timeout=10)
+    response = api.http.post(api.url + CAMERA, json=body, timeout=10)
 
     assert response.status_code == 202, response.text
     job = response.json()
@@ -99,23 +98,23 @@ def test_submit_queues_the_task_message_and_writes_every_field(api: ApiServer, s
 
 def test_status_round_trips(api: ApiServer, stack: dict[str, Any]) -> None:
     body = {"image_url": "s3://inputs/a.png", "prompt": "edit", "sampler_name": "lcm", "denoise": 0.6}
-    submitted = requests.post(api.url + QWEN, json=body, timeout=10)
+    submitted = api.http.post(api.url + QWEN, json=body, timeout=10)
     assert submitted.status_code == 202, submitted.text
     job_id = submitted.json()["job_id"]
     _take_message(stack["task_queue_url"], job_id)
 
-    status = requests.get(api.url + submitted.headers["Location"], timeout=10)
+    status = api.http.get(api.url + submitted.headers["Location"], timeout=10)
     assert status.status_code == 200
     assert status.json() == submitted.json()
-    assert requests.get(f"{api.url}{QWEN}/{job_id}", timeout=10).json()["job_id"] == job_id
-    missing = requests.get(f"{api.url}/api/v1/jobs/{uuid.uuid4()}", timeout=10)
+    assert api.http.get(f"{api.url}{QWEN}/{job_id}", timeout=10).json()["job_id"] == job_id
+    missing = api.http.get(f"{api.url}/api/v1/jobs/{uuid.uuid4()}", timeout=10)
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "job_not_found"
 
 
 def test_stopped_instance_is_started(api: ApiServer, stack: dict[str, Any], stopped_instance: str) -> None:
     assert _instance_state(stopped_instance) == "stopped"
-    response = requests.post(api.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"}, timeout=10)
+    response = api.http.post(api.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"}, timeout=10)
     assert response.status_code == 202
     _take_message(stack["task_queue_url"], response.json()["job_id"])
     wait_until(lambda: _instance_state(stopped_instance) in ("pending", "running"), 20, "the instance to start")
@@ -123,14 +122,14 @@ def test_stopped_instance_is_started(api: ApiServer, stack: dict[str, Any], stop
 
 def test_errors_over_http_are_json(api: ApiServer) -> None:
     cases = [
-        (requests.post(api.url + CAMERA, data="{nope", headers={"Content-Type": "application/json"}, timeout=10),
+        (api.http.post(api.url + CAMERA, data="{nope", headers={"Content-Type": "application/json"}, timeout=10),
          400),
-        (requests.post(api.url + CAMERA, data="x", headers={"Content-Type": "text/plain"}, timeout=10), 415),
-        (requests.post(api.url + CAMERA, json={"image_url": "http://a.example.com/x", "prompt": "x"}, timeout=10),
+        (api.http.post(api.url + CAMERA, data="x", headers={"Content-Type": "text/plain"}, timeout=10), 415),
+        (api.http.post(api.url + CAMERA, json={"image_url": "http://a.example.com/x", "prompt": "x"}, timeout=10),
          422),
-        (requests.get(api.url + "/nope", timeout=10), 404),
-        (requests.put(api.url + CAMERA, json={}, timeout=10), 405),
-        (requests.post(api.url + CAMERA, data=b"{" + b" " * (1024 * 1024 + 10) + b"}",
+        (api.http.get(api.url + "/nope", timeout=10), 404),
+        (api.http.put(api.url + CAMERA, json={}, timeout=10), 405),
+        (api.http.post(api.url + CAMERA, data=b"{" + b" " * (1024 * 1024 + 10) + b"}",
                        headers={"Content-Type": "application/json"}, timeout=10), 413),
     ]
     for response, status in cases:
@@ -139,18 +138,18 @@ def test_errors_over_http_are_json(api: ApiServer) -> None:
 
 
 def test_health_and_document(api: ApiServer) -> None:
-    health = requests.get(api.url + "/health", timeout=10)
+    health = api.http.get(api.url + "/health", timeout=10)
     assert health.status_code == 200
     assert health.json()["status"] == "healthy"
     assert {"dynamodb", "sqs"} == set(health.json()["checks"])
-    assert requests.get(api.url + "/openapi.json", timeout=10).json()["openapi"].startswith("3.")
+    assert api.http.get(api.url + "/openapi.json", timeout=10).json()["openapi"].startswith("3.")
 
 
 def test_queue_missing_gives_503_and_no_pending_task(start_api: Any, stack: dict[str, Any]) -> None:
     missing_queue = stack["task_queue_url"].rsplit("/", 1)[0] + f"/missing-{uuid.uuid4().hex[:8]}"
     server = start_api(SQS_QUEUE_URL=missing_queue)
 
-    response = requests.post(server.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"},
+    response = server.http.post(server.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"},
                              timeout=30)
 
     assert response.status_code == 503, response.text
@@ -158,7 +157,7 @@ def test_queue_missing_gives_503_and_no_pending_task(start_api: Any, stack: dict
     assert error["code"] == "service_unavailable" and error["details"]["dependency"] == "sqs"
     row = _row(stack, error["details"]["job_id"])
     assert row is None or row["status"] == "failed"
-    assert requests.get(server.url + "/health", timeout=30).status_code == 503
+    assert server.http.get(server.url + "/health", timeout=30).status_code == 503
     log_lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
     assert any(line.get("job_id") == error["details"]["job_id"] for line in log_lines)
 
@@ -170,7 +169,7 @@ def test_table_missing_gives_503_and_nothing_queued(start_api: Any, stack: dict[
     try:
         server = start_api({stack["task_queue_arn"]: queue_arn},
                            SQS_QUEUE_URL=queue_url, DYNAMODB_TABLE=f"missing-{uuid.uuid4().hex[:8]}")
-        response = requests.post(server.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"},
+        response = server.http.post(server.url + CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"},
                                  timeout=30)
         assert response.status_code == 503, response.text
         assert response.json()["error"]["details"]["dependency"] == "dynamodb"
@@ -182,11 +181,12 @@ def test_table_missing_gives_503_and_nothing_queued(start_api: Any, stack: dict[
         sqs.delete_queue(QueueUrl=queue_url)
 
 
-def test_flask_test_client_on_the_stack(stack: dict[str, Any], roles: ServiceRoles) -> None:
+def test_flask_test_client_on_the_stack(stack: dict[str, Any], roles: ServiceRoles, api_key: str) -> None:
     aws_clients.reset_clients()
     app = create_app(load_settings("api"), config=ApiConfig(instance_state_ttl_s=0.0),
                      credentials=roles.credentials("api"))
     client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_key}"
 
     response = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "in process"})
 

@@ -43,7 +43,7 @@ def healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def system(stack: dict[str, Any], roles: ServiceRoles,
+def system(stack: dict[str, Any], roles: ServiceRoles, api_key: str,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     base = tmp_path_factory.mktemp("e2e")
     workflows = write_workflows_dir(base / "workflows")
@@ -79,7 +79,9 @@ def system(stack: dict[str, Any], roles: ServiceRoles,
     try:
         wait_until(lambda: healthy(f"http://127.0.0.1:{api_port}/health"), 30, "the API to answer")
         wait_until(lambda: healthy(f"{unified}/health"), 30, "the Unified API and ComfyUI to be ready")
-        yield {"api": f"http://127.0.0.1:{api_port}", "workflows": workflows, "logs": base}
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {api_key}"
+        yield {"api": f"http://127.0.0.1:{api_port}", "workflows": workflows, "logs": base, "http": http}
     finally:
         stop(processes.values(), timeout_s=40, group=True)
 
@@ -111,13 +113,13 @@ def test_both_design_workflows_and_a_folder_only_workflow_complete_with_png_resu
     assert f"/api/v1/{EXTRA}/jobs" in document["paths"]  # the API serves the folder it was pointed at
     jobs = {}
     for name, body in bodies.items():
-        response = requests.post(f"{system['api']}/api/v1/{name}/jobs", json=body, timeout=10)
+        response = system["http"].post(f"{system['api']}/api/v1/{name}/jobs", json=body, timeout=10)
         assert response.status_code == 202, response.text
         assert response.json()["status"] == "pending"
         jobs[name] = response.json()["job_id"]
 
     def finished(job_id: str) -> dict[str, Any] | None:
-        status = requests.get(f"{system['api']}/api/v1/jobs/{job_id}", timeout=5).json()
+        status = system["http"].get(f"{system['api']}/api/v1/jobs/{job_id}", timeout=5).json()
         return status if status["status"] in {"completed", "failed", "cancelled"} else None
 
     store = TaskStore(stack["task_table_name"], boto3.client("dynamodb"))
@@ -140,3 +142,28 @@ def test_both_design_workflows_and_a_folder_only_workflow_complete_with_png_resu
     extra = read_png(store.get(jobs[EXTRA]).result_s3_uri)
     assert extra.size == (INPUT_SIZE[0] // 2, INPUT_SIZE[1] // 2)  # scale_by 0.5 reached the graph
     assert extra.getpixel((40, 30)) == tuple(255 - c for c in INPUT_COLOUR)  # then inverted
+
+
+def test_a_processing_job_cancelled_ends_cancelled_through_its_worker(system, stack):
+    """The API marks the row; the worker's next heartbeat sees it, cancels on the Unified API (which interrupts
+    ComfyUI) and records the job cancelled: no result is written."""
+    api, http = system["api"], system["http"]
+    image_url = upload_image(stack["results_bucket_name"], "inputs/e2e-cancel.png")
+    # 100 steps of the double's 0.05 s: seconds of work, many heartbeats long.
+    submitted = http.post(f"{api}/api/v1/camera-angle/jobs", json={"image_url": image_url, "prompt": "slow",
+                                                                  "steps": 100}, timeout=10)
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["job_id"]
+
+    def status() -> dict[str, Any]:
+        return http.get(f"{api}/api/v1/jobs/{job_id}", timeout=5).json()
+
+    wait_until(lambda: status()["status"] == "processing", 60, "the job to start", every_s=0.1)
+    answer = http.post(f"{api}/api/v1/jobs/{job_id}/cancel", timeout=10)
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["cancel_requested"] is True
+    final = wait_until(lambda: (s := status())["status"] in {"completed", "failed", "cancelled"} and s, 60,
+                       "the job to end", every_s=0.2)
+    assert (final["status"], final["error"], final["result_s3_uri"]) == (
+        "cancelled", "cancelled at the client's request", None)
+    assert http.post(f"{api}/api/v1/jobs/{job_id}/cancel", timeout=10).status_code == 409

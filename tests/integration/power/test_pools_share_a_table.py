@@ -19,6 +19,7 @@ import boto3
 import pytest
 
 from gpujobs import aws_clients
+from gpujobs.api_keys import KeyTable
 from gpujobs.aws_clients import Credentials
 from gpujobs.power_policy import PowerFacts
 from gpujobs.settings import load_settings
@@ -36,7 +37,7 @@ from services.shutdown_lambda.power_facts import FactsReader
 from tests.doubles.fake_unified_api import FakeUnifiedApi
 from tests.doubles.lambda_context import LambdaContext
 from tests.polling import wait_until
-from tests.task_table import create_task_table
+from tests.task_table import create_api_key_table, create_task_table
 from tests.unit.power.power_testkit import load_event
 from tests.worker_loop import running
 
@@ -219,11 +220,14 @@ def test_job_goes_api_to_distributor_to_one_pool_which_alone_wakes_and_runs_it(
     try:
         for key in ("GPU_INSTANCE_ID", "GPU_POOL", "DYNAMODB_REGION"):
             monkeypatch.delenv(key, raising=False)
+        keys = create_api_key_table(boto3.client("dynamodb", region_name=HOME), f"api_keys_{suffix}")
         for key, value in {"AWS_REGION": HOME, "AWS_DEFAULT_REGION": HOME, "SQS_QUEUE_URL": master,
-                           "DYNAMODB_TABLE": pools.table}.items():
+                           "DYNAMODB_TABLE": pools.table, "API_KEYS_TABLE": keys}.items():
             monkeypatch.setenv(key, value)
+        api_key = KeyTable(keys, boto3.client("dynamodb", region_name=HOME)).create("acme", 0)[0]
         api = pools.roles.rebound("api", f"api-{suffix}", {pools.stack["task_queue_arn"]: queue_arn(home_sqs, master)})
         client = create_app(load_settings("api"), config=ApiConfig(), credentials=credentials(api)).test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_key}"
         submitted = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "rotate"})
         assert submitted.status_code == 202, submitted.get_json()
         job_id = submitted.get_json()["job_id"]

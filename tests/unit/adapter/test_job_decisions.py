@@ -281,6 +281,57 @@ def test_a_task_cancelled_while_it_runs_is_let_go_and_cancelled_on_the_gpu(aws, 
     assert fake_api.cancels == [f"comfy-{task_id}"]
 
 
+def test_a_cancel_asked_for_while_it_runs_cancels_it_on_the_gpu(aws, runner, fake_api):
+    fake_api.behaviour.latency_s = 600
+    task_id = new_task_id()
+    pending(aws, task_id)
+
+    def ask_to_cancel():
+        aws.store.request_cancel(task_id, int(runner.clock.now))
+        [job] = runner.inflight.snapshot()
+        job.cancel_requested = aws.store.renew_lease(task_id, "w-test", int(runner.clock.now), 300).cancel_requested
+
+    _on_status_read(fake_api, ask_to_cancel)
+    assert runner.handle(job_body(task_id)).action == Action.DELETE
+    task = aws.store.get(task_id)
+    assert (task.status, task.error_message) == (TaskStatus.CANCELLED, "cancelled at the client's request")
+    assert fake_api.cancels == [f"comfy-{task_id}"]
+
+
+def test_a_cancel_asked_for_as_the_gpu_finished_keeps_the_result(aws, runner, fake_api):
+    fake_api.behaviour.latency_s = 600
+    task_id = new_task_id()
+    pending(aws, task_id)
+
+    def ask_to_cancel():
+        aws.store.request_cancel(task_id, int(runner.clock.now))
+        runner.inflight.snapshot()[0].cancel_requested = True
+
+    _on_status_read(fake_api, ask_to_cancel)
+    answer = fake_api.transport
+
+    def finished_by_the_cancel(method, path, body, headers):
+        if path.endswith("/cancel"):
+            fake_api.behaviour.latency_s = 0  # the GPU finished just before the cancel arrived
+        return answer(method, path, body, headers)
+
+    fake_api.transport = finished_by_the_cancel
+    assert runner.handle(job_body(task_id)).action == Action.DELETE
+    assert fake_api.cancels == [f"comfy-{task_id}"]
+    task = aws.store.get(task_id)
+    assert task.status == TaskStatus.COMPLETED and task.result_s3_uri
+
+
+def test_a_cancel_asked_for_before_a_takeover_runs_nothing(aws, runner, fake_api):
+    task_id = new_task_id()
+    pending(aws, task_id)
+    aws.store.claim(task_id, "w-dead", now=1, lease_s=1)
+    aws.store.request_cancel(task_id, 2)
+    assert runner.handle(job_body(task_id)).action == Action.DELETE
+    assert aws.store.get(task_id).status == TaskStatus.CANCELLED
+    assert fake_api.submissions == []
+
+
 def test_a_task_taken_over_by_another_worker_is_left_running_on_the_gpu(aws, runner, fake_api):
     fake_api.behaviour.latency_s = 600
     task_id = new_task_id()

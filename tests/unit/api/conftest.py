@@ -8,14 +8,17 @@ from uuid import uuid4
 
 import pytest
 from botocore.exceptions import ClientError
+from flask.testing import FlaskClient
 
+from gpujobs.api_keys import KeyTable
 from gpujobs.settings import Settings
 from services.api.api_config import ApiConfig
 from services.api.app import create_app
-from tests.task_table import create_task_table
+from tests.task_table import create_api_key_table, create_task_table
 from tests.unit.moto_world import MotoClients
 
 PUBLIC_ADDRESS = "93.184.215.14"
+UNLIMITED = ApiConfig(rate_limit=100_000.0, max_waiting_jobs=100_000)
 REGION = "us-east-1"
 
 
@@ -31,11 +34,20 @@ class Aws:
     table_name: str
     queue_url: str
     instance_id: str
+    key_table_name: str
+    key: str  # a key of tenant "acme", which the test client sends unless told otherwise
 
     @property
     def settings(self) -> Settings:
         return Settings({"AWS_REGION": REGION, "SQS_QUEUE_URL": self.queue_url, "DYNAMODB_TABLE": self.table_name,
-                         "GPU_INSTANCE_ID": self.instance_id})
+                         "GPU_INSTANCE_ID": self.instance_id, "API_KEYS_TABLE": self.key_table_name})
+
+    @property
+    def keys(self) -> KeyTable:
+        return KeyTable(self.key_table_name, self.dynamodb)
+
+    def new_key(self, tenant: str, rate_limit: float | None = None) -> str:
+        return self.keys.create(tenant, 1_700_000_000, rate_limit)[0]
 
     def instance_state(self) -> str:
         reservations = self.ec2.describe_instances(InstanceIds=[self.instance_id])["Reservations"]
@@ -59,29 +71,46 @@ def aws(moto_clients: MotoClients) -> Iterator[Aws]:
     dynamodb, sqs, ec2 = moto_clients.dynamodb, moto_clients.sqs, moto_clients.ec2
     table = f"task_store_{uuid4().hex[:8]}"
     create_task_table(dynamodb, table)
+    key_table = create_api_key_table(dynamodb, f"api_keys_{uuid4().hex[:8]}")
+    key = KeyTable(key_table, dynamodb).create("acme", 1_700_000_000)[0]
     queue_url = sqs.create_queue(QueueName=f"gpu_tasks_{uuid4().hex[:8]}")["QueueUrl"]
     instance_id = ec2.run_instances(
         ImageId="ami-12345678", MinCount=1, MaxCount=1, InstanceType="g6e.2xlarge",
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Purpose", "Value": "GPU-ComfyUI"}]}],
     )["Instances"][0]["InstanceId"]
     ec2.stop_instances(InstanceIds=[instance_id])
-    yield Aws(dynamodb, sqs, ec2, table, queue_url, instance_id)
-    for cleanup in (lambda: dynamodb.delete_table(TableName=table), lambda: sqs.delete_queue(QueueUrl=queue_url),
+    yield Aws(dynamodb, sqs, ec2, table, queue_url, instance_id, key_table, key)
+    for cleanup in (lambda: dynamodb.delete_table(TableName=table), lambda: dynamodb.delete_table(TableName=key_table),
+                    lambda: sqs.delete_queue(QueueUrl=queue_url),
                     lambda: ec2.terminate_instances(InstanceIds=[instance_id])):
         with contextlib.suppress(ClientError):
             cleanup()
+
+
+def keyed_client(key: str) -> type[FlaskClient]:
+    """A test client class that sends `key` as a Bearer token unless a request sets Authorization itself
+    (`headers={"Authorization": ""}` sends none)."""
+
+    class KeyedClient(FlaskClient):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+
+    return KeyedClient
 
 
 @pytest.fixture
 def make_app(aws: Aws) -> Callable[..., Any]:
     def build(**overrides: Any) -> Any:
         kwargs: dict[str, Any] = {
-            "config": ApiConfig(), "dynamodb": aws.dynamodb, "sqs": aws.sqs, "ec2": aws.ec2,
+            # Limits far above what a test sends; the tests of the limits set their own.
+            "config": UNLIMITED, "dynamodb": aws.dynamodb, "sqs": aws.sqs, "ec2": aws.ec2,
             "resolver": public_resolver,
         }
         kwargs.update(overrides)
         settings = kwargs.pop("settings", aws.settings)
         app = create_app(settings, **kwargs)
+        app.test_client_class = keyed_client(aws.key)
         return app
 
     return build

@@ -64,17 +64,19 @@ def test_status_read_failure_gives_503(client: Any, aws: Any) -> None:
     assert response.get_json()["error"]["code"] == "service_unavailable"
 
 
-def test_health_reports_each_dependency(client: Any, aws: Any) -> None:
+def test_health_reports_each_dependency_to_a_key(client: Any, aws: Any) -> None:
     healthy = client.get("/health")
     assert healthy.status_code == 200
     assert healthy.get_json()["status"] == "healthy"
     assert set(healthy.get_json()["checks"]) == {"dynamodb", "sqs"}
 
     aws.sqs.delete_queue(QueueUrl=aws.queue_url)
+    public = client.get("/health", headers={"Authorization": ""})
+    assert (public.status_code, public.get_json()) == (503, {"status": "unhealthy"})
     degraded = client.get("/health")
     assert degraded.status_code == 503
     body = degraded.get_json()
-    assert body["status"] == "degraded"
+    assert body["status"] == "unhealthy"
     assert body["checks"]["dynamodb"]["ok"] is True
     assert body["checks"]["sqs"]["ok"] is False
     assert body["checks"]["sqs"]["error"]

@@ -17,10 +17,11 @@ from services.api.app import create_app
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def http_api_event(method: str, path: str, body: str | None = None) -> dict[str, Any]:
+def http_api_event(method: str, path: str, body: str | None = None,
+                   headers: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "api.example.com"},
+        "headers": {"content-type": "application/json", "host": "api.example.com", **(headers or {})},
         "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1",
                                     "sourceIp": "203.0.113.9", "userAgent": "test"},
                            "stage": "$default", "requestId": "r1"},
@@ -38,13 +39,18 @@ def test_lambda_handler_builds_the_app_on_first_call(aws: Any, monkeypatch: pyte
     monkeypatch.setenv("SQS_QUEUE_URL", aws.queue_url)
     monkeypatch.setenv("DYNAMODB_TABLE", aws.table_name)
     monkeypatch.setenv("GPU_INSTANCE_ID", aws.instance_id)
+    monkeypatch.setenv("API_KEYS_TABLE", aws.key_table_name)
 
     health = module.lambda_handler(http_api_event("GET", "/health"), None)
     assert health["statusCode"] == 200
-    assert json.loads(health["body"])["status"] == "healthy"
+    assert json.loads(health["body"]) == {"status": "healthy"}
 
     body = json.dumps({"image_url": "s3://inputs/a.png", "prompt": "x"})
-    submitted = module.lambda_handler(http_api_event("POST", "/api/v1/camera-angle/jobs", body), None)
+    refused = module.lambda_handler(http_api_event("POST", "/api/v1/camera-angle/jobs", body), None)
+    assert refused["statusCode"] == 401
+    assert json.loads(refused["body"])["error"]["code"] == "unauthorized"
+    submitted = module.lambda_handler(
+        http_api_event("POST", "/api/v1/camera-angle/jobs", body, {"authorization": f"Bearer {aws.key}"}), None)
     assert submitted["statusCode"] == 202
     headers = {k.lower(): v for k, v in submitted["headers"].items()}
     assert headers["location"].startswith("/api/v1/jobs/")
@@ -64,6 +70,7 @@ def test_missing_setting_stops_the_app_with_its_name(monkeypatch: pytest.MonkeyP
 def test_malformed_api_setting_stops_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SQS_QUEUE_URL", "https://sqs.example/q")
     monkeypatch.setenv("DYNAMODB_TABLE", "t")
+    monkeypatch.setenv("API_KEYS_TABLE", "k")
     monkeypatch.setenv("GPU_INSTANCE_ID", "i-1")
     monkeypatch.setenv("MAX_CONTENT_LENGTH", "lots")
     with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH"):

@@ -7,6 +7,7 @@ import pytest
 from services.api.api_config import ApiConfig
 
 CAMERA = "/api/v1/camera-angle/jobs"
+JOB_ID = "7d9a5c1e-0f7b-4d3a-8e2c-1a2b3c4d5e6f"
 BODY = {"image_url": "s3://inputs/a.png", "prompt": "x"}
 
 
@@ -46,7 +47,7 @@ def test_default_limit_is_one_mebibyte(client: Any) -> None:
     _error(client.post(CAMERA, data=big, content_type="application/json"), 413, "payload_too_large")
 
 
-@pytest.mark.parametrize("path", ["/", "/api/v1/nothing", "/api/v2/camera-angle/jobs", "/api/v1/jobs"])
+@pytest.mark.parametrize("path", ["/", "/api/v1/nothing", "/api/v2/camera-angle/jobs", "/api/v1/jobs/x/y"])
 def test_unknown_route_is_404(client: Any, path: str) -> None:
     _error(client.get(path), 404, "not_found")
 
@@ -80,15 +81,21 @@ def test_rate_limit_hook_gives_429(make_app: Any) -> None:
     assert response.headers["Retry-After"] == "7"
 
 
-def test_api_keys_when_configured(make_app: Any) -> None:
-    client = make_app(config=ApiConfig(api_keys=frozenset({"k1", "k2"}))).test_client()
-    response = client.post(CAMERA, json=BODY)
-    _error(response, 401, "unauthorized")
-    assert response.headers["WWW-Authenticate"] == "Bearer"
-    _error(client.post(CAMERA, json=BODY, headers={"X-Api-Key": "nope"}), 401, "unauthorized")
-    assert client.post(CAMERA, json=BODY, headers={"X-Api-Key": "k2"}).status_code == 202
-    assert client.post(CAMERA, json=BODY, headers={"Authorization": "Bearer k1"}).status_code == 202
-    assert client.get("/health").status_code == 200
+def test_every_api_route_needs_a_valid_key(make_app: Any, aws: Any) -> None:
+    client = make_app().test_client()
+    for method, path in (("post", CAMERA), ("get", "/api/v1/jobs"), ("get", f"/api/v1/jobs/{JOB_ID}"),
+                         ("post", f"/api/v1/jobs/{JOB_ID}/cancel"), ("get", "/api/v1/nope")):
+        response = getattr(client, method)(path, json=BODY, headers={"Authorization": ""})
+        _error(response, 401, "unauthorized")
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+    forged = aws.key[:-4] + ("AAAA" if not aws.key.endswith("AAAA") else "BBBB")
+    for bad in ("nope", forged, "gjk_000000000000_" + "x" * 43):
+        _error(client.post(CAMERA, json=BODY, headers={"X-Api-Key": bad, "Authorization": ""}), 401,
+               "unauthorized")
+    assert client.post(CAMERA, json=BODY, headers={"X-Api-Key": aws.key, "Authorization": ""}).status_code == 202
+    assert client.post(CAMERA, json=BODY, headers={"Authorization": f"bearer {aws.key}"}).status_code == 202
+    assert client.get("/health", headers={"Authorization": ""}).get_json() == {"status": "healthy"}
+    _error(client.get("/health", headers={"Authorization": "Bearer nope"}), 401, "unauthorized")
 
 
 def test_unexpected_exception_is_a_generic_500(app: Any, monkeypatch: Any) -> None:
@@ -107,7 +114,8 @@ def test_openapi_document_and_docs_page(client: Any) -> None:
     document = client.get("/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     folders = ("camera-angle", "qwen-image-edit", "invert-blend")  # the shipped workflow folders
-    assert set(document["paths"]) == {"/api/v1/jobs/{job_id}", "/health",
+    assert set(document["paths"]) == {"/api/v1/jobs/{job_id}", "/health", "/api/v1/jobs",
+                                      "/api/v1/jobs/{job_id}/cancel",
                                       *(f"/api/v1/{name}/jobs" for name in folders),
                                       *(f"/api/v1/{name}/jobs/{{job_id}}" for name in folders)}
     schemas = document["components"]["schemas"]

@@ -31,14 +31,16 @@ def test_every_operation_conforms_to_the_document(app: Any, aws: Any, mode: Gene
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]  # raises on a broken operation
     folders = len(app.extensions["gpujobs_api"].workflows.by_name)
-    assert len(operations) == 2 + 2 * folders  # health, any job's status, and a submit and a status per workflow
+    # health, any job's status, the job list, cancel, and a submit and a status per workflow
+    assert len(operations) == 4 + 2 * folders
     checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
     if mode == GenerationMode.NEGATIVE:
-        # Only submits have input that can be invalid: any string is a well-formed job id.
-        operations = [op for op in operations if op.method.upper() == "POST"]
-        assert len(operations) == folders
+        # Only submits and the list's query have input that can be invalid: any string is a well-formed job id.
+        operations = [op for op in operations if (op.method.upper() == "POST" and not op.path.endswith("/cancel"))
+                      or op.path == "/api/v1/jobs"]
+        assert len(operations) == folders + 1
     for operation in operations:
-        _fuzz(operation, mode, checks)
+        _fuzz(operation, mode, checks, aws.key)
     if mode == GenerationMode.POSITIVE:
         assert aws.queue_bodies(), "no generated submit reached the queue"
 
@@ -53,7 +55,7 @@ VALID_URLS = st.one_of(
 URL_FIELDS = ("image_url", "image2_url", "image3_url")
 
 
-def _fuzz(operation: Any, mode: GenerationMode, checks: list[Any]) -> None:
+def _fuzz(operation: Any, mode: GenerationMode, checks: list[Any], key: str) -> None:
     swap_urls = mode == GenerationMode.POSITIVE and operation.method.upper() == "POST"
 
     @given(case=operation.as_strategy(generation_mode=mode), url=VALID_URLS)
@@ -64,6 +66,6 @@ def _fuzz(operation: Any, mode: GenerationMode, checks: list[Any]) -> None:
             for name in URL_FIELDS:
                 if case.body.get(name) is not None:
                     case.body[name] = url
-        case.call_and_validate(checks=checks)
+        case.call_and_validate(checks=checks, headers={"Authorization": f"Bearer {key}"})
 
     run()

@@ -11,7 +11,7 @@ from gpujobs.settings import Settings
 from gpujobs.task_store import TaskStore
 from services.api.api_config import ApiConfig
 from services.api.app import create_app
-from tests.unit.api.conftest import REGION, Aws, public_resolver
+from tests.unit.api.conftest import REGION, Aws, keyed_client, public_resolver
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://inputs/cat.png", "prompt": "rotate"}
@@ -71,6 +71,7 @@ def test_without_gpu_instance_from_the_environment_no_ec2_client_is_made(
         aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SQS_QUEUE_URL", aws.queue_url)
     monkeypatch.setenv("DYNAMODB_TABLE", aws.table_name)
+    monkeypatch.setenv("API_KEYS_TABLE", aws.key_table_name)
     wanted: list[str] = []
     real_client = aws_clients.client
 
@@ -79,7 +80,9 @@ def test_without_gpu_instance_from_the_environment_no_ec2_client_is_made(
         return real_client(service, *args, **kwargs)
 
     monkeypatch.setattr(aws_clients, "client", recording)
-    client = create_app(config=ApiConfig(), resolver=public_resolver).test_client()
+    app = create_app(config=ApiConfig(), resolver=public_resolver)
+    app.test_client_class = keyed_client(aws.key)
+    client = app.test_client()
     assert client.post(CAMERA, json=BODY).status_code == 202
     assert client.get("/health").get_json()["status"] == "healthy"
     assert "ec2" not in wanted and {"dynamodb", "sqs"} <= set(wanted)
@@ -95,17 +98,20 @@ def test_api_started_from_the_outputs_file_sends_to_the_master_queue_with_the_di
     outputs = {
         "task_queue_url": aws.queue_url, "gpu_instance_id": aws.instance_id, "task_table_name": aws.table_name,
         "api_environment": {"SQS_QUEUE_URL": master, "DYNAMODB_TABLE": aws.table_name, "RESULTS_BUCKET": "results",
+                            "API_KEYS_TABLE": aws.key_table_name,
                             "POWERTOOLS_SERVICE_NAME": "api", "POWERTOOLS_METRICS_NAMESPACE": "GpuOrchestrator"},
     }
     path = tmp_path / "outputs.json"
     path.write_text(json.dumps({name: {"value": value} for name, value in outputs.items()}))
     monkeypatch.setenv("GPUJOBS_OUTPUTS_FILE", str(path))
     ec2 = NoEc2()
-    client = create_app(config=ApiConfig(), dynamodb=aws.dynamodb, sqs=aws.sqs, ec2=ec2,
-                        resolver=public_resolver).test_client()
+    app = create_app(config=ApiConfig(), dynamodb=aws.dynamodb, sqs=aws.sqs, ec2=ec2, resolver=public_resolver)
+    app.test_client_class = keyed_client(aws.key)
+    client = app.test_client()
     response = client.post(CAMERA, json=BODY)
     assert response.status_code == 202, response.get_json()
-    [body] = Aws(aws.dynamodb, aws.sqs, aws.ec2, aws.table_name, master, aws.instance_id).queue_bodies()
+    [body] = Aws(aws.dynamodb, aws.sqs, aws.ec2, aws.table_name, master, aws.instance_id, aws.key_table_name,
+                 aws.key).queue_bodies()
     assert json.loads(body)["task_id"] == response.get_json()["job_id"]
     assert aws.queue_bodies() == [], "nothing goes to the home pool's queue directly"
     assert ec2.used == [] and aws.instance_state() == "stopped"

@@ -16,8 +16,8 @@ def test_a_folder_added_to_workflows_dir_is_served_and_documented(make_app: Any,
     client = make_app(settings=aws.settings.with_values(WORKFLOWS_DIR=str(folders))).test_client()
     document = client.get("/openapi.json").get_json()
     assert set(document["paths"]) == {
-        "/health", "/api/v1/jobs/{job_id}", CAMERA, f"{CAMERA}/{{job_id}}",
-        f"/api/v1/{EXTRA}/jobs", f"/api/v1/{EXTRA}/jobs/{{job_id}}",
+        "/health", "/api/v1/jobs/{job_id}", "/api/v1/jobs", "/api/v1/jobs/{job_id}/cancel", CAMERA,
+        f"{CAMERA}/{{job_id}}", f"/api/v1/{EXTRA}/jobs", f"/api/v1/{EXTRA}/jobs/{{job_id}}",
     }
     model = document["components"]["schemas"]["ScaleInvertRequest"]
     assert model["required"] == ["image_url"] and model["additionalProperties"] is False

@@ -22,6 +22,7 @@ class FakeApi:
     submitted: list[tuple[str, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     reject_with: tuple[int, dict[str, Any]] | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    list_queries: list[dict[str, str]] = field(default_factory=list)
 
     def script(self, job_id: str, *documents: dict[str, Any]) -> None:
         self.scripts[job_id] = [{"job_id": job_id, "result_s3_uri": None, "error": None, **d} for d in documents]
@@ -49,6 +50,16 @@ def _fake_app(api: FakeApi) -> Flask:
             return jsonify({"error": {"code": "not_found", "message": f"job {job_id} not found"}}), 404
         document = script.pop(0) if len(script) > 1 else script[0]
         return jsonify(document)
+
+    @app.get("/api/v1/jobs")
+    def list_jobs() -> Any:
+        api.list_queries.append(dict(request.args))
+        return jsonify({"jobs": [s[-1] for s in api.scripts.values()], "next_cursor": None})
+
+    @app.post("/api/v1/jobs/<job_id>/cancel")
+    def cancel(job_id: str) -> Any:
+        api.script(job_id, {"status": "cancelled"})
+        return jsonify(api.scripts[job_id][0])
 
     @app.get("/files/<name>")
     def files(name: str) -> Any:

@@ -69,7 +69,27 @@ def test_status_prints_the_document_and_an_unknown_job_exits_3(fake_api, capsys)
 
 def test_api_key_is_sent(fake_api):
     run(fake_api, "--api-key", "k-123", "submit", "camera-angle", "--image-url", "s3://b/a.png", "--prompt", "x")
-    assert fake_api.submitted[0][2]["X-Api-Key"] == "k-123"
+    assert fake_api.submitted[0][2]["Authorization"] == "Bearer k-123"
+
+
+def test_the_key_comes_from_the_environment_else_the_development_key_file(fake_api, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GPUJOBS_API_KEY", raising=False)
+    (tmp_path / ".run").mkdir()
+    (tmp_path / ".run" / "api-key").write_text("k-file\n")
+    run(fake_api, "submit", "camera-angle", "--image-url", "s3://b/a.png", "--prompt", "x")
+    monkeypatch.setenv("GPUJOBS_API_KEY", "k-env")
+    run(fake_api, "submit", "camera-angle", "--image-url", "s3://b/a.png", "--prompt", "x")
+    assert [s[2]["Authorization"] for s in fake_api.submitted] == ["Bearer k-file", "Bearer k-env"]
+
+
+def test_list_and_cancel(fake_api, capsys):
+    fake_api.script("abc", {"status": "pending"})
+    assert run(fake_api, "list", "--status", "pending", "--limit", "5") == 0
+    assert json.loads(capsys.readouterr().out)["jobs"][0]["job_id"] == "abc"
+    assert fake_api.list_queries == [{"status": "pending", "limit": "5"}]
+    assert run(fake_api, "cancel", "abc") == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "cancelled"
 
 
 def test_wait_shows_each_phase_and_downloads_the_result(fake_api, s3, tmp_path, capsys):

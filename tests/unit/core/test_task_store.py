@@ -295,3 +295,17 @@ def test_capacity_rows_round_trip_per_pool_and_stay_out_of_the_index(store):
     assert "status" not in raw(store, task_store.CAPACITY_KEY)  # the status index never sees it
     store.record_capacity(CapacityState(), now=1200)
     assert store.capacity() == CapacityState(), "a start clears the shortfall"
+
+
+def test_only_pending_rows_are_in_the_waiting_index(store):
+    for task_id in ("w1", "w2", "w3", "w4"):
+        store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, 1000, tenant="acme"))
+    store.create(Task.new("other", "/api/v1/camera-angle/jobs", {}, 1000, tenant="globex"))
+    assert store.count_waiting("acme", at_most=100) == 4
+    assert store.count_waiting("acme", at_most=2) == 2
+    store.claim("w1", "worker", now=1100, lease_s=300)
+    store.cancel_pending("w2", 1100, "x")
+    store.fail("w3", "boom", 1100)
+    assert store.count_waiting("acme", at_most=100) == 1
+    assert "waiting_tenant" not in raw(store, "w1") and raw(store, "w4")["waiting_tenant"] == {"S": "acme"}
+    assert store.count_waiting("globex", at_most=100) == 1

@@ -1,0 +1,58 @@
+"""`gpujobs-keys` against a key table in moto: create prints the key once, list shows no key, revoke."""
+
+import json
+from typing import Any
+
+import pytest
+
+from gpujobs.api_keys import KeyTable, key_hash
+from gpujobs_cli.keys import main
+from tests.task_table import create_api_key_table
+from tests.unit.moto_world import unique
+
+
+@pytest.fixture
+def table(moto_clients: Any, monkeypatch: pytest.MonkeyPatch) -> KeyTable:
+    name = create_api_key_table(moto_clients.dynamodb, unique("api_keys"))
+    monkeypatch.setenv("API_KEYS_TABLE", name)
+    return KeyTable(name, moto_clients.dynamodb)
+
+
+def test_create_list_revoke(table: KeyTable, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["create", "--tenant", "acme", "--rate-limit", "50", "--json"]) == 0
+    created = json.loads(capsys.readouterr().out)
+    assert set(created) == {"key", "key_id", "tenant"} and created["tenant"] == "acme"
+    [stored] = table.list()
+    assert (stored.key_id, stored.key_hash, stored.rate_limit) == (created["key_id"], key_hash(created["key"]), 50.0)
+
+    assert main(["list", "--json"]) == 0
+    listed = capsys.readouterr().out
+    assert created["key"] not in listed
+    [entry] = json.loads(listed)["keys"]
+    assert (entry["key_id"], entry["tenant"], entry["revoked_at"]) == (created["key_id"], "acme", None)
+
+    assert main(["revoke", created["key_id"]]) == 0
+    assert table.get(created["key_id"]).revoked_at is not None  # type: ignore[union-attr]
+    assert not table.get(created["key_id"]).matches(created["key"])  # type: ignore[union-attr]
+    assert main(["revoke", "ffffffffffff"]) == 1
+
+
+def test_plain_create_prints_only_the_key_on_stdout(table: KeyTable, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["create", "--tenant", "acme"]) == 0
+    out, err = capsys.readouterr()
+    [key] = out.split()
+    assert table.list()[0].matches(key) and "shown only now" in err
+
+
+@pytest.mark.parametrize("argv", [["create", "--tenant", "no spaces"],
+                                  ["create", "--tenant", "a", "--rate-limit", "0"]])
+def test_bad_input_is_a_usage_error(table: KeyTable, argv: list[str]) -> None:
+    assert main(argv) == 2
+    assert table.list() == []
+
+
+def test_without_the_table_setting_it_says_which(monkeypatch: pytest.MonkeyPatch, moto_clients: Any,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("API_KEYS_TABLE", raising=False)
+    assert main(["list"]) == 2
+    assert "API_KEYS_TABLE" in capsys.readouterr().err
