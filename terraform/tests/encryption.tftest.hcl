@@ -12,6 +12,10 @@ variables {
   packages_dir     = "./tests/packages"
   task_table_arn   = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store"
   status_index_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/status-created_at-index"
+  # The API module's key table and the task table's tenant indexes.
+  tenant_index_arn  = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/tenant-created_at-index"
+  waiting_index_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/task_store/index/waiting_tenant-created_at-index"
+  api_key_table_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/gpu-orchestrator-api-keys"
 }
 
 run "power_decrypts_its_dead_letters_with_the_key_through_sqs_only" {
