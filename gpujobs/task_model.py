@@ -80,6 +80,9 @@ class Task:
     workflow_hash: str | None = None
     # 0-1 as the Unified API last reported it, copied by the worker's heartbeat (1.0 once completed).
     progress: float | None = None
+    # The SQS receipt handle of the message the lease holder received, so that holder, restarted, can
+    # make the message visible again at once instead of waiting out its visibility timeout.
+    receipt_handle: str | None = None
 
     def held_at(self, now: int) -> bool:
         """A worker holds this task now: it is processing and its lease has not lapsed."""
@@ -119,6 +122,7 @@ class Task:
             last_error=item.get("last_error"),
             workflow_hash=item.get("workflow_hash"),
             progress=None if item.get("progress") is None else float(item["progress"]),
+            receipt_handle=item.get("receipt_handle"),
         )
 
     def to_item(self) -> dict[str, Any]:
