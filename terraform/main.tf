@@ -60,6 +60,8 @@ locals {
       RESULTS_BUCKET               = module.results_bucket.bucket_name
       POWERTOOLS_SERVICE_NAME      = "api"
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+      # The API checks at start that its AWS calls, each timed out in turn, end before this limit.
+      API_LAMBDA_TIMEOUT_S = tostring(var.api.timeout)
     },
     local.distributed ? {} : { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id },
     var.api.environment,

@@ -92,12 +92,15 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_content_length
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    store = TaskStore(settings.table_name or "", dynamodb or aws_clients.task_table_client(settings))
-    sqs = sqs or aws_clients.client("sqs", region)
+    # Every AWS call on the request path has short deadlines: a stalled dependency costs a 503, not a hang.
+    deadlines = config.aws_deadlines
+    store = TaskStore(settings.table_name or "",
+                      dynamodb or aws_clients.task_table_client(settings, deadlines=deadlines))
+    sqs = sqs or aws_clients.client("sqs", region, deadlines=deadlines)
     gpu: GpuInstanceStarter | None = None
     if settings.gpu_instance_id:
-        gpu = GpuInstanceStarter(settings.gpu_instance_id, ec2 or aws_clients.client("ec2", region),
-                                 ttl_s=config.instance_state_ttl_s)
+        ec2 = ec2 or aws_clients.client("ec2", region, deadlines=deadlines)
+        gpu = GpuInstanceStarter(settings.gpu_instance_id, ec2, ttl_s=config.instance_state_ttl_s)
     else:
         log.info("no GPU_INSTANCE_ID: submits start no instance; each pool's power logic starts its own")
     submitter = JobSubmitter(store=store, sqs=sqs, queue_url=settings.queue_url or "",
