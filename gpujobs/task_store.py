@@ -135,13 +135,19 @@ class TaskStore:
             raise TaskNotFound(task_id)
         return task
 
-    def _status_query(self, status: TaskStatus, pool: str | None = None, **extra: Any) -> dict[str, Any]:
-        """Arguments of one Query of the status index for `status`, only `pool`'s tasks when given."""
+    def _status_query(self, status: TaskStatus, pool: str | None = None, created_before: int | None = None,
+                      **extra: Any) -> dict[str, Any]:
+        """Arguments of one Query of the status index for `status`, only `pool`'s tasks when given, only
+        tasks created before `created_before` when given (the index's range key: no row past it is read)."""
         names, values = {"#s": "status"}, {":s": {"S": status.value}}
+        key = "#s = :s"
         if pool is not None:
             names["#p"], values[":p"] = "pool", {"S": pool}
             extra["FilterExpression"] = "#p = :p"
-        return {"TableName": self.table_name, "IndexName": STATUS_INDEX, "KeyConditionExpression": "#s = :s",
+        if created_before is not None:
+            names["#c"], values[":c"] = "created_at", {"N": str(int(created_before))}
+            key += " AND #c < :c"
+        return {"TableName": self.table_name, "IndexName": STATUS_INDEX, "KeyConditionExpression": key,
                 "ExpressionAttributeNames": names, "ExpressionAttributeValues": values, **extra}
 
     def list_by_status(self, status: TaskStatus, limit: int = 100) -> list[Task]:
@@ -178,10 +184,11 @@ class TaskStore:
                 break
         return found[:limit]
 
-    def list_oldest(self, status: TaskStatus, pool: str | None = None, max_read: int = 1000) -> list[Task]:
-        """Oldest first, from up to `max_read` rows of the status index (only `pool`'s when given): where the
-        power run looks for tasks that can no longer run."""
-        query = self._status_query(status, pool, ScanIndexForward=True)
+    def list_oldest(self, status: TaskStatus, created_before: int, pool: str | None = None,
+                    max_read: int = 1000) -> list[Task]:
+        """Oldest first, tasks created before `created_before`, from up to `max_read` rows of the status
+        index (only `pool`'s when given): where the power run looks for tasks that can no longer run."""
+        query = self._status_query(status, pool, created_before, ScanIndexForward=True)
         return [task for page in self._pages(query, max_read) for task in page]
 
     def held_by(self, worker_id: str, max_read: int = 1000) -> list[Task]:
