@@ -327,14 +327,17 @@ class TaskStore:
                    worker_id=worker_id)
 
     def fail(self, task_id: str, error_message: str, now: int, worker_id: str | None = None,
-             lease: Lease | None = None, comfy_job_id: str | None = None) -> None:
+             lease: Lease | None = None, comfy_job_id: str | None = None, ended_at: int | None = None) -> None:
         """Fail a task. With `worker_id`, a processing task must be held by that worker; without it
         (the API after a failed enqueue) any non-terminal task may be failed; with `Lease.LAPSED`
-        (dead letters) only a pending one or one whose lease has lapsed."""
+        (dead letters) only a pending one or one whose lease has lapsed. `ended_at` (default `now`) is
+        its `finished_at`: earlier for a task that stopped long before anyone noticed, so its failure
+        does not count as fresh GPU activity."""
         if lease is None:
             lease = Lease.ANY if worker_id is None else Lease.HELD
         self._move(task_id, TaskStatus.FAILED, lease,
-                   {"error_message": error_message[:ERROR_LIMIT], "updated_at": now, "finished_at": now,
+                   {"error_message": error_message[:ERROR_LIMIT], "updated_at": now,
+                    "finished_at": now if ended_at is None else min(now, ended_at),
                     **_job_id(comfy_job_id)},
                    now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id)
 

@@ -4,9 +4,9 @@
    (visibility 300 s, as the stack's) and a results bucket.
 2. The job path as processes (tests/fault_rig.py): the API, the ComfyUI double (a job of 12 steps
    runs about 5 s), the Unified API and the worker, whose id is fixed as an instance's is.
-3. worker_kill_s: a job is running; the worker is SIGKILLed and started again after the GPU host's
-   restart delay (2 s, as local/gpu_host and systemd's RestartSec do); the time from the kill until
-   the job reads `completed`. The job must have run once on ComfyUI.
+3. worker_kill_s: a job is running; the worker is SIGKILLed and started again after the local GPU
+   host's restart delay (2 s; systemd on the instance waits RestartSec=5 s, 3 s more); the time from
+   the kill until the job reads `completed`. The job must have run once on ComfyUI.
 4. gpu_service_kill_s: the same with the Unified API (gunicorn and its workers).
 5. stall_submit_s: the emulator is frozen (SIGSTOP), a job is submitted; the time from the freeze
    until the API's answer, which must be a 503 with Retry-After. Then the emulator is thawed.

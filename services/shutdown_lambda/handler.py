@@ -60,12 +60,15 @@ class PowerRun:
                 except (ClientError, BotoCoreError) as exc:  # the power decision must still be made
                     logger.warning("dead letters not settled; next run", extra={"queue_url": queue.url,
                                                                                  "error": str(exc)[:300]})
-            if self.sweep is not None:
-                try:
-                    report.stranded += self.sweep.sweep().failed
-                except (ClientError, BotoCoreError) as exc:
-                    logger.warning("stranded tasks not swept; next run", extra={"error": str(exc)[:300]})
-        return self.controller.run(trigger), report
+        outcome = self.controller.run(trigger)
+        # After the decision, which weighs every task as it stands (a job past its time limit, say); the
+        # tasks failed here count from when they stopped, so the next run sees no fresh activity in them.
+        if self.sweep is not None and not self.controller.dry_run:
+            try:
+                report.stranded += self.sweep.sweep().failed
+            except (ClientError, BotoCoreError) as exc:
+                logger.warning("stranded tasks not swept; next run", extra={"error": str(exc)[:300]})
+        return outcome, report
 
 
 def dead_letter_queues(settings: Settings) -> list[DeadLetterQueue]:

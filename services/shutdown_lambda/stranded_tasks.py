@@ -98,8 +98,10 @@ class StrandedTaskSweep:
         return report
 
     def _fail(self, task: Task, reason: str, now: int, report: SweepReport) -> None:
+        # It stopped when its lease lapsed, or (pending) never ran: no fresh activity to keep the GPU on.
+        ended_at = task.lease_expires_at if task.status == TaskStatus.PROCESSING else task.created_at
         try:
-            self.store.fail(task.task_id, reason, now, lease=Lease.LAPSED)
+            self.store.fail(task.task_id, reason, now, lease=Lease.LAPSED, ended_at=ended_at)
         except TransitionRejected as exc:
             log.info("task moved on before the sweep could fail it (now %s)", exc.current,
                      extra={"job_id": task.task_id})

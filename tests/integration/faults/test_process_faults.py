@@ -5,11 +5,13 @@ Without the worker taking back its own jobs at start, its job would wait out the
 timeout (300 s on this stack), far past the bound these tests wait.
 """
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from gpujobs.task_store import TaskStore
 from services.adapter.takeback import RESTARTED
@@ -22,10 +24,13 @@ BOUND_S = 60
 
 @pytest.fixture(scope="module")
 def rig(stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRig]:
-    import os
-
-    # Other modules leave jobs on the shared queue that were never meant to run; start clean.
-    boto3.client("sqs").purge_queue(QueueUrl=stack["task_queue_url"])
+    # Other modules leave jobs on the shared queue that were never meant to run; start clean (SQS refuses a
+    # second purge within a minute: then one just emptied it).
+    try:
+        boto3.client("sqs").purge_queue(QueueUrl=stack["task_queue_url"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"):
+            raise
     started = FaultRig(dict(os.environ), tmp_path_factory.mktemp("faults"))
     try:
         yield started.start_all()

@@ -74,7 +74,9 @@ def test_processing_with_a_lapsed_lease_and_nothing_in_flight_fails(moto_clients
     held = _processing(store, 900, lease_left_s=100)
 
     assert _sweep(moto_clients, store, queue_url) == [gone]
-    assert store.get(gone).error_message == WORKER_GONE
+    failed = store.get(gone)
+    assert failed.error_message == WORKER_GONE
+    assert failed.finished_at == failed.lease_expires_at < NOW  # it stopped then: no fresh GPU activity
     assert store.get(just_lapsed).status == TaskStatus.PROCESSING
     assert store.get(held).status == TaskStatus.PROCESSING
 
