@@ -11,6 +11,11 @@ part of the cache key, so two identities never share a client.
 
 The task table may live in another region than the service using it (a GPU pool in us-west-2
 sharing the home region's table), so every client for that table comes from `task_table_client`.
+
+Every client has deadlines (Deadlines): how long a connection and a response may take, and how many
+attempts a call makes. Services in the background keep botocore's patient defaults (BACKGROUND); the
+API's request path uses short ones (REQUEST_PATH), so a stalled or refusing dependency costs a submit
+seconds and a 503, not the Lambda's whole time limit.
 """
 
 import os
@@ -25,6 +30,37 @@ from botocore.config import Config
 from gpujobs.settings import Settings
 
 _lock = threading.Lock()
+
+# botocore's standard retry mode waits up to 2**(n-1) s (random, capped at 20 s) before retry n.
+_MAX_BACKOFF_S = 20.0
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """How long one AWS call may take: `max_attempts` tries (botocore's standard retry mode), each
+    connecting within `connect_s` and reading each response within `read_s`."""
+
+    connect_s: float
+    read_s: float
+    max_attempts: int
+
+    def worst_call_s(self) -> float:
+        """The longest one call can take before it raises: every attempt times out at both steps, and
+        every backoff between attempts is the longest standard mode draws."""
+        return self.max_attempts * (self.connect_s + self.read_s) + self._backoffs_s()
+
+    def stalled_call_s(self) -> float:
+        """The longest one call can take against a dependency that accepts connections and never answers."""
+        return self.max_attempts * self.read_s + self._backoffs_s()
+
+    def _backoffs_s(self) -> float:
+        return sum(min(2.0 ** (n - 1), _MAX_BACKOFF_S) for n in range(1, self.max_attempts))
+
+
+BACKGROUND = Deadlines(connect_s=5.0, read_s=30.0, max_attempts=5)
+# A stalled dependency (it accepts the connection and never answers) fails a call in at most
+# 0.8 + 1 + 0.8 = 2.6 s: well inside the API's 3 s answer (docs/configuration.md has the arithmetic).
+REQUEST_PATH = Deadlines(connect_s=0.5, read_s=0.8, max_attempts=2)
 
 
 @dataclass(frozen=True)
@@ -49,13 +85,13 @@ def _session(credentials: Credentials | None) -> boto3.session.Session:
 
 
 @cache
-def _client(service: str, region: str | None, endpoint: str | None, max_pool: int,
+def _client(service: str, region: str | None, endpoint: str | None, max_pool: int, deadlines: Deadlines,
             credentials: Credentials | None) -> Any:
     config = Config(
-        retries={"mode": "standard", "max_attempts": 4},
+        retries={"mode": "standard", "total_max_attempts": deadlines.max_attempts},
         max_pool_connections=max_pool,
-        connect_timeout=5,
-        read_timeout=30,
+        connect_timeout=deadlines.connect_s,
+        read_timeout=deadlines.read_s,
         # Emulators on loopback have no per-bucket DNS names.
         s3={"addressing_style": "path"} if endpoint else None,
     )
@@ -64,14 +100,16 @@ def _client(service: str, region: str | None, endpoint: str | None, max_pool: in
 
 
 def client(service: str, region: str | None = None, *, max_pool: int = 32,
-           credentials: Credentials | None = None) -> Any:
-    """A shared client for `service`; cached per region, endpoint and credentials (None: the default chain)."""
-    return _client(service, region, os.environ.get("AWS_ENDPOINT_URL"), max_pool, credentials)
+           deadlines: Deadlines = BACKGROUND, credentials: Credentials | None = None) -> Any:
+    """A shared client for `service`; cached per region, endpoint, deadlines and credentials (None: the
+    default chain), so tests can switch them."""
+    return _client(service, region, os.environ.get("AWS_ENDPOINT_URL"), max_pool, deadlines, credentials)
 
 
-def task_table_client(settings: Settings, *, max_pool: int = 32, credentials: Credentials | None = None) -> Any:
+def task_table_client(settings: Settings, *, max_pool: int = 32, deadlines: Deadlines = BACKGROUND,
+                      credentials: Credentials | None = None) -> Any:
     """The DynamoDB client for the task table: in DYNAMODB_REGION when set, else in the service's own region."""
-    return client("dynamodb", settings.table_region or settings.aws_region, max_pool=max_pool,
+    return client("dynamodb", settings.table_region or settings.aws_region, max_pool=max_pool, deadlines=deadlines,
                   credentials=credentials)
 
 

@@ -72,6 +72,12 @@ class Settings:
         return self.get("MASTER_DLQ_URL")
 
     @property
+    def master_queue_url(self) -> str | None:
+        """MASTER_QUEUE_URL: the distributor's master queue, whose stranded pending tasks the home pool's power
+        run ends."""
+        return self.get("MASTER_QUEUE_URL")
+
+    @property
     def table_name(self) -> str | None:
         return self.get("DYNAMODB_TABLE")
 

@@ -92,6 +92,9 @@ class Task:
     tenant: str = DEFAULT_TENANT
     # A client asked to cancel the job while it was processing; the worker's heartbeat sees it.
     cancel_requested: bool = False
+    # The SQS receipt handle of the message the lease holder received, so that holder, restarted, can
+    # make the message visible again at once instead of waiting out its visibility timeout.
+    receipt_handle: str | None = None
 
     def held_at(self, now: int) -> bool:
         """A worker holds this task now: it is processing and its lease has not lapsed."""
@@ -134,6 +137,7 @@ class Task:
             progress=None if item.get("progress") is None else float(item["progress"]),
             tenant=item.get("tenant") or DEFAULT_TENANT,
             cancel_requested=bool(item.get("cancel_requested", False)),
+            receipt_handle=item.get("receipt_handle"),
         )
 
     def to_item(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ refused for want of GPUs (gpujobs.capacity_policy): only that pool's power run w
 time, and the job status reads it to say why a waiting job's GPU is not up.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -159,13 +160,19 @@ class TaskStore:
             raise TaskNotFound(task_id)
         return task
 
-    def _status_query(self, status: TaskStatus, pool: str | None = None, **extra: Any) -> dict[str, Any]:
-        """Arguments of one Query of the status index for `status`, only `pool`'s tasks when given."""
+    def _status_query(self, status: TaskStatus, pool: str | None = None, created_before: int | None = None,
+                      **extra: Any) -> dict[str, Any]:
+        """Arguments of one Query of the status index for `status`, only `pool`'s tasks when given, only
+        tasks created before `created_before` when given (the index's range key: no row past it is read)."""
         names, values = {"#s": "status"}, {":s": {"S": status.value}}
+        key = "#s = :s"
         if pool is not None:
             names["#p"], values[":p"] = "pool", {"S": pool}
             extra["FilterExpression"] = "#p = :p"
-        return {"TableName": self.table_name, "IndexName": STATUS_INDEX, "KeyConditionExpression": "#s = :s",
+        if created_before is not None:
+            names["#c"], values[":c"] = "created_at", {"N": str(int(created_before))}
+            key += " AND #c < :c"
+        return {"TableName": self.table_name, "IndexName": STATUS_INDEX, "KeyConditionExpression": key,
                 "ExpressionAttributeNames": names, "ExpressionAttributeValues": values, **extra}
 
     def list_by_status(self, status: TaskStatus, limit: int = 100) -> list[Task]:
@@ -173,26 +180,32 @@ class TaskStore:
         response = self.db.query(**self._status_query(status, ScanIndexForward=False, Limit=limit))
         return [Task.from_item(deserialize(i)) for i in response.get("Items", [])]
 
-    def list_by_status_in_pool(self, status: TaskStatus, pool: str, limit: int, max_read: int) -> list[Task]:
-        """Newest first, only tasks whose `pool` is `pool`, at most `limit` of them.
-
-        DynamoDB applies a FilterExpression after `Limit` rows were read, so one page may hold
-        none of this pool's tasks while the index holds more: pages are read until `limit` tasks
-        match, the index ends, or `max_read` rows (of every pool) were read. Older tasks of this
-        pool beyond `max_read` newer rows are not seen; callers choose the bound knowing that."""
-        found: list[Task] = []
+    def _pages(self, query: dict[str, Any], max_read: int) -> Iterator[list[Task]]:
+        """The tasks of `query`, one page at a time, until the index ends or `max_read` rows were read
+        (DynamoDB applies a FilterExpression after `Limit` rows were read, so a page may match none)."""
         read = 0
         start: dict[str, Any] | None = None
-        while len(found) < limit and read < max_read:
-            kwargs = self._status_query(status, pool, ScanIndexForward=False,
-                                        Limit=min(POOL_PAGE_SIZE, max_read - read))
+        while read < max_read:
+            kwargs = {**query, "Limit": min(POOL_PAGE_SIZE, max_read - read)}
             if start:
                 kwargs["ExclusiveStartKey"] = start
             response = self.db.query(**kwargs)
             read += response.get("ScannedCount", 0)
-            found.extend(Task.from_item(deserialize(i)) for i in response.get("Items", []))
+            yield [Task.from_item(deserialize(i)) for i in response.get("Items", [])]
             start = response.get("LastEvaluatedKey")
             if not start:
+                return
+
+    def list_by_status_in_pool(self, status: TaskStatus, pool: str, limit: int, max_read: int) -> list[Task]:
+        """Newest first, only tasks whose `pool` is `pool`, at most `limit` of them.
+
+        Pages are read until `limit` tasks match, the index ends, or `max_read` rows (of every pool)
+        were read. Older tasks of this pool beyond `max_read` newer rows are not seen; callers choose
+        the bound knowing that."""
+        found: list[Task] = []
+        for page in self._pages(self._status_query(status, pool, ScanIndexForward=False), max_read):
+            found.extend(page)
+            if len(found) >= limit:
                 break
         return found[:limit]
 
@@ -260,6 +273,23 @@ class TaskStore:
             if not start:
                 break
         return count
+
+    def list_oldest(self, status: TaskStatus, created_before: int, pool: str | None = None,
+                    max_read: int = 1000) -> list[Task]:
+        """Oldest first, tasks created before `created_before`, from up to `max_read` rows of the status
+        index (only `pool`'s when given): where the power run looks for tasks that can no longer run."""
+        query = self._status_query(status, pool, created_before, ScanIndexForward=True)
+        return [task for page in self._pages(query, max_read) for task in page]
+
+    def held_by(self, worker_id: str, max_read: int = 1000) -> list[Task]:
+        """The processing tasks whose lease names `worker_id` (lapsed or not), for a worker taking back its
+        own jobs after a restart. A query of the status index's processing rows filtered by worker: those
+        rows are the jobs running anywhere right now, a few per GPU host, never the whole table."""
+        query = self._status_query(TaskStatus.PROCESSING)
+        query["ExpressionAttributeNames"]["#w"] = "worker_id"
+        query["ExpressionAttributeValues"][":w"] = {"S": worker_id}
+        query["FilterExpression"] = "#w = :w"
+        return [task for page in self._pages(query, max_read) for task in page]
 
     def count_by_status(self, status: TaskStatus) -> int:
         count, start = 0, None
@@ -347,14 +377,18 @@ class TaskStore:
         return self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now},
                             worker_id=worker_id, returns=returns)
 
-    def claim(self, task_id: str, worker_id: str, now: int, lease_s: int, pool: str | None = None) -> Task:
+    def claim(self, task_id: str, worker_id: str, now: int, lease_s: int, pool: str | None = None,
+              receipt_handle: str | None = None) -> Task:
         """Move to processing for `worker_id`: from pending, or from processing whose lease lapsed
         (or that this worker already holds). Counts the attempt and records the start. With `pool`,
-        records it in the same write (attribute `pool`): each pool's power logic counts its own work."""
+        records it in the same write (attribute `pool`): each pool's power logic counts its own work.
+        With `receipt_handle` (the message's), records it too: the holder, restarted, takes it back."""
         sets: dict[str, Any] = {"status": TaskStatus.PROCESSING.value, "worker_id": worker_id, "started_at": now,
                                 "updated_at": now, "lease_expires_at": now + lease_s}
         if pool is not None:
             sets["pool"] = pool
+        if receipt_handle is not None:
+            sets["receipt_handle"] = receipt_handle
         condition = _condition(sources_of(TaskStatus.PROCESSING), Lease.HELD_OR_LAPSED)
         claimed = self._update(task_id, TaskStatus.PROCESSING, condition, sets, now=now, worker_id=worker_id,
                                add={"attempts": 1}, returns=True)
@@ -389,14 +423,17 @@ class TaskStore:
                    worker_id=worker_id)
 
     def fail(self, task_id: str, error_message: str, now: int, worker_id: str | None = None,
-             lease: Lease | None = None, comfy_job_id: str | None = None) -> None:
+             lease: Lease | None = None, comfy_job_id: str | None = None, ended_at: int | None = None) -> None:
         """Fail a task. With `worker_id`, a processing task must be held by that worker; without it
         (the API after a failed enqueue) any non-terminal task may be failed; with `Lease.LAPSED`
-        (dead letters) only a pending one or one whose lease has lapsed."""
+        (dead letters) only a pending one or one whose lease has lapsed. `ended_at` (default `now`) is
+        its `finished_at`: earlier for a task that stopped long before anyone noticed, so its failure
+        does not count as fresh GPU activity."""
         if lease is None:
             lease = Lease.ANY if worker_id is None else Lease.HELD
         self._move(task_id, TaskStatus.FAILED, lease,
-                   {"error_message": error_message[:ERROR_LIMIT], "updated_at": now, "finished_at": now,
+                   {"error_message": error_message[:ERROR_LIMIT], "updated_at": now,
+                    "finished_at": now if ended_at is None else min(now, ended_at),
                     **_job_id(comfy_job_id)},
                    now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id)
 

@@ -65,6 +65,8 @@ locals {
       RESULTS_BUCKET               = module.results_bucket.bucket_name
       POWERTOOLS_SERVICE_NAME      = "api"
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+      # The API checks at start that its AWS calls, each timed out in turn, end before this limit.
+      API_LAMBDA_TIMEOUT_S = tostring(var.api.timeout)
     },
     local.distributed ? {} : { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id },
     var.api.environment,
@@ -147,6 +149,7 @@ module "home_pool" {
   task_table     = local.pool_inputs.task_table
   results_bucket = local.pool_inputs.results_bucket
   master_dlq     = local.distributed ? { url = local.distributor.master_dlq_url, arn = local.distributor.master_dlq_arn } : null
+  master_queue   = local.distributed ? { url = local.distributor.master_queue_url, arn = local.distributor.master_queue_arn } : null
 }
 
 module "api" {

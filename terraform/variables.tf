@@ -119,7 +119,7 @@ variable "api" {
   type = object({
     http_api_enabled       = optional(bool, true)
     memory_size            = optional(number, 512)
-    timeout                = optional(number, 15)
+    timeout                = optional(number, 29)
     reserved_concurrency   = optional(number, 50)
     throttling_rate_limit  = optional(number, 50)
     throttling_burst_limit = optional(number, 100)

@@ -56,7 +56,8 @@ class GpuHost:
         self._instance_state = instance_state
         self._clock = clock
         self._stop = threading.Event()
-        self.children = [Child(spec, {**env, **spec.env}) for spec in config.children]
+        # The worker's id is the instance's, as on EC2 (its metadata service): stable across its restarts.
+        self.children = [Child(spec, {"WORKER_ID": instance_id, **env, **spec.env}) for spec in config.children]
         self.state: str | None = None
         self.boot_began: float | None = None
         self.up = False

@@ -147,7 +147,7 @@ class JobRunner:
 
     def _claim_and_run(self, task_message: TaskMessage, message: dict[str, Any], receive_count: int,
                        extra: dict[str, Any]) -> Verdict:
-        claimed = self._claim(task_message, extra)
+        claimed = self._claim(task_message, message["ReceiptHandle"], extra)
         if isinstance(claimed, Verdict):
             return claimed
         task = claimed
@@ -180,16 +180,18 @@ class JobRunner:
 
     # -- claim ----------------------------------------------------------------------------
 
-    def _claim(self, task_message: TaskMessage, extra: dict[str, Any]) -> Task | Verdict:
+    def _claim(self, task_message: TaskMessage, receipt: str, extra: dict[str, Any]) -> Task | Verdict:
         try:
-            return self._aws(lambda: self._claim_once(task_message.task_id), "claim the task")
+            return self._aws(lambda: self._claim_once(task_message.task_id, receipt), "claim the task")
         except TransitionRejected as exc:
             if exc.task is not None:
                 return self._claim_refused(exc.task, extra)
-        return self._adopt(task_message, extra)
+        return self._adopt(task_message, receipt, extra)
 
-    def _claim_once(self, task_id: str) -> Task:
-        return self.store.claim(task_id, self.config.worker_id, self._now(), self.config.lease_s, pool=self.pool)
+    def _claim_once(self, task_id: str, receipt: str) -> Task:
+        """The claim records the message's receipt handle: this worker, restarted, hands it back at once."""
+        return self.store.claim(task_id, self.config.worker_id, self._now(), self.config.lease_s, pool=self.pool,
+                                receipt_handle=receipt)
 
     def _claim_refused(self, task: Task, extra: dict[str, Any]) -> Verdict:
         if task.status in TERMINAL:
@@ -200,7 +202,7 @@ class JobRunner:
         log.info("task held by worker %s; message hidden for %d s", task.worker_id, delay, extra=extra)
         return Verdict(Action.DEFER, delay)
 
-    def _adopt(self, task_message: TaskMessage, extra: dict[str, Any]) -> Task | Verdict:
+    def _adopt(self, task_message: TaskMessage, receipt: str, extra: dict[str, Any]) -> Task | Verdict:
         """A message sent by hand for a task no row has: check it as a submit is checked, then create the
         row (pending, or failed with the reason) and claim it."""
         task_id = task_message.task_id
@@ -226,7 +228,7 @@ class JobRunner:
         except TransitionRejected:
             pass  # another delivery created it meanwhile; the claim decides
         try:
-            return self._aws(lambda: self._claim_once(task_id), "claim the task")
+            return self._aws(lambda: self._claim_once(task_id, receipt), "claim the task")
         except TransitionRejected as exc:
             if exc.task is None:
                 return Verdict(Action.DELETE)  # created and removed meanwhile: nothing to run

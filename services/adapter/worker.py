@@ -9,7 +9,8 @@ messages stay in the queue instead of being received, retried and handed back.
 Stopping (SIGTERM, SIGINT): no more receives; running jobs get `shutdown_grace_s` to finish; then
 they are asked to let go, and their messages are made visible again at once so another worker
 picks them up without waiting for the visibility timeout. A SIGKILL loses nothing either: the
-message reappears after the visibility timeout, just after the task lease lapsed.
+message reappears after the visibility timeout, just after the task lease lapsed; sooner when the
+worker comes back on the same instance: at start it takes back the jobs it held (takeback.py).
 """
 
 import logging
@@ -34,6 +35,7 @@ from services.adapter.heartbeat import GONE_CODES, Heartbeat, InFlight
 from services.adapter.job_runner import Action, JobRunner, Verdict
 from services.adapter.readiness import Readiness
 from services.adapter.retry_policy import Retrier, RetryPolicy, is_transient_aws
+from services.adapter.takeback import take_back
 from services.adapter.unified_api import UnifiedApi
 from services.adapter.worker_config import WorkerConfig
 
@@ -90,6 +92,7 @@ class Worker:
 
     def run(self) -> None:
         self._check_queue()
+        take_back(self.store, self.sqs, self.queue_url, self.config.worker_id, int(self.runner.clock()))
         log.info("worker started", extra={"worker_id": self.config.worker_id, "queue_url": self.queue_url,
                                           "concurrency": self.config.concurrency, "api_url": self.config.api_url})
         self.heartbeat.start()

@@ -4,12 +4,11 @@ Resource names (queue, table, pool) stay in the Settings; the worker reads them 
 """
 
 import logging
-import os
-import socket
 from dataclasses import dataclass
 
 from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
+from services.adapter import instance_identity
 
 # The task lease ends this long before the message would come back, so a worker that receives a
 # message after its previous holder died finds the lease already lapsed.
@@ -66,7 +65,7 @@ class WorkerConfig:
             retry_budget_s=settings.number("RETRY_BUDGET_S", 300, minimum=0),
             max_resubmits=settings.integer("MAX_RESUBMITS", 3, minimum=0),
             redelivery_base_s=settings.integer("REDELIVERY_BASE_S", 30, minimum=1, maximum=3600),
-            worker_id=settings.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}",
+            worker_id=instance_identity.worker_id(settings.get("WORKER_ID")),
         )
 
 

@@ -6,12 +6,23 @@ safe defaults, so a bare environment runs the API.
 
 from dataclasses import dataclass
 
+from gpujobs.aws_clients import REQUEST_PATH, Deadlines
+from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
 DEFAULT_INSTANCE_STATE_TTL_S = 5.0
 # A revoked key must fail within 10 s: the key cache may hold an answer at most that long.
 MAX_KEY_CACHE_S = 10.0
+# AWS calls a request makes one after another at most. A submit: read the key (cached), count the
+# tenant's waiting jobs (cached), claim the Idempotency-Key, write the task, send the message, then
+# either wake the instance (DescribeInstances, StartInstances) or, the send failed, fail the row and,
+# only if the table answered that with an error, delete it; and record the idempotent answer.
+SEQUENTIAL_CALLS = 8
+# The API Lambda's own limit (terraform: var.api.timeout, default 29 s, under the HTTP API's 30 s). A
+# request that times out every call in turn must still end before it, so no submit is cut between the
+# task write and the enqueue.
+LAMBDA_TIMEOUT_S = 29.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,9 @@ class ApiConfig:
     # Jobs of one tenant pending at once; the count is re-read at most every waiting_cache_s per process.
     max_waiting_jobs: int = 100
     waiting_cache_s: float = 2.0
+    # Timeouts and attempts of the AWS calls a request makes (docs/configuration.md: how they fit the
+    # 3 s answer and the Lambda's limit).
+    aws_deadlines: Deadlines = REQUEST_PATH
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ApiConfig":
@@ -42,4 +56,22 @@ class ApiConfig:
             rate_burst_s=settings.number("API_RATE_BURST_S", 2.0, minimum=0.0, maximum=3600.0),
             max_waiting_jobs=settings.integer("API_MAX_WAITING_JOBS", 100, minimum=1),
             waiting_cache_s=settings.number("API_WAITING_CACHE_S", 2.0, minimum=0.0, maximum=60.0),
+            aws_deadlines=request_deadlines(settings),
         )
+
+
+def request_deadlines(settings: Settings) -> Deadlines:
+    """API_AWS_CONNECT_TIMEOUT_S, API_AWS_READ_TIMEOUT_S, API_AWS_MAX_ATTEMPTS; refused when a request that
+    timed out every call could outlive API_LAMBDA_TIMEOUT_S (the Lambda's limit, 15 s by default)."""
+    deadlines = Deadlines(
+        connect_s=settings.number("API_AWS_CONNECT_TIMEOUT_S", REQUEST_PATH.connect_s, minimum=0.1, maximum=10.0),
+        read_s=settings.number("API_AWS_READ_TIMEOUT_S", REQUEST_PATH.read_s, minimum=0.1, maximum=10.0),
+        max_attempts=settings.integer("API_AWS_MAX_ATTEMPTS", REQUEST_PATH.max_attempts, minimum=1, maximum=5),
+    )
+    limit = settings.number("API_LAMBDA_TIMEOUT_S", LAMBDA_TIMEOUT_S, minimum=1.0, maximum=900.0)
+    worst = SEQUENTIAL_CALLS * deadlines.worst_call_s()
+    if worst >= limit:
+        raise ConfigError(f"API AWS deadlines allow a request {worst:g} s ({SEQUENTIAL_CALLS} calls of up to "
+                          f"{deadlines.worst_call_s():g} s), not below API_LAMBDA_TIMEOUT_S={limit:g}: shorten "
+                          "API_AWS_READ_TIMEOUT_S or API_AWS_MAX_ATTEMPTS")
+    return deadlines

@@ -110,17 +110,18 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_content_length
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    table_client = dynamodb or aws_clients.task_table_client(settings, credentials=credentials)
+    # Every AWS call on the request path has short deadlines: a stalled dependency costs a 503, not a hang.
+    deadlines = config.aws_deadlines
+    table_client = dynamodb or aws_clients.task_table_client(settings, deadlines=deadlines, credentials=credentials)
     store = TaskStore(settings.table_name or "", table_client)
     keys = KeyCache(KeyTable(settings.get("API_KEYS_TABLE") or "", table_client), config.key_cache_s)
     limiter = rate_limiter or KeyRateLimiter(config.rate_limit, config.rate_burst_s)
     waiting_cap = WaitingCap(store, config.max_waiting_jobs, config.waiting_cache_s, retry_after_s=10)
-    sqs = sqs or aws_clients.client("sqs", region, credentials=credentials)
+    sqs = sqs or aws_clients.client("sqs", region, deadlines=deadlines, credentials=credentials)
     gpu: GpuInstanceStarter | None = None
     if settings.gpu_instance_id:
-        gpu = GpuInstanceStarter(settings.gpu_instance_id,
-                                 ec2 or aws_clients.client("ec2", region, credentials=credentials),
-                                 ttl_s=config.instance_state_ttl_s)
+        ec2 = ec2 or aws_clients.client("ec2", region, deadlines=deadlines, credentials=credentials)
+        gpu = GpuInstanceStarter(settings.gpu_instance_id, ec2, ttl_s=config.instance_state_ttl_s)
     else:
         log.info("no GPU_INSTANCE_ID: submits start no instance; each pool's power logic starts its own")
     submitter = JobSubmitter(store=store, sqs=sqs, queue_url=settings.queue_url or "",

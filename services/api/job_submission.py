@@ -7,9 +7,14 @@ sends to the Unified API so a GPU host with another version of the folder refuse
 
 Nothing is left half-written: if the enqueue fails after the task row was written, the row is
 marked `failed` with the reason (kept, rather than deleted, so the 503's job id can be looked up
-and the failure is visible to operators); only if that write fails too is the row deleted, and if
-even that fails the error is logged with the job id. A task is therefore never `pending` without
-a message on the queue.
+and the failure is visible to operators); only if the table refuses that write too is the row
+deleted, and if even that fails the error is logged with the job id. A table that does not answer
+at all leaves the row to the power run, which ends a task `pending` with nothing on its queue
+(services/shutdown_lambda/stranded_tasks.py), as it does a row whose write landed after its call
+timed out (the answer was a 503; the write arrived late).
+
+Every AWS call here has the request path's deadlines (gpujobs.aws_clients.REQUEST_PATH): a stalled
+dependency costs a submit at most a few seconds and a 503 with Retry-After.
 """
 
 import logging
@@ -19,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 from pydantic import BaseModel
 
 from gpujobs.errors import TransitionRejected
@@ -36,6 +41,8 @@ from services.api.gpu_power import GpuInstanceStarter
 log = logging.getLogger(__name__)
 
 AWS_ERRORS = (ClientError, BotoCoreError)
+# The call's outcome is unknown: the dependency took the request and did not answer in time.
+TIMEOUTS = (ConnectTimeoutError, ReadTimeoutError)
 
 
 def aws_error_code(exc: Exception) -> str:
@@ -101,6 +108,12 @@ class JobSubmitter:
             try:
                 self.store.fail(task.task_id, reason, int(self.clock()))
                 return TaskStatus.FAILED.value
+            except TIMEOUTS:
+                # A table that did not answer in time will not answer a delete either, and the request's
+                # time is spent: the power run ends the row (pending, and no message on the queue).
+                log.error("could not mark the task failed (no answer); the power run will end it",
+                          extra=extra, exc_info=True)
+                return TaskStatus.PENDING.value
             except AWS_ERRORS:
                 log.warning("could not mark the task failed; deleting it", extra=extra, exc_info=True)
             try:

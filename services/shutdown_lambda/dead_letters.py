@@ -69,6 +69,8 @@ class DrainReport:
     unreadable: int = 0
     requests: int = 0
     """Distribution requests (no task row) logged and deleted."""
+    stranded: list[str] = field(default_factory=list)
+    """Tasks the run's sweep failed because no message was left to run them (stranded_tasks.py)."""
 
     def add(self, other: "DrainReport") -> None:
         self.failed += other.failed
@@ -76,6 +78,7 @@ class DrainReport:
         self.still_running += other.still_running
         self.unreadable += other.unreadable
         self.requests += other.requests
+        self.stranded += other.stranded
 
 
 class DeadLetterDrain:

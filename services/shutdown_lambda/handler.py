@@ -1,4 +1,5 @@
-"""`shutdown-gpu-lambda`: entry point. Parses the trigger, settles the dead letters, decides from live facts, acts.
+"""`shutdown-gpu-lambda`: entry point. Parses the trigger, settles the dead letters and the tasks that can no
+longer run, decides from live facts, acts.
 
 Module scope holds only the Powertools logger and metrics; settings and clients are read when an
 invocation needs them (the metrics namespace too, from POWERTOOLS_METRICS_NAMESPACE). `build_handler()`
@@ -33,6 +34,7 @@ from services.shutdown_lambda.power_actions import Outcome, PowerController
 from services.shutdown_lambda.power_config import PowerRunConfig
 from services.shutdown_lambda.power_events import Trigger, parse_trigger
 from services.shutdown_lambda.power_facts import FactsReader
+from services.shutdown_lambda.stranded_tasks import StrandedTaskSweep
 
 logger = Logger(service="power")
 metrics = Metrics(service="power")
@@ -43,11 +45,13 @@ RESERVE_S = 10.0
 
 @dataclass
 class PowerRun:
-    """One run of a pool's power schedule: settle its dead letters, then decide and act on the instance."""
+    """One run of a pool's power schedule: settle its dead letters, end the tasks that can no longer run,
+    then decide and act on the instance."""
 
     controller: PowerController
     drain: DeadLetterDrain
     dead_letter_queues: list[DeadLetterQueue]
+    sweep: StrandedTaskSweep | None = None
 
     def run(self, trigger: str) -> tuple[Outcome, DrainReport]:
         report = DrainReport()
@@ -58,7 +62,15 @@ class PowerRun:
                 except (ClientError, BotoCoreError) as exc:  # the power decision must still be made
                     logger.warning("dead letters not settled; next run", extra={"queue_url": queue.url,
                                                                                  "error": str(exc)[:300]})
-        return self.controller.run(trigger), report
+        outcome = self.controller.run(trigger)
+        # After the decision, which weighs every task as it stands (a job past its time limit, say); the
+        # tasks failed here count from when they stopped, so the next run sees no fresh activity in them.
+        if self.sweep is not None and not self.controller.dry_run:
+            try:
+                report.stranded += self.sweep.sweep().failed
+            except (ClientError, BotoCoreError) as exc:
+                logger.warning("stranded tasks not swept; next run", extra={"error": str(exc)[:300]})
+        return outcome, report
 
 
 def dead_letter_queues(settings: Settings) -> list[DeadLetterQueue]:
@@ -86,8 +98,11 @@ def build_run(settings: Settings, config: PowerRunConfig, clock: Callable[[], fl
     controller = PowerController(read_facts=reader.read, ec2=ec2, config=config.policy, logger=logger,
                                  metrics=metrics, dry_run=dry_run, sleep=sleep, restart_wait_s=restart_wait_s,
                                  starter=starter, **seams)
-    drain = DeadLetterDrain(store, sqs, JobCounter.of("power", settings), clock)
-    return PowerRun(controller, drain, dead_letter_queues(settings))
+    counter = JobCounter.of("power", settings)
+    drain = DeadLetterDrain(store, sqs, counter, clock)
+    sweep = StrandedTaskSweep(store, sqs, counter, clock, config.policy.idle_window_s, settings.queue_url or "",
+                              settings.pool, settings.master_queue_url)
+    return PowerRun(controller, drain, dead_letter_queues(settings), sweep)
 
 
 def handle(event: Any, remaining_s: float, clock: Callable[[], float], sleep: Callable[[float], None],
@@ -107,6 +122,8 @@ def handle(event: Any, remaining_s: float, clock: Callable[[], float], sleep: Ca
     response["detail"] = trigger.detail
     if report.failed:
         response["dead_letters_failed"] = report.failed
+    if report.stranded:
+        response["stranded_failed"] = report.stranded
     return response
 
 

@@ -84,8 +84,13 @@ run "pool_services_read_their_queue_and_the_stack_table" {
   }
 
   assert {
-    condition     = jsonencode(sort(one(data.aws_iam_policy_document.worker_table.statement).actions)) == jsonencode(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]) && jsonencode(one(data.aws_iam_policy_document.worker_table.statement).resources) == jsonencode([var.task_table.arn])
-    error_message = "The worker's table permissions must be exactly get, update and put on the task table."
+    condition     = jsonencode(sort(data.aws_iam_policy_document.worker_table.statement[0].actions)) == jsonencode(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]) && jsonencode(data.aws_iam_policy_document.worker_table.statement[0].resources) == jsonencode([var.task_table.arn])
+    error_message = "The worker's row permissions must be exactly get, update and put on the task table."
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.worker_table.statement) == 2 && jsonencode(data.aws_iam_policy_document.worker_table.statement[1].actions) == jsonencode(["dynamodb:Query"]) && jsonencode(data.aws_iam_policy_document.worker_table.statement[1].resources) == jsonencode([var.task_table.status_index_arn])
+    error_message = "Besides its rows, the worker may only query the status index (its own processing tasks, at start)."
   }
 }
 
@@ -101,11 +106,20 @@ run "the_home_pool_drains_the_master_dlq_too" {
       url = "https://sqs.us-east-1.amazonaws.com/123456789012/distributor_master_queue_dlq"
       arn = "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue_dlq"
     }
+    master_queue = {
+      url = "https://sqs.us-east-1.amazonaws.com/123456789012/distributor_master_queue"
+      arn = "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue"
+    }
   }
 
   assert {
     condition     = output.power_environment.MASTER_DLQ_URL == var.master_dlq.url
     error_message = "The power run must be told the master DLQ it drains."
+  }
+
+  assert {
+    condition     = output.power_environment.MASTER_QUEUE_URL == var.master_queue.url
+    error_message = "The home pool's power run must be told the master queue, whose retention ends stranded pending tasks."
   }
 
   assert {

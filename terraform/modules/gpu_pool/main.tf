@@ -91,6 +91,7 @@ locals {
     local.pool,
     local.instance_types,
     var.master_dlq == null ? {} : { MASTER_DLQ_URL = var.master_dlq.url },
+    var.master_queue == null ? {} : { MASTER_QUEUE_URL = var.master_queue.url },
     var.power.environment,
   )
 }
@@ -173,6 +174,7 @@ module "power" {
   gpu_tag_key          = var.gpu.tag_key
   gpu_tag_value        = var.gpu.tag_value
   task_queue_arn       = module.queue.queue_arn
+  master_queue_arn     = var.master_queue == null ? null : var.master_queue.arn
   dlq_arns             = concat([module.queue.dlq_arn], var.master_dlq == null ? [] : [var.master_dlq.arn])
   task_table_arn       = var.task_table.arn
   status_index_arn     = var.task_table.status_index_arn

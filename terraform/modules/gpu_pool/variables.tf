@@ -48,6 +48,15 @@ variable "results_bucket" {
   })
 }
 
+variable "master_queue" {
+  description = "The distributor's master queue, whose pending tasks past their messages' lifetime this pool's power run fails (the home pool's, when the distributor is on); null for none."
+  type = object({
+    url = string
+    arn = string
+  })
+  default = null
+}
+
 variable "master_dlq" {
   description = "The distributor's master dead-letter queue, which this pool's power run also drains (the home pool's, when the distributor is on); null for none."
   type = object({

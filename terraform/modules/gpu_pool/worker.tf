@@ -48,6 +48,13 @@ data "aws_iam_policy_document" "worker_table" {
     actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"]
     resources = [var.task_table.arn]
   }
+
+  # At start the worker looks up the processing tasks it held before a restart, to take them back.
+  statement {
+    sid       = "OwnProcessingTasks"
+    actions   = ["dynamodb:Query"]
+    resources = [var.task_table.status_index_arn]
+  }
 }
 
 data "aws_iam_policy_document" "worker_objects" {

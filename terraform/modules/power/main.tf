@@ -83,12 +83,12 @@ data "aws_iam_policy_document" "instance" {
 }
 
 # The live facts: the queue's depth (and its redrive policy), and the pool's open tasks and last
-# activity.
+# activity; the master queue's retention for the sweep of tasks that can no longer run.
 data "aws_iam_policy_document" "facts" {
   statement {
     sid       = "QueueDepth"
     actions   = ["sqs:GetQueueAttributes"]
-    resources = [var.task_queue_arn]
+    resources = compact([var.task_queue_arn, var.master_queue_arn])
   }
 
   statement {

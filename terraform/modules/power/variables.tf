@@ -96,6 +96,12 @@ variable "task_queue_arn" {
   type        = string
 }
 
+variable "master_queue_arn" {
+  description = "ARN of the distributor's master queue, whose retention the Lambda reads to end pending tasks no message can run any more (the home pool's); null for none."
+  type        = string
+  default     = null
+}
+
 variable "dlq_arns" {
   description = "ARNs of the dead-letter queues the Lambda drains: the pool's, and the distributor's master DLQ for the home pool."
   type        = list(string)

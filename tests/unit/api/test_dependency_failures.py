@@ -80,3 +80,23 @@ def test_health_reports_each_dependency_to_a_key(client: Any, aws: Any) -> None:
     assert body["checks"]["dynamodb"]["ok"] is True
     assert body["checks"]["sqs"]["ok"] is False
     assert body["checks"]["sqs"]["error"]
+
+
+def test_an_unanswered_abandon_write_leaves_the_row_to_the_power_run(app: Any, aws: Any, monkeypatch: Any) -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    aws.sqs.delete_queue(QueueUrl=aws.queue_url)
+    store = app.extensions["gpujobs_api"].store
+    deletes: list[str] = []
+
+    def no_answer(*args: Any, **kwargs: Any) -> None:
+        raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+    monkeypatch.setattr(store, "fail", no_answer)
+    monkeypatch.setattr(store, "delete_pending", deletes.append)
+    response = app.test_client().post(CAMERA, json=BODY)
+
+    assert response.status_code == 503
+    assert response.get_json()["error"]["details"]["job_status"] == "pending"
+    assert deletes == []  # the table did not answer; no second call spends the request's time
+    assert _statuses(aws) == ["pending"]
