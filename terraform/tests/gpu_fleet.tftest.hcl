@@ -133,7 +133,8 @@ run "the_worker_protects_and_the_power_run_scales_only_its_own_group" {
     condition = alltrue([
       for s in data.aws_iam_policy_document.worker_fleet[0].statement :
       s.resources == toset([aws_autoscaling_group.fleet[0].arn]) && anytrue([for c in s.condition : c.variable == "autoscaling:ResourceTag/Purpose" && contains(c.values, "GPU-ComfyUI")])
-    ]) && contains(one(data.aws_iam_policy_document.worker_fleet[0].statement).actions, "autoscaling:SetInstanceProtection")
+      if !alltrue([for a in s.actions : startswith(a, "autoscaling:Describe")])
+    ]) && length([for s in data.aws_iam_policy_document.worker_fleet[0].statement : s if contains(s.actions, "autoscaling:SetInstanceProtection")]) == 1 && alltrue([for s in data.aws_iam_policy_document.worker_fleet[0].statement : alltrue([for a in s.actions : startswith(a, "autoscaling:Describe")]) if s.resources == toset(["*"])])
     error_message = "The worker may set scale-in protection and complete the drain hook on its own group only, while it carries the GPU tag."
   }
 

@@ -127,6 +127,12 @@ data "aws_iam_policy_document" "worker_fleet" {
       values   = [var.gpu.tag_value]
     }
   }
+
+  statement {
+    sid       = "SeeItsInstanceLeaving"
+    actions   = ["autoscaling:DescribeAutoScalingInstances"]
+    resources = ["*"] # Describe calls cannot be limited to resources.
+  }
 }
 
 resource "aws_iam_role_policy" "worker_fleet" {

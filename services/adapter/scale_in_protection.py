@@ -1,0 +1,96 @@
+"""Scale-in protection of this worker's own instance while it holds a job, when the pool is a fleet.
+
+The power run lowers the group's desired capacity; Auto Scaling then picks unprotected instances to
+stop, never a protected one. So the worker protects its instance as its first job starts and lifts
+the protection when its last job ends. Between receiving a message and protecting, Auto Scaling may
+already have picked the instance: when protecting fails and the instance is no longer `InService`,
+the worker hands the message back at once instead of starting a job that would be cut off, and
+takes no more (its instance is on its way out).
+
+The instance is GPU_INSTANCE_ID when set (an emulated host), else the instance metadata service's.
+"""
+
+import logging
+import threading
+import urllib.request
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gpujobs import aws_clients
+from gpujobs.settings import Settings
+
+log = logging.getLogger(__name__)
+
+IMDS = "http://169.254.169.254/latest"
+
+
+def metadata_instance_id(timeout_s: float = 2.0) -> str:
+    """This instance's id from the instance metadata service (IMDSv2: a session token first)."""
+    token_request = urllib.request.Request(f"{IMDS}/api/token", method="PUT",
+                                           headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+    with urllib.request.urlopen(token_request, timeout=timeout_s) as response:
+        token = response.read().decode()
+    request = urllib.request.Request(f"{IMDS}/meta-data/instance-id", headers={"X-aws-ec2-metadata-token": token})
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        return response.read().decode().strip()
+
+
+class ScaleInProtection:
+    """Counts the jobs held; protects the instance on the first and lifts it after the last."""
+
+    def __init__(self, autoscaling: Any, group: str, instance_id: str) -> None:
+        self.autoscaling = autoscaling
+        self.group = group
+        self.instance_id = instance_id
+        self._lock = threading.Lock()
+        self._held = 0
+
+    @classmethod
+    def of(cls, settings: Settings) -> "ScaleInProtection | None":
+        """The protection for a fleet's worker (GPU_FLEET_GROUP set); None for a single instance."""
+        group = settings.get("GPU_FLEET_GROUP")
+        if not group:
+            return None
+        instance_id = settings.get("GPU_INSTANCE_ID") or metadata_instance_id()
+        return cls(aws_clients.client("autoscaling", settings.aws_region), group, instance_id)
+
+    def acquire(self) -> bool:
+        """Before a job: protect the instance. False when it is already leaving the group (hand the job back)."""
+        with self._lock:
+            self._held += 1
+            if self._held > 1:
+                return True
+            try:
+                self._set(True)
+                return True
+            except (ClientError, BotoCoreError) as exc:
+                leaving = self._leaving()
+                log.warning("scale-in protection not set: %s", exc,
+                            extra={"instance_id": self.instance_id, "leaving": leaving})
+                if leaving:
+                    self._held -= 1
+                return not leaving
+
+    def release(self) -> None:
+        """After a job: lift the protection when no other job is held."""
+        with self._lock:
+            self._held = max(0, self._held - 1)
+            if self._held:
+                return
+            try:
+                self._set(False)
+            except (ClientError, BotoCoreError) as exc:  # the next job's acquire sets it again
+                log.warning("scale-in protection not lifted: %s", exc, extra={"instance_id": self.instance_id})
+
+    def _set(self, protected: bool) -> None:
+        self.autoscaling.set_instance_protection(AutoScalingGroupName=self.group, InstanceIds=[self.instance_id],
+                                                 ProtectedFromScaleIn=protected)
+
+    def _leaving(self) -> bool:
+        try:
+            found = self.autoscaling.describe_auto_scaling_instances(InstanceIds=[self.instance_id])
+        except (ClientError, BotoCoreError):
+            return False  # unknown: run the job; the drain hook and the visibility timeout cover a stop
+        states = [i.get("LifecycleState", "") for i in found.get("AutoScalingInstances", [])]
+        return bool(states) and states[0] != "InService"
