@@ -41,7 +41,7 @@ unit: $(STAMP) ## unit tests only (no emulator)
 integration: $(STAMP) package ## integration tests only (emulator + terraform apply)
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
-soak: $(STAMP) package ## long runs kept out of `make test`: the multi-region apply to the emulator and its destroy (~2 min)
+soak: $(STAMP) package ## long runs kept out of `make test`: the multi-region apply to the emulator and its destroy, a fleet pool apply (~4 min)
 	$(PY) -m pytest -m soak $(PYTEST_ARGS)
 
 lint: lint-py lint-tf lint-tf-docs lint-ci ## ruff, terraform fmt/validate, checkov, module READMEs up to date, the CI workflow
