@@ -41,7 +41,7 @@ unit: $(STAMP) ## unit tests only (no emulator)
 integration: $(STAMP) package ## integration tests only (emulator + terraform apply)
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)
 
-soak: $(STAMP) package ## long runs kept out of `make test`: the multi-region apply to the emulator and its destroy (~2 min)
+soak: $(STAMP) package ## long runs kept out of `make test`: the multi-region apply to the emulator and its destroy, a fleet pool apply (~4 min)
 	$(PY) -m pytest -m soak $(PYTEST_ARGS)
 
 lint: lint-py lint-tf lint-tf-docs lint-ci ## ruff, terraform fmt/validate, checkov, module READMEs up to date, the CI workflow
@@ -75,8 +75,8 @@ bench: $(STAMP) package ## benchmarks: figures as ratios against a floor measure
 demo: $(STAMP) ## one job of each workflow against `make up`; results under out/
 	scripts/demo.sh
 
-simulate: $(STAMP) ## replay a job trace through the queue-empty alarm alone and through our power policy; PNG under out/
-	$(PY) -m services.power_sim --png out/idle-cost.png
+simulate: $(STAMP) ## replay a job trace through the queue-empty alarm alone, our power policy, one GPU and a fleet (FLEET=N); PNG under out/
+	$(PY) -m services.power_sim --png out/idle-cost.png $(if $(FLEET),--fleet $(FLEET))
 
 env-check:
 	@if [ -z "$(ENV)" ]; then echo "name the environment: ENV=aws (or ENV=local for the emulator)" >&2; exit 2; fi

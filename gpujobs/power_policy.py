@@ -21,8 +21,18 @@ Activity is the newest of: the last-activity row (the worker writes it when a jo
 pending task's `created_at` (a submit), the newest finish among recent finished tasks, the instance
 launch time (a fresh boot is not idle), and the deadline of an overdue job (the idle rule applies
 from the moment rule B releases it).
+
+A pool can be a fleet (an Auto Scaling group): `desired_capacity()` is then the decision, and
+`decide()` above is that same decision for a pool of one instance (docs/flows/fleet.md):
+- backlog = jobs waiting + jobs running (rule B: overdue jobs excluded); wanted instances =
+  ceil(backlog / jobs_per_instance), at most `max_size`;
+- scale out at once when the wanted count exceeds the instances in service (running or starting);
+- scale in only by instances that are unprotected and idle for the whole window, so to zero when
+  there is nothing; never below the in-service instances protected from scale-in (a worker holds
+  a job on each).
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -99,39 +109,106 @@ def last_activity(facts: PowerFacts, config: PowerConfig) -> int | None:
     return max(known) if known else None
 
 
-def decide(facts: PowerFacts, config: PowerConfig) -> Decision:
-    if facts.instance_state is None:
-        return Decision(Action.NONE, "instance not found")
-    if facts.tags.get(config.tag_key) != config.tag_value:
-        return Decision(Action.NONE, f"instance not tagged {config.tag_key}={config.tag_value}: never touched")
+@dataclass(frozen=True)
+class FleetInstance:
+    """One instance of a pool as the capacity decision sees it (epoch seconds)."""
 
+    instance_id: str
+    state: str  # "pending" or "running" count as in service; any other state is ignored
+    protected: bool = False  # scale-in protection: its worker holds a job
+    idle_since: int | None = None  # its last job's end or its launch, the newer; None: never active
+
+    @property
+    def in_service(self) -> bool:
+        return self.state in ("pending", "running")
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    """A pool's size limit and how many queued or running jobs one instance is meant to carry."""
+
+    max_size: int = 1
+    jobs_per_instance: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_size < 0 or self.jobs_per_instance < 1:
+            raise ValueError(f"max_size must be >= 0 and jobs_per_instance >= 1, got {self}")
+
+
+@dataclass(frozen=True)
+class CapacityDecision:
+    desired: int
+    in_service: int
+    reason: str
+    backlog: int = 0
+    idle_s: int | None = None  # seconds the longest-idle removable instance has been idle
+    work_waiting: bool = False
+    work_running: bool = False
+    overdue_jobs: int = 0
+
+    @property
+    def change(self) -> int:
+        return self.desired - self.in_service
+
+
+def desired_capacity(facts: PowerFacts, instances: tuple[FleetInstance, ...], config: PowerConfig,
+                     fleet: FleetConfig) -> CapacityDecision:
+    """The pool's desired capacity from its backlog; `facts`' instance fields are not read here."""
     overdue = sum(1 for t in facts.processing if is_overdue(t, facts.now, config))
-    live_processing = len(facts.processing) - overdue
     fresh_pending = facts.pending_count > 0 and (
         facts.newest_pending_created_at is None
         or facts.now - facts.newest_pending_created_at < config.idle_window_s
     )
-    waiting = facts.queue_visible > 0 or facts.queue_delayed > 0 or fresh_pending
-    running = live_processing > 0 or facts.queue_in_flight - overdue > 0
-    busy = {"work_waiting": waiting, "work_running": running, "overdue_jobs": overdue}
+    waiting = max(facts.queue_visible + facts.queue_delayed, facts.pending_count if fresh_pending else 0)
+    running = max(len(facts.processing) - overdue, facts.queue_in_flight - overdue, 0)
+    backlog = waiting + running
+    busy = {"backlog": backlog, "work_waiting": waiting > 0, "work_running": running > 0, "overdue_jobs": overdue}
 
-    state = facts.instance_state
-    if state == "stopped":
-        if waiting or running:
-            return Decision(Action.START, "stopped with work waiting", **busy)
-        return Decision(Action.NONE, "stopped and no work", **busy)
-    if state != "running":
-        return Decision(Action.NONE, f"instance is {state}: left alone", **busy)
+    serving = [i for i in instances if i.in_service]
+    in_service = len(serving)
+    protected = sum(1 for i in serving if i.protected)
+    wanted = min(fleet.max_size, math.ceil(backlog / fleet.jobs_per_instance))
+    if wanted > in_service:
+        return CapacityDecision(max(wanted, protected), in_service, "stopped with work waiting" if not in_service
+                                else f"backlog {backlog} wants {wanted} instance(s)", **busy)
+    idle = [facts.now - i.idle_since if i.idle_since is not None else None
+            for i in serving if i.state == "running" and not i.protected]
+    expired = [s for s in idle if s is None or s >= config.idle_window_s]
+    desired = max(wanted, protected, in_service - len(expired), 0)
+    if desired < in_service:
+        longest = max(expired, key=lambda s: -1 if s is None else s)
+        idle_s = None if longest is None else max(0, longest)
+        reason = "idle past the window" if idle_s is not None else "no activity ever recorded"
+        if overdue:
+            reason += f" ({overdue} job(s) past their time limit do not hold it on)"
+        return CapacityDecision(desired, in_service, reason, idle_s=idle_s, **busy)
+    if not in_service:
+        return CapacityDecision(0, 0, "stopped and no work", **busy)
     if waiting:
-        return Decision(Action.NONE, "work waiting", **busy)
+        return CapacityDecision(desired, in_service, "work waiting", **busy)
     if running:
-        return Decision(Action.NONE, "job running", **busy)
-    since = last_activity(facts, config)
-    idle_s = None if since is None else max(0, facts.now - since)
-    if idle_s is not None and idle_s < config.idle_window_s:
-        return Decision(Action.NONE, f"idle {idle_s} s, below the {config.idle_window_s} s window",
-                        idle_s=idle_s, **busy)
-    reason = "idle past the window" if idle_s is not None else "no activity ever recorded"
-    if overdue:
-        reason += f" ({overdue} job(s) past their time limit do not hold it on)"
-    return Decision(Action.STOP, reason, idle_s=idle_s, **busy)
+        return CapacityDecision(desired, in_service, "job running", **busy)
+    shortest = min((s for s in idle if s is not None), default=None)
+    if shortest is None:
+        return CapacityDecision(desired, in_service, "instances starting or protected", **busy)
+    return CapacityDecision(desired, in_service, f"idle {max(0, shortest)} s, below the {config.idle_window_s} s "
+                            "window", idle_s=max(0, shortest), **busy)
+
+
+def decide(facts: PowerFacts, config: PowerConfig) -> Decision:
+    """The power decision for a pool of one instance: `desired_capacity()` with a maximum of 1."""
+    if facts.instance_state is None:
+        return Decision(Action.NONE, "instance not found")
+    if facts.tags.get(config.tag_key) != config.tag_value:
+        return Decision(Action.NONE, f"instance not tagged {config.tag_key}={config.tag_value}: never touched")
+    state = facts.instance_state
+    instances = ()
+    if state == "running":
+        instances = (FleetInstance(facts.instance_id, state, idle_since=last_activity(facts, config)),)
+    capacity = desired_capacity(facts, instances, config, FleetConfig(max_size=1))
+    busy = {"work_waiting": capacity.work_waiting, "work_running": capacity.work_running,
+            "overdue_jobs": capacity.overdue_jobs}
+    if state not in ("running", "stopped"):
+        return Decision(Action.NONE, f"instance is {state}: left alone", **busy)
+    action = Action.START if capacity.change > 0 else Action.STOP if capacity.change < 0 else Action.NONE
+    return Decision(action, capacity.reason, idle_s=capacity.idle_s, **busy)

@@ -57,6 +57,10 @@ locals {
 
   # What the API reads, named for it (gpujobs/settings.py reads `api_environment` from the outputs
   # file; the API Lambda gets the same map). AWS_REGION is Lambda's own and may not be set there.
+  # The API starts the single instance on a submit; a fleet's group is started by the power run's
+  # one-minute re-check, and the distributor's pools by theirs.
+  api_wakes_instance = !local.distributed && var.fleet.max_size == 1
+
   api_environment = merge(
     {
       SQS_QUEUE_URL                = local.submit_queue.url
@@ -68,7 +72,7 @@ locals {
       # The API checks at start that its AWS calls, each timed out in turn, end before this limit.
       API_LAMBDA_TIMEOUT_S = tostring(var.api.timeout)
     },
-    local.distributed ? {} : { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id },
+    local.api_wakes_instance ? { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id } : {},
     var.api.environment,
   )
 }
@@ -129,6 +133,7 @@ module "home_pool" {
   power  = var.power
   lambda = var.lambda
   build  = local.build
+  fleet  = var.fleet
 
   distributed       = local.distributed
   metrics_namespace = var.metrics_namespace
@@ -176,7 +181,7 @@ module "api" {
   api_key_table_arn  = module.api_key_table.table_arn
   results_bucket_arn = module.results_bucket.bucket_arn
   kms_key_arn        = var.kms_key_arn
-  gpu_instance = local.distributed ? null : {
+  gpu_instance = !local.api_wakes_instance ? null : {
     arn       = module.home_pool.gpu_instance_arn
     tag_key   = var.gpu.tag_key
     tag_value = var.gpu.tag_value
@@ -198,6 +203,7 @@ module "dashboard" {
   queue_name             = module.home_pool.queue_name
   dlq_name               = module.home_pool.dlq_name
   gpu_instance_id        = module.home_pool.gpu_instance_id
+  gpu_fleet_group        = try(module.home_pool.fleet.group_name, null)
   power_log_group_name   = module.home_pool.shutdown_log_group_name
   host_log_group_name    = module.home_pool.host.log_group_name
   host_metrics_namespace = "${var.metrics_namespace}/Host"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["api_submit", "adapter_throughput", "idle_cost", "distributor", "unified_api"]
+ORDER = ["api_submit", "adapter_throughput", "idle_cost", "fleet", "distributor", "unified_api"]
 
 
 def main() -> int:

@@ -35,6 +35,7 @@ from services.adapter.heartbeat import GONE_CODES, Heartbeat, InFlight
 from services.adapter.job_runner import Action, JobRunner, Verdict
 from services.adapter.readiness import Readiness
 from services.adapter.retry_policy import Retrier, RetryPolicy, is_transient_aws
+from services.adapter.scale_in_protection import ScaleInProtection
 from services.adapter.takeback import take_back
 from services.adapter.unified_api import UnifiedApi
 from services.adapter.worker_config import WorkerConfig
@@ -77,6 +78,8 @@ class Worker:
         self._idle = threading.Condition(self._lock)  # notified whenever a job ends
         self._running = 0
         self._stop_requested_at: float | None = None
+        # A fleet's worker protects its instance from scale-in while it holds a job (None: a single instance).
+        self.protection = ScaleInProtection.of(settings, credentials)
 
     def stop(self) -> None:
         """Ask the loop to stop; safe from a signal handler (it only sets an event)."""
@@ -141,6 +144,11 @@ class Worker:
                     self._work(message)
 
     def _work(self, message: dict[str, Any]) -> None:
+        if self.protection is not None and not self.protection.acquire():
+            # The instance is leaving the fleet: hand the message back and take no more.
+            self._dispose(message, Verdict(Action.RELEASE))
+            self.stop()
+            return
         with self._lock:
             self._running += 1
         try:
@@ -152,6 +160,8 @@ class Worker:
                 verdict = Verdict(Action.RETRY_LATER, self.retrier.policy.hand_back_delay(count, self.rng))
             self._dispose(message, verdict)
         finally:
+            if self.protection is not None:
+                self.protection.release()
             with self._lock:
                 self._running -= 1
                 self._idle.notify_all()

@@ -1,1 +1,2 @@
-"""Cost simulator: replays a job trace through the design's alarm and through our power policy."""
+"""Cost simulator: replays a job trace through the design's alarm and our power policy, and through one GPU
+against a fleet."""

@@ -1,8 +1,9 @@
-"""`python -m services.power_sim [--trace jobs.csv] [--png out/idle-cost.png] ...`
+"""`python -m services.power_sim [--trace jobs.csv] [--fleet N] [--png out/idle-cost.png] ...`
 
-Replays a job trace (the built-in synthetic day unless --trace names a CSV of
-`arrival_s,duration_s[,workflow]`) through the design's alarm and through our power policy,
-prints the figures for both and writes the PNG timeline.
+Replays a job trace (the built-in bursty synthetic day unless --trace names a CSV of
+`arrival_s,duration_s[,workflow]`) through the design's alarm and through our power policy, then
+through one GPU and a fleet of N under the same capacity decision; prints the figures and writes
+the PNG timeline.
 """
 
 import argparse
@@ -10,9 +11,10 @@ import sys
 
 from services.power_sim.cost_report import compare, format_report
 from services.power_sim.design_alarm import AlarmSpec
+from services.power_sim.fleet_report import compare_fleet, format_fleet_report
 from services.power_sim.simulation import SimParams
 from services.power_sim.timeline_plot import write_timeline
-from services.power_sim.traces import read_csv, synthetic_day, write_csv
+from services.power_sim.traces import bursty_day, read_csv, synthetic_day, write_csv
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -20,6 +22,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trace", help="CSV of arrival_s,duration_s[,workflow]; default: the synthetic day")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic day (default 7)")
+    parser.add_argument("--day", choices=("bursty", "quiet"), default="bursty",
+                        help="built-in day: with three large bursts (default) or without them")
+    parser.add_argument("--fleet", type=int, default=3, help="the fleet's maximum size to compare with one GPU "
+                        "(default 3)")
+    parser.add_argument("--jobs-per-instance", type=int, default=1,
+                        help="the fleet's target of queued plus running jobs per instance (default 1)")
     parser.add_argument("--write-trace", help="also write the trace used to this CSV path")
     parser.add_argument("--png", default="out/idle-cost.png", help="timeline PNG path (default out/idle-cost.png)")
     parser.add_argument("--boot-s", type=int, default=120, help="boot time until jobs run, billed (default 120)")
@@ -35,7 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="an SQS queue without API calls this long publishes no metrics (default 21600)")
     parser.add_argument("--horizon-s", type=int, help="simulated time (default: to the end of the trace's last day)")
     args = parser.parse_args(argv)
-    for name in ("boot_s", "idle_minutes", "check_interval_s", "job_timeout_minutes", "sample_s"):
+    for name in ("boot_s", "idle_minutes", "check_interval_s", "job_timeout_minutes", "sample_s", "fleet",
+                 "jobs_per_instance"):
         if getattr(args, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     if args.price < 0 or args.metric_delay_s < 0:
@@ -64,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         name = args.trace
     else:
-        jobs = synthetic_day(seed=args.seed, idle_window_s=params.idle_window_s)
-        name = f"synthetic day (seed {args.seed})"
+        day = bursty_day if args.day == "bursty" else synthetic_day
+        jobs = day(seed=args.seed, idle_window_s=params.idle_window_s)
+        name = f"{args.day} synthetic day (seed {args.seed})"
     if not jobs:
         print("the trace has no jobs", file=sys.stderr)
         return 2
@@ -73,9 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         write_csv(jobs, args.write_trace)
     comparison = compare(jobs, params)
     print(format_report(comparison, name))
+    fleet = compare_fleet(jobs, params, args.fleet, args.jobs_per_instance)
+    print()
+    print(format_fleet_report(fleet, args.jobs_per_instance))
     png = write_timeline(comparison.design, comparison.ours, jobs, args.png,
-                         f"GPU power over {name}: design alarm vs our policy (boot {params.boot_s} s, "
-                         f"idle window {params.idle_window_s // 60} min)")
+                         f"GPU power over {name}: design alarm vs our policy, one GPU vs a fleet of {args.fleet} "
+                         f"(boot {params.boot_s} s, idle window {params.idle_window_s // 60} min)", fleet)
     print(f"timeline: {png}")
     return 0
 

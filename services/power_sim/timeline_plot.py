@@ -1,4 +1,5 @@
-"""The PNG timeline: instance on/off under each policy, the design alarm's state, and queue depth."""
+"""The PNG timeline: instance on/off under each policy, the design alarm's state, queue depth, and
+the instances in service of one GPU against a fleet."""
 
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Patch
 
 from services.power_sim.design_alarm import ALARM
+from services.power_sim.fleet_report import FleetComparison
 from services.power_sim.simulation import SimResult
 from services.power_sim.traces import Job
 
@@ -27,11 +29,14 @@ def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def write_timeline(design: SimResult, ours: SimResult, jobs: list[Job], path: str | Path, title: str) -> Path:
+def write_timeline(design: SimResult, ours: SimResult, jobs: list[Job], path: str | Path, title: str,
+                   fleet: FleetComparison | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     horizon = design.horizon_s
-    fig, axes = plt.subplots(3, 1, figsize=(15, 8.5), sharex=True, gridspec_kw={"height_ratios": [1.2, 1, 1.3]})
+    ratios = [1.2, 1, 1.3] + ([1.3] if fleet else [])
+    fig, axes = plt.subplots(len(ratios), 1, figsize=(15, 2.8 * len(ratios)), sharex=True,
+                             gridspec_kw={"height_ratios": ratios})
     fig.suptitle(title, fontsize=12)
 
     ax = axes[0]
@@ -84,6 +89,9 @@ def write_timeline(design: SimResult, ours: SimResult, jobs: list[Job], path: st
     ax.set_ylabel("messages")
     ax.set_ylim(-0.9, max(max(depth_ours), max(depth_design)) + 1)
     ax.legend(loc="upper left", fontsize=8)
+    if fleet:
+        _fleet_panel(axes[3], fleet, horizon)
+    ax = axes[-1]
     ax.set_xlabel("time of day (h)")
     ax.set_xlim(0, horizon / 3600)
     ax.set_xticks(range(0, horizon // 3600 + 1, 2))
@@ -93,3 +101,20 @@ def write_timeline(design: SimResult, ours: SimResult, jobs: list[Job], path: st
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _fleet_panel(ax, fleet: FleetComparison, horizon: int) -> None:
+    one, many = fleet.one, fleet.fleet
+    hours, serving = _series(many.in_service, horizon)
+    _, serving_one = _series(one.in_service, horizon)
+    ax.fill_between(hours, serving, step="post", color="#2e86c1", alpha=0.6,
+                    label=f"fleet of {many.max_size}: instances in service (billed)")
+    ax.step(hours, serving_one, where="post", color="black", linewidth=1, label="one GPU: in service")
+    ax.set_ylabel("instances")
+    ax.set_ylim(0, many.max_size + 0.5)
+    ax.set_yticks(range(0, many.max_size + 1))
+    ax.set_title(f"fleet of {many.max_size}: p95 wait {many.p95_wait_s:.0f} s (one GPU {one.p95_wait_s:.0f} s)  |  "
+                 f"{many.gpu_hours:.2f} GPU h, ideal {fleet.ideal.gpu_hours:.2f}, "
+                 f"{many.interrupted} job(s) interrupted",
+                 fontsize=10, loc="left")
+    ax.legend(loc="upper left", fontsize=8)

@@ -48,13 +48,16 @@ def write_csv(jobs: list[Job], path: str | Path) -> None:
             writer.writerow([job.arrival_s, job.duration_s, job.workflow])
 
 
+def _random_job(rng: random.Random, t: int) -> Job:
+    workflow = rng.choice(["camera-angle", "camera-angle", "qwen-image-edit"])
+    return Job(t, rng.randint(40, 150) if workflow == "camera-angle" else rng.randint(90, 300), workflow)
+
+
 def _burst(rng: random.Random, start: int, count: int, jobs: list[Job]) -> int:
     """`count` jobs a few seconds to a minute apart; returns the time of the last arrival."""
     t = start
     for _ in range(count):
-        workflow = rng.choice(["camera-angle", "camera-angle", "qwen-image-edit"])
-        duration = rng.randint(40, 150) if workflow == "camera-angle" else rng.randint(90, 300)
-        jobs.append(Job(t, duration, workflow))
+        jobs.append(_random_job(rng, t))
         t += rng.randint(5, 60)
     return t
 
@@ -96,4 +99,17 @@ def synthetic_day(seed: int = 7, idle_window_s: int = 30 * MINUTE) -> list[Job]:
         last = _burst(rng, t, rng.randint(2, 6), jobs)
         t = last + rng.randint(6, 22) * MINUTE
     jobs.append(Job(21 * HOUR + 30, 3 * MINUTE))
+    return sorted(jobs, key=lambda j: j.arrival_s)
+
+
+def bursty_day(seed: int = 7, idle_window_s: int = 30 * MINUTE) -> list[Job]:
+    """The synthetic day plus three bursts of the kind one GPU cannot absorb: 24 jobs at 10:15,
+    16 at 14:30 and 30 at 17:36, each job 0-8 s after the one before (a batch sent by a script)."""
+    rng = random.Random(seed + 1000)
+    jobs = synthetic_day(seed, idle_window_s)
+    for start, count in ((10 * HOUR + 15 * MINUTE, 24), (14 * HOUR + 30 * MINUTE, 16), (17 * HOUR + 36 * MINUTE, 30)):
+        t = start
+        for _ in range(count):
+            jobs.append(_random_job(rng, t))
+            t += rng.randint(0, 8)
     return sorted(jobs, key=lambda j: j.arrival_s)

@@ -30,6 +30,7 @@ from services.shutdown_lambda.dead_letters import (
     distributor_dlq,
     pool_dlq,
 )
+from services.shutdown_lambda.fleet_actions import FleetController, FleetOutcome
 from services.shutdown_lambda.power_actions import Outcome, PowerController
 from services.shutdown_lambda.power_config import PowerRunConfig
 from services.shutdown_lambda.power_events import Trigger, parse_trigger
@@ -48,12 +49,12 @@ class PowerRun:
     """One run of a pool's power schedule: settle its dead letters, end the tasks that can no longer run,
     then decide and act on the instance."""
 
-    controller: PowerController
+    controller: PowerController | FleetController
     drain: DeadLetterDrain
     dead_letter_queues: list[DeadLetterQueue]
     sweep: StrandedTaskSweep | None = None
 
-    def run(self, trigger: str) -> tuple[Outcome, DrainReport]:
+    def run(self, trigger: str) -> tuple[Outcome | FleetOutcome, DrainReport]:
         report = DrainReport()
         if not self.controller.dry_run:
             for queue in self.dead_letter_queues:
@@ -95,9 +96,15 @@ def build_run(settings: Settings, config: PowerRunConfig, clock: Callable[[], fl
     starter = CapacityStarter(ec2=ec2, load=lambda: store.capacity(settings.pool),
                               save=lambda state: store.record_capacity(state, int(clock()), settings.pool),
                               clock=clock, logger=logger, metrics=metrics, instance_types=config.instance_types)
-    controller = PowerController(read_facts=reader.read, ec2=ec2, config=config.policy, logger=logger,
-                                 metrics=metrics, dry_run=dry_run, sleep=sleep, restart_wait_s=restart_wait_s,
-                                 starter=starter, **seams)
+    controller: PowerController | FleetController = PowerController(
+        read_facts=reader.read, ec2=ec2, config=config.policy, logger=logger, metrics=metrics, dry_run=dry_run,
+        sleep=sleep, restart_wait_s=restart_wait_s, starter=starter, **seams)
+    if config.fleet_group and config.fleet:
+        # A fleet: the group's desired capacity, not one instance's start and stop.
+        autoscaling = aws_clients.client("autoscaling", settings.aws_region, credentials=credentials)
+        controller = FleetController(read_facts=reader.read, autoscaling=autoscaling, ec2=ec2,
+                                     group=config.fleet_group, config=config.policy, fleet=config.fleet,
+                                     logger=logger, metrics=metrics, dry_run=dry_run)
     counter = JobCounter.of("power", settings)
     drain = DeadLetterDrain(store, sqs, counter, clock)
     sweep = StrandedTaskSweep(store, sqs, counter, clock, config.policy.idle_window_s, settings.queue_url or "",

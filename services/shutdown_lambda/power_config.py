@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 
 from gpujobs.errors import ConfigError
-from gpujobs.power_policy import GPU_TAG_KEY, GPU_TAG_VALUE, PowerConfig
+from gpujobs.power_policy import GPU_TAG_KEY, GPU_TAG_VALUE, FleetConfig, PowerConfig
 from gpujobs.settings import Settings
 
-REQUIRED = ("GPU_INSTANCE_ID", "SQS_QUEUE_URL", "DYNAMODB_TABLE")
+REQUIRED = ("SQS_QUEUE_URL", "DYNAMODB_TABLE")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+$")
 
 
@@ -21,13 +21,18 @@ class PowerRunConfig:
     # The preferred instance type, then the fallbacks a start tries when AWS has no capacity; empty:
     # the instance keeps its own type.
     instance_types: tuple[str, ...] = ()
+    # A fleet (GPU_FLEET_GROUP): its Auto Scaling group and size; None: the single GPU_INSTANCE_ID.
+    fleet_group: str | None = None
+    fleet: FleetConfig | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, idle_minutes_default: int = 30) -> "PowerRunConfig":
         """IDLE_MINUTES, JOB_TIMEOUT_MINUTES (the worker's JOB_TIMEOUT_S is 30 min by default too), DRY_RUN,
         GPU_TAG_KEY/GPU_TAG_VALUE (default Purpose=GPU-ComfyUI, the tag the IAM conditions use), and
-        GPU_INSTANCE_TYPES (comma-separated, preferred first)."""
-        settings.require(*REQUIRED)
+        GPU_INSTANCE_TYPES (comma-separated, preferred first); GPU_FLEET_GROUP, GPU_FLEET_MAX_SIZE and
+        GPU_JOBS_PER_INSTANCE for a fleet, else GPU_INSTANCE_ID."""
+        fleet_group = settings.get("GPU_FLEET_GROUP")
+        settings.require(*REQUIRED, "GPU_FLEET_GROUP" if fleet_group else "GPU_INSTANCE_ID")
         tag_key = settings.get("GPU_TAG_KEY") or GPU_TAG_KEY
         tag_value = settings.get("GPU_TAG_VALUE") or GPU_TAG_VALUE
         if not tag_key.strip() or not tag_value.strip():
@@ -38,7 +43,12 @@ class PowerRunConfig:
             idle_window_s=60 * settings.integer("IDLE_MINUTES", idle_minutes_default, minimum=1, maximum=24 * 60),
             job_timeout_s=60 * settings.integer("JOB_TIMEOUT_MINUTES", 30, minimum=1, maximum=7 * 24 * 60),
         )
-        return cls(policy, settings.flag("DRY_RUN", False), instance_types(settings.get("GPU_INSTANCE_TYPES")))
+        fleet = None if not fleet_group else FleetConfig(
+            max_size=settings.integer("GPU_FLEET_MAX_SIZE", 1, minimum=1, maximum=100),
+            jobs_per_instance=settings.integer("GPU_JOBS_PER_INSTANCE", 1, minimum=1, maximum=100),
+        )
+        return cls(policy, settings.flag("DRY_RUN", False), instance_types(settings.get("GPU_INSTANCE_TYPES")),
+                   fleet_group, fleet)
 
 
 def instance_types(raw: str | None) -> tuple[str, ...]:

@@ -82,7 +82,8 @@ class FactsReader:
     pool: str | None = None
 
     def read(self) -> PowerFacts:
-        instance = describe_instance(self.ec2, self.instance_id)
+        # A fleet's run reads only the work (its instances come from the group): no instance id.
+        instance = describe_instance(self.ec2, self.instance_id) if self.instance_id else InstanceView(None, {}, None)
         attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=QUEUE_ATTRIBUTES)["Attributes"]
         store = self.store
         if self.pool:

@@ -13,6 +13,7 @@ module "stack" {
   network           = var.network
   queue             = var.queue
   power             = var.power
+  fleet             = var.fleet
   lambda            = var.lambda
   table             = var.table
   results           = var.results
@@ -42,6 +43,7 @@ module "second_pool" {
   build             = module.stack.build
   queue             = var.queue
   power             = var.power
+  fleet             = var.fleet
   lambda            = var.lambda
   metrics_namespace = var.metrics_namespace
 

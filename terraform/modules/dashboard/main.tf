@@ -6,6 +6,8 @@ data "aws_region" "current" {}
 
 locals {
   region = data.aws_region.current.name
+  # The GPU's EC2 metrics: the single instance's, or a fleet's summed over its group.
+  ec2_dimension = var.gpu_fleet_group == null ? ["InstanceId", var.gpu_instance_id] : ["AutoScalingGroupName", var.gpu_fleet_group]
 
   search = { for key, metric in var.metric_names : key => "SEARCH('{${var.metrics_namespace}} MetricName=\"${metric}\"', 'Sum', 300)" }
 
@@ -54,8 +56,8 @@ locals {
         region = local.region
         period = 300
         metrics = [
-          ["AWS/EC2", "CPUUtilization", "InstanceId", var.gpu_instance_id, { stat = "Average", label = "CPU % (no data while stopped)" }],
-          ["AWS/EC2", "StatusCheckFailed", "InstanceId", var.gpu_instance_id, { stat = "Maximum", label = "status check failed", yAxis = "right" }],
+          ["AWS/EC2", "CPUUtilization", local.ec2_dimension[0], local.ec2_dimension[1], { stat = "Average", label = "CPU % (no data while stopped)" }],
+          ["AWS/EC2", "StatusCheckFailed", local.ec2_dimension[0], local.ec2_dimension[1], { stat = "Maximum", label = "status check failed", yAxis = "right" }],
         ]
       }
     },

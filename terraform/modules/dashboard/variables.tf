@@ -14,8 +14,14 @@ variable "dlq_name" {
 }
 
 variable "gpu_instance_id" {
-  description = "Id of the GPU instance."
+  description = "Id of the GPU instance; null for a fleet (gpu_fleet_group)."
   type        = string
+}
+
+variable "gpu_fleet_group" {
+  description = "Name of the pool's Auto Scaling group when the pool is a fleet: the EC2 widget then shows the group's instances."
+  type        = string
+  default     = null
 }
 
 variable "power_log_group_name" {

@@ -16,8 +16,11 @@ locals {
   account   = data.aws_caller_identity.current.account_id
   created   = var.launch != null
 
-  instance_id  = local.created ? aws_instance.this[0].id : var.instance_id
-  instance_arn = "arn:${local.partition}:ec2:${local.region}:${local.account}:instance/${local.instance_id}"
+  # A fleet's instances come from an Auto Scaling group (create_instance = false): no single id, and
+  # what is limited to "the instance" covers the region's instances (tag conditions narrow it).
+  single       = local.created && var.create_instance
+  instance_id  = local.single ? one(aws_instance.this[*].id) : var.instance_id
+  instance_arn = "arn:${local.partition}:ec2:${local.region}:${local.account}:instance/${local.instance_id == null ? "*" : local.instance_id}"
 
   # The instance and its volumes carry the provider's default tags, the GPU tag and the caller's.
   host_tags = merge(data.aws_default_tags.current.tags, var.tags, { (var.gpu_tag.key) = var.gpu_tag.value })
@@ -157,7 +160,8 @@ resource "aws_launch_template" "this" {
   }
 
   network_interfaces {
-    subnet_id                   = var.launch.subnet_id
+    # An Auto Scaling group places its instances in its own subnets and refuses a template that names one.
+    subnet_id                   = var.create_instance ? var.launch.subnet_id : null
     security_groups             = concat([aws_security_group.this[0].id], var.launch.security_group_ids)
     associate_public_ip_address = false
     delete_on_termination       = true
@@ -209,7 +213,7 @@ resource "aws_instance" "this" {
   #checkov:skip=CKV_AWS_126:The launch template turns on detailed monitoring (a variable)
   #checkov:skip=CKV_AWS_135:The launch template makes the instance EBS-optimized
   #checkov:skip=CKV2_AWS_41:The launch template attaches the pool's instance profile
-  count = local.created ? 1 : 0
+  count = local.single ? 1 : 0
 
   launch_template {
     id      = aws_launch_template.this[0].id

@@ -1,5 +1,5 @@
 output "instance_id" {
-  description = "Id of the GPU instance (adopted or created)."
+  description = "Id of the GPU instance (adopted or created); null for a fleet (create_instance = false)."
   value       = local.instance_id
 }
 

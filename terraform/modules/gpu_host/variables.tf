@@ -67,6 +67,13 @@ variable "launch" {
   }
 }
 
+variable "create_instance" {
+  description = "Whether a created host (launch set) launches its one instance from the launch template; false leaves the template to an Auto Scaling group (a fleet), which names its own subnets."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "instance_profile_name" {
   description = "Instance profile of the pool's worker, attached to a created instance (an adopted one gets it by hand: aws ec2 associate-iam-instance-profile)."
   type        = string

@@ -25,6 +25,7 @@ locals {
     power_topic      = coalesce(var.names.power_topic, "${var.name_prefix}gpu-idle-alarm-${local.region}")
     power_alarm      = coalesce(var.names.power_alarm, "${var.name_prefix}gpu-idle-alarm-${local.region}")
     power_schedule   = coalesce(var.names.power_schedule, "${var.name_prefix}gpu-power-recheck-${local.region}")
+    fleet_group      = coalesce(var.names.fleet_group, "${var.name_prefix}gpu-fleet-${local.region}")
   }
 
   # The stack's key encrypts the results bucket, and this pool's queues when the pool is in the stack's
@@ -45,9 +46,10 @@ locals {
   }
 
   # Behind the distributor a pool's queue is a regional queue (3600 s visibility), and the
-  # re-check is what starts a stopped instance, so it runs every minute.
+  # re-check is what starts a stopped instance, so it runs every minute; so it does for a fleet,
+  # whose scale-out it decides.
   visibility_timeout  = coalesce(var.queue.visibility_timeout_seconds, var.distributed ? 3600 : 300)
-  schedule_expression = coalesce(var.power.schedule_expression, var.distributed ? "rate(1 minute)" : "rate(5 minutes)")
+  schedule_expression = coalesce(var.power.schedule_expression, var.distributed || var.fleet.max_size > 1 ? "rate(1 minute)" : "rate(5 minutes)")
   pool                = var.distributed ? { GPU_POOL = local.region } : {}
 
   gpu_instance_arn = module.host.instance_arn
@@ -70,6 +72,7 @@ locals {
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     },
     local.pool,
+    local.fleet_worker_environment,
   )
 
   # The power run also owns the pool's dead-letter queue (and the master DLQ, when given): it runs
@@ -80,7 +83,6 @@ locals {
       SQS_DLQ_URL                  = module.queue.dlq_url
       DYNAMODB_TABLE               = var.task_table.name
       DYNAMODB_REGION              = var.task_table.region
-      GPU_INSTANCE_ID              = module.host.instance_id
       IDLE_MINUTES                 = tostring(var.power.idle_minutes)
       JOB_TIMEOUT_MINUTES          = tostring(var.gpu.job_timeout_minutes)
       GPU_TAG_KEY                  = var.gpu.tag_key
@@ -90,6 +92,7 @@ locals {
     },
     local.pool,
     local.instance_types,
+    local.fleet_power_environment,
     var.master_dlq == null ? {} : { MASTER_DLQ_URL = var.master_dlq.url },
     var.master_queue == null ? {} : { MASTER_QUEUE_URL = var.master_queue.url },
     var.power.environment,
@@ -115,8 +118,9 @@ module "queue" {
 module "host" {
   source = "../gpu_host"
 
-  names       = local.host_names
-  instance_id = var.gpu.instance_id
+  names           = local.host_names
+  instance_id     = var.gpu.instance_id
+  create_instance = !local.fleet
   launch = var.gpu.ami_id == null ? null : {
     ami_id              = var.gpu.ami_id
     subnet_id           = var.gpu.subnet_id

@@ -128,3 +128,14 @@ output "alarms" {
     capacity          = aws_cloudwatch_metric_alarm.capacity
   }
 }
+
+output "fleet" {
+  description = "The pool's Auto Scaling group when it is a fleet (fleet.max_size above 1), as {group_name, group_arn, max_size, warm_pool, instance_types}; null for a single instance."
+  value = local.fleet ? {
+    group_name     = one(aws_autoscaling_group.fleet[*].name)
+    group_arn      = local.fleet_arn
+    max_size       = var.fleet.max_size
+    warm_pool      = local.fleet_warm
+    instance_types = concat([var.gpu.instance_type], var.gpu.fallback_instance_types)
+  } : null
+}

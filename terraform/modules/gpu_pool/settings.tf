@@ -1,4 +1,4 @@
-# The pool's settings, in five groups. This file is also the stack's (terraform/pool_settings.tf)
+# The pool's settings, in six groups. This file is also the stack's (terraform/pool_settings.tf)
 # and environments/aws's (pool_settings.tf): links to it, so every pool, this region's and the
 # others', takes one type, one set of defaults and one set of ranges.
 
@@ -211,5 +211,37 @@ variable "lambda" {
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.lambda.log_retention_days)
     error_message = "lambda.log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "fleet" {
+  description = "The pool as an EC2 Auto Scaling group from the host's launch template (needs a created host: gpu.ami_id): from 0 to max_size instances, an integer from 1 to 100, where 1 (the default) keeps the single instance without a group. jobs_per_instance: the queued plus running jobs one instance is meant to carry, from 1 to 100 (the power logic scales on it); drain_seconds: how long a terminating or stopping instance's worker has to hand back its messages (the lifecycle hook's heartbeat timeout), from 30 to 7200; subnet_ids: more private subnets for the group besides gpu.subnet_id."
+  type = object({
+    max_size          = optional(number, 1)
+    jobs_per_instance = optional(number, 1)
+    drain_seconds     = optional(number, 300)
+    subnet_ids        = optional(list(string), [])
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.fleet.max_size >= 1 && var.fleet.max_size <= 100 && floor(var.fleet.max_size) == var.fleet.max_size && var.fleet.jobs_per_instance >= 1 && var.fleet.jobs_per_instance <= 100 && floor(var.fleet.jobs_per_instance) == var.fleet.jobs_per_instance
+    error_message = "fleet.max_size and fleet.jobs_per_instance must be integers from 1 to 100."
+  }
+
+  validation {
+    condition     = var.fleet.drain_seconds >= 30 && var.fleet.drain_seconds <= 7200 && floor(var.fleet.drain_seconds) == var.fleet.drain_seconds
+    error_message = "fleet.drain_seconds must be an integer from 30 to 7200."
+  }
+
+  validation {
+    condition     = var.fleet.max_size == 1 || var.gpu.ami_id != null
+    error_message = "A fleet (fleet.max_size above 1) launches from the host's launch template: set gpu.ami_id and gpu.subnet_id instead of adopting gpu.instance_id."
+  }
+
+  validation {
+    condition     = alltrue([for id in var.fleet.subnet_ids : can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", id))])
+    error_message = "fleet.subnet_ids must hold subnet ids: subnet- and 8 or 17 hexadecimal digits."
   }
 }

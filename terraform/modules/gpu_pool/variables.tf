@@ -17,6 +17,7 @@ variable "names" {
     power_topic      = optional(string)
     power_alarm      = optional(string)
     power_schedule   = optional(string)
+    fleet_group      = optional(string)
   })
   default  = {}
   nullable = false
