@@ -74,12 +74,7 @@ def test_a_task_runs_in_one_thread_of_a_worker_at_a_time():
 
 
 def test_beat_flags_a_cancel_a_client_asked_for(aws):
-    task_id = new_task_id()
-    aws.store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, 1))
-    aws.store.claim(task_id, "w", now=1000, lease_s=10)
-    aws.send(job_body(task_id))
-    inflight = InFlight()
-    job = inflight.add(InFlightJob(received(aws, 1)[0]["ReceiptHandle"], "m", task_id))
+    task_id, inflight, job = one_claimed_job(aws)
     beat = Heartbeat(inflight, aws.sqs, aws.queue_url, aws.store, "w", 60, 58, 1, clock=lambda: 1002).beat
 
     beat()
