@@ -22,15 +22,24 @@ import boto3
 import requests
 from PIL import Image
 
+from gpujobs.api_keys import KeyTable
+from gpujobs.task_model import DEFAULT_TENANT
 from local.emulator import free_port
 from local.processes import stop
 from tests.polling import wait_until
+from tests.task_table import create_api_key_table
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMERA = "/api/v1/camera-angle/jobs"
 FINAL = {"completed", "failed", "cancelled"}
 # The worker's id, as the GPU host gives it: the instance's, the same after every restart.
 WORKER_ID = "i-0fau1tf1xed000000"
+
+
+def new_key_table(dynamodb: Any, name: str) -> tuple[str, str]:
+    """An API key table of the caller's own emulator and a key in it: (API_KEYS_TABLE, the key)."""
+    table = create_api_key_table(dynamodb, name)
+    return table, KeyTable(table, dynamodb).create(DEFAULT_TENANT, int(time.time()), rate_limit=1000.0)[0]
 
 
 def answers(url: str) -> bool:
@@ -44,6 +53,7 @@ def answers(url: str) -> bool:
 class FaultRig:
     env: Mapping[str, str]
     logs: Path
+    api_key: str
     step_latency_s: float = 0.4
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -102,13 +112,16 @@ class FaultRig:
         return f"s3://{bucket}/inputs/fault.png"
 
     def submit(self, image_url: str, steps: int) -> str:
-        response = requests.post(f"{self.api_url}{CAMERA}", timeout=10,
+        response = requests.post(f"{self.api_url}{CAMERA}", timeout=10, headers=self.auth(),
                                  json={"image_url": image_url, "prompt": "orbit 30 degrees left", "steps": steps})
         assert response.status_code == 202, response.text
         return str(response.json()["job_id"])
 
     def status(self, job_id: str) -> dict[str, Any]:
-        return dict(requests.get(f"{self.api_url}/api/v1/jobs/{job_id}", timeout=5).json())
+        return dict(requests.get(f"{self.api_url}/api/v1/jobs/{job_id}", timeout=5, headers=self.auth()).json())
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
 
     def wait_running(self, job_id: str, timeout_s: float = 60) -> None:
         """Until the job runs on the GPU and its progress has reached the task row."""

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from local import emulator as emulator_process  # noqa: E402
 from local.gpu_host.host_config import HostConfig  # noqa: E402
-from tests.fault_rig import CAMERA, FaultRig  # noqa: E402
+from tests.fault_rig import CAMERA, FaultRig, new_key_table  # noqa: E402
 from tests.task_table import create_task_table  # noqa: E402
 
 STEPS = 12
@@ -62,7 +62,7 @@ def stalled_submit(rig: FaultRig, moto_pid: int) -> float:
     frozen_at = time.time()
     os.kill(moto_pid, signal.SIGSTOP)
     try:
-        response = requests.post(f"{rig.api_url}{CAMERA}", timeout=60,
+        response = requests.post(f"{rig.api_url}{CAMERA}", timeout=60, headers=rig.auth(),
                                  json={"image_url": "s3://inputs/cat.png", "prompt": "orbit"})
         answered_s = time.time() - frozen_at
     finally:
@@ -78,7 +78,7 @@ def main() -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="bench-recovery-"))
     moto = emulator_process.start(log_path=work_dir / "moto.log")
     env = {k: v for k, v in os.environ.items() if k != "GPUJOBS_OUTPUTS_FILE"}
-    env.update(emulator_process.environment(moto.endpoint))
+    env.update(moto.environment())
     os.environ.update(env)
     os.environ.pop("GPUJOBS_OUTPUTS_FILE", None)
     rig = None
@@ -88,8 +88,10 @@ def main() -> int:
         queue_url = sqs.create_queue(QueueName="bench_recovery_tasks",
                                      Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
         s3.create_bucket(Bucket="bench-recovery-results")
+        keys_table, api_key = new_key_table(dynamodb, "bench_recovery_keys")
         rig = FaultRig({**env, "SQS_QUEUE_URL": queue_url, "DYNAMODB_TABLE": table, "VISIBILITY_TIMEOUT_S": "300",
-                        "RESULTS_BUCKET": "bench-recovery-results", "AWS_REGION": env["AWS_REGION"]}, work_dir)
+                        "RESULTS_BUCKET": "bench-recovery-results", "AWS_REGION": env["AWS_REGION"],
+                        "API_KEYS_TABLE": keys_table}, work_dir, api_key)
         rig.start_all()
         image_url = rig.upload_input("bench-recovery-results")
         figures = {

@@ -105,7 +105,10 @@ def _submit_view(workflow: WorkflowSpec) -> Callable[..., Response]:
 
         def run(job_id: str | None = None) -> Task:
             cap = services().waiting_cap
-            retry_after = cap.retry_after(tenant)
+            try:
+                retry_after = cap.retry_after(tenant)
+            except AWS_ERRORS as exc:
+                raise _table_unavailable(exc) from None
             if retry_after is not None:
                 raise RateLimited(f"this tenant has {cap.cap} or more jobs waiting; retry later",
                                   {"max_waiting_jobs": cap.cap}, {"Retry-After": str(retry_after)})

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from flask import Request, g
 
 from gpujobs.task_store import TaskStore
-from services.api.job_submission import AWS_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +77,10 @@ class WaitingCap:
             if read:
                 self._reading.add(tenant)
         if read:
+            # A table that does not answer raises here: the submit answers 503 now, rather than spend a
+            # second deadline on its own write to the same table.
             try:
                 cached = (now, self.store.count_waiting(tenant, at_most=self.cap))
-            except AWS_ERRORS as exc:  # the submit's own write will report a table that is down
-                log.warning("could not count waiting jobs: %s", exc, extra={"tenant": tenant})
-                return None
             finally:
                 with self._lock:
                     self._reading.discard(tenant)

@@ -23,7 +23,7 @@ BOUND_S = 60
 
 
 @pytest.fixture(scope="module")
-def rig(stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRig]:
+def rig(stack: dict[str, Any], api_key: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRig]:
     # Other modules leave jobs on the shared queue that were never meant to run; start clean (SQS refuses a
     # second purge within a minute: then one just emptied it).
     try:
@@ -31,7 +31,7 @@ def rig(stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iter
     except ClientError as exc:
         if exc.response["Error"]["Code"] not in ("AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"):
             raise
-    started = FaultRig(dict(os.environ), tmp_path_factory.mktemp("faults"))
+    started = FaultRig(dict(os.environ), tmp_path_factory.mktemp("faults"), api_key)
     try:
         yield started.start_all()
     finally:
