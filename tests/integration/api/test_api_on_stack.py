@@ -16,7 +16,7 @@ from services.api.api_config import ApiConfig
 from services.api.app import create_app
 from tests.polling import wait_until
 
-from .conftest import ApiServer
+from .conftest import ApiServer, raw_http
 
 pytestmark = pytest.mark.integration
 
@@ -135,6 +135,30 @@ def test_errors_over_http_are_json(api: ApiServer) -> None:
     for response, status in cases:
         assert response.status_code == status, response.text
         assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+@pytest.mark.parametrize(("request_bytes", "status", "code"), [
+    (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431,
+     "request_header_fields_too_large"),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(120)) + b"\r\n", 431,
+     "request_header_fields_too_large"),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Api-Key: a\x01b\r\n\r\n", 400, "bad_request"),
+    (b"G@T /health HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request"),
+    (b"GET /health HTTP/9.9\r\nHost: x\r\n\r\n", 400, "bad_request"),
+    # a key header in UTF-8 reaches the app (as latin-1, as WSGI says) and is refused there
+    ("GET /api/v1/jobs HTTP/1.1\r\nHost: x\r\nX-Api-Key: gjk_ключ\r\nConnection: close\r\n\r\n".encode(), 401,
+     "unauthorized"),
+    ("GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ключ\r\nConnection: close\r\n\r\n".encode(), 401,
+     "unauthorized"),
+])
+def test_requests_gunicorn_refuses_get_json_errors(api: ApiServer, request_bytes: bytes, status: int,
+                                                   code: str) -> None:
+    got, headers, body = raw_http(api.url, request_bytes)
+    assert got == status, body
+    assert headers["content-type"] == "application/json"
+    assert set(json.loads(body)["error"]) == {"code", "message", "details"}
+    assert json.loads(body)["error"]["code"] == code
 
 
 def test_health_and_document(api: ApiServer) -> None:
