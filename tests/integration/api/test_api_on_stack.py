@@ -7,6 +7,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gpujobs import aws_clients
 from gpujobs.settings import load_settings
@@ -159,6 +161,34 @@ def test_requests_gunicorn_refuses_get_json_errors(api: ApiServer, request_bytes
     assert headers["content-type"] == "application/json"
     assert set(json.loads(body)["error"]) == {"code", "message", "details"}
     assert json.loads(body)["error"]["code"] == code
+
+
+_TOKEN = st.binary(min_size=1, max_size=12).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"") or b"x")
+_HEADER_LINE = st.tuples(
+    st.sampled_from([b"X-Api-Key", b"Authorization", b"Idempotency-Key", b"Content-Type", b"Host", b"X Bad",
+                     b"X-Long"]) | _TOKEN.filter(lambda name: name.lower() not in (b"content-length",
+                                                                                     b"transfer-encoding")),
+    st.binary(max_size=60) | st.integers(4000, 9000).map(lambda n: b"v" * n),
+).map(lambda h: h[0] + b": " + h[1].replace(b"\r", b"").replace(b"\n", b""))
+
+
+@given(method=st.sampled_from([b"GET", b"POST", b"DELETE", b"PUT"]) | _TOKEN,
+       path=st.sampled_from([b"/health", b"/api/v1/jobs", CAMERA.encode(), b"/openapi.json"]).flatmap(
+           lambda base: st.binary(max_size=40).map(lambda tail: base + tail.replace(b" ", b"%20")))
+       | st.integers(3000, 6000).map(lambda n: b"/" + b"a" * n),
+       version=st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/1.1x"]),
+       headers=st.lists(_HEADER_LINE, max_size=4) | st.integers(95, 130).map(lambda n: [b"X-N: 1"] * n))
+@settings(max_examples=40, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_no_raw_request_gets_a_500_or_an_html_page(api: ApiServer, method: bytes, path: bytes, version: bytes,
+                                                    headers: list[bytes]) -> None:
+    """Whatever the bytes of the request line and headers, gunicorn or the app answers, never with a 500
+    or an HTML page: errors are the API's JSON. (No body: a declared length the request lacks would wait.)"""
+    request = b"\r\n".join([method + b" " + path + b" " + version, b"Host: x", *headers, b"Connection: close"])
+    status, response_headers, body = raw_http(api.url, request + b"\r\n\r\n")
+    assert status != 500, body[:300]
+    if status >= 400:
+        assert response_headers.get("content-type") == "application/json", (status, body[:300])
+        assert set(json.loads(body)["error"]) == {"code", "message", "details"}
 
 
 def test_health_and_document(api: ApiServer) -> None:
