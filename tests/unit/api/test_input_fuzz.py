@@ -11,8 +11,11 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from apig_wsgi import make_lambda_handler
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.unit.api.test_entry_points import http_api_event
 
 CAMERA = "/api/v1/camera-angle/jobs"
 FUZZ = settings(max_examples=60, derandomize=True, deadline=None, database=None,
@@ -98,5 +101,27 @@ def test_any_job_id_and_list_query_are_answered_without_a_5xx(client: Any) -> No
         _json_or_error(client.get(f"/api/v1/jobs/{quote(job_id, safe='')}"))
         _json_or_error(client.post(f"/api/v1/jobs/{quote(job_id, safe='')}/cancel"))
         _json_or_error(client.get("/api/v1/jobs", query_string=query))
+
+    run()
+
+
+def test_through_the_lambda_handler_any_header_value_and_body_is_answered_without_a_5xx(make_app: Any,
+                                                                                        aws: Any) -> None:
+    """API Gateway hands header values over as any Unicode text, not latin-1 bytes as an HTTP server does."""
+    handler = make_lambda_handler(make_app(), binary_support=False)
+    header = st.sampled_from(["x-api-key", "authorization", "idempotency-key", "content-type", "user-agent"])
+
+    @given(headers=st.dictionaries(header, st.text(max_size=60), max_size=3),
+           body=st.text(max_size=200) | st.dictionaries(FIELDS, JSON_VALUES, max_size=4).map(json.dumps),
+           route=st.sampled_from([("GET", "/api/v1/jobs"), ("GET", "/health"), ("POST", CAMERA)]))
+    @FUZZ
+    def run(headers: dict[str, str], body: str, route: tuple[str, str]) -> None:
+        method, path = route
+        event = http_api_event(method, path, body if method == "POST" else None,
+                               {"authorization": f"Bearer {aws.key}", **headers})
+        answer = handler(event, None)
+        assert answer["statusCode"] < 500, answer["body"][:300]
+        if answer["statusCode"] >= 400:
+            assert set(json.loads(answer["body"])["error"]) == {"code", "message", "details"}
 
     run()
