@@ -23,7 +23,7 @@ time, and the job status reads it to say why a waiting job's GPU is not up.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
@@ -31,6 +31,7 @@ from typing import Any, cast
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from gpujobs.address_redaction import redact_addresses
 from gpujobs.capacity_policy import CapacityState
 from gpujobs.errors import TaskNotFound, TransitionRejected
 from gpujobs.task_model import WAITING_TENANT, Task, TaskStatus, sources_of
@@ -47,6 +48,17 @@ CAPACITY_KEY = "#gpu-capacity"
 IDEMPOTENCY_KEY = "#idempotency"
 # How much of an error message a row keeps.
 ERROR_LIMIT = 2000
+
+
+def error_text(error: str) -> str:
+    """A job's error as its row stores it and a client reads it: internal addresses out, clipped. Every
+    write of `error_message` goes through here; `last_error`, seen only by operators, keeps the detail."""
+    return redact_addresses(error)[:ERROR_LIMIT]
+
+
+def _with_error_text(task: Task) -> Task:
+    return task if task.error_message is None else replace(task, error_message=error_text(task.error_message))
+
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -311,7 +323,7 @@ class TaskStore:
         try:
             self.db.put_item(
                 TableName=self.table_name,
-                Item=serialize(task.to_item()),
+                Item=serialize(_with_error_text(task).to_item()),
                 ConditionExpression="attribute_not_exists(task_id)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -432,7 +444,7 @@ class TaskStore:
         if lease is None:
             lease = Lease.ANY if worker_id is None else Lease.HELD
         self._move(task_id, TaskStatus.FAILED, lease,
-                   {"error_message": error_message[:ERROR_LIMIT], "updated_at": now,
+                   {"error_message": error_text(error_message), "updated_at": now,
                     "finished_at": now if ended_at is None else min(now, ended_at),
                     **_job_id(comfy_job_id)},
                    now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id)
@@ -443,7 +455,7 @@ class TaskStore:
         worker, when the Unified API reports the job cancelled); `reason` goes to `error_message`."""
         sets: dict[str, Any] = {"updated_at": now, "finished_at": now, **_job_id(comfy_job_id)}
         if reason is not None:
-            sets["error_message"] = reason[:ERROR_LIMIT]
+            sets["error_message"] = error_text(reason)
         self._move(task_id, TaskStatus.CANCELLED, Lease.ANY if worker_id is None else Lease.HELD, sets,
                    worker_id=worker_id)
 
@@ -451,7 +463,7 @@ class TaskStore:
         """A client's cancel of a job no worker has claimed: pending -> cancelled, or TransitionRejected
         carrying the row when it is not pending any more (a worker claimed it meanwhile)."""
         self._update(task_id, TaskStatus.CANCELLED, _condition(frozenset({TaskStatus.PENDING}), Lease.ANY),
-                     {"status": TaskStatus.CANCELLED.value, "error_message": reason[:ERROR_LIMIT],
+                     {"status": TaskStatus.CANCELLED.value, "error_message": error_text(reason),
                       "updated_at": now, "finished_at": now})
 
     def request_cancel(self, task_id: str, now: int) -> None:

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 # Longest error message text echoed back; long inputs are never repeated whole.
 _MESSAGE_LIMIT = 300
 
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -29,6 +29,7 @@ _HTTP_CODES = {
     413: "payload_too_large",
     414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     422: "validation_error",
     429: "rate_limited",
     431: "request_header_fields_too_large",
@@ -79,9 +80,14 @@ class ServiceUnavailable(ApiError):
     status, code = 503, "service_unavailable"
 
 
+def error_document(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The one shape of every error body (the app's and gunicorn's own, services/api/gunicorn_worker.py)."""
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
 def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> Response:
-    response = jsonify({"error": {"code": code, "message": message, "details": details}})
+    response = jsonify(error_document(code, message, details))
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -114,7 +120,7 @@ def _handle_api_error(exc: ApiError) -> Response:
 
 def _handle_http_exception(exc: HTTPException) -> Response:
     status = exc.code or 500
-    code = _HTTP_CODES.get(status, "http_error")
+    code = HTTP_CODES.get(status, "http_error")
     message = exc.description or exc.name
     if status == 413:
         message = "request body is too large"

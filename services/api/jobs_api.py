@@ -73,6 +73,9 @@ class JobFinished(ApiError):
     status, code = 409, "job_finished"
 
 
+# Deepest nesting of arrays and objects a request body may have; a job's inputs are one flat object.
+MAX_JSON_DEPTH = 32
+
 # How many times a cancel re-reads a job that changed state under it before giving up (503).
 CANCEL_ATTEMPTS = 3
 
@@ -82,14 +85,35 @@ def _table_unavailable(exc: Exception) -> ServiceUnavailable:
                               {"dependency": "dynamodb", "error": aws_error_code(exc)}, {"Retry-After": "5"})
 
 
+def _nests_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in `value` nest more than `limit` levels; iterative, so any depth is safe."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _parse_json_body() -> None:
-    """415 unless JSON, 400 if it does not parse, 422 unless it is an object."""
+    """415 unless JSON, 400 if it does not parse or nests deeper than MAX_JSON_DEPTH, 422 unless it is
+    an object. The parser recurses, so a deep enough body raises RecursionError at a depth that depends
+    on the stack in use; the explicit bound answers every such body the same way."""
     if not request.is_json:
         raise UnsupportedMediaType("Content-Type must be application/json")
+    too_deep = MalformedJson(f"request body nests arrays or objects deeper than {MAX_JSON_DEPTH} levels")
     try:
         body = request.get_json()
     except BadRequest:
         raise MalformedJson("request body is not valid JSON") from None
+    except RecursionError:
+        raise too_deep from None
+    if _nests_deeper_than(body, MAX_JSON_DEPTH):
+        raise too_deep
     if not isinstance(body, dict):
         raise InvalidRequest("request body must be a JSON object",
                              [{"loc": [], "msg": "must be a JSON object", "type": "dict_type"}])

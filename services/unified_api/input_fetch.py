@@ -20,7 +20,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image, UnidentifiedImageError
 
 from gpujobs import aws_clients
-from gpujobs.url_guard import Resolver, UnsafeUrl, check_syntax, is_public_address, parse_s3_uri, system_resolver
+from gpujobs.url_guard import (
+    Resolver,
+    UnsafeUrl,
+    check_addresses,
+    check_syntax,
+    is_public_address,
+    parse_s3_uri,
+    system_resolver,
+)
 
 MAX_REDIRECTS = 3
 CHUNK = 64 * 1024
@@ -83,12 +91,10 @@ class InputFetcher:
             addresses = list(self._resolver(host))
         except UnsafeUrl as exc:
             raise InputTransient(str(exc)) from None
-        if not addresses:
-            raise InputRefused(f"host {host!r} does not resolve")
-        for address in addresses:
-            if not self._address_allowed(address):
-                raise InputRefused(f"host {host!r} resolves to {address}, a private, loopback, link-local or "
-                                   "otherwise non-public address")
+        try:
+            check_addresses(host, addresses, self._address_allowed)
+        except UnsafeUrl as exc:
+            raise InputRefused(str(exc)) from None
         return addresses[0]
 
     def _fetch_https(self, url: str, deadline: float) -> bytes:

@@ -2,12 +2,14 @@
 signing as the API's role."""
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -32,6 +34,21 @@ class ApiServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def raw_http(url: str, request: bytes, timeout_s: float = 10) -> tuple[int, dict[str, str], bytes]:
+    """Send `request` as it is (no client library would send most of these) on a new connection and read
+    the answer to the end; the request must ask for `Connection: close` unless the server closes anyway."""
+    host, port = urlsplit(url).hostname or "", urlsplit(url).port or 80
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
 
 
 def _answers(url: str) -> bool:

@@ -7,6 +7,8 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gpujobs import aws_clients
 from gpujobs.settings import load_settings
@@ -16,7 +18,7 @@ from services.api.api_config import ApiConfig
 from services.api.app import create_app
 from tests.polling import wait_until
 
-from .conftest import ApiServer
+from .conftest import ApiServer, raw_http
 
 pytestmark = pytest.mark.integration
 
@@ -135,6 +137,58 @@ def test_errors_over_http_are_json(api: ApiServer) -> None:
     for response, status in cases:
         assert response.status_code == status, response.text
         assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+@pytest.mark.parametrize(("request_bytes", "status", "code"), [
+    (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431,
+     "request_header_fields_too_large"),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(120)) + b"\r\n", 431,
+     "request_header_fields_too_large"),
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Api-Key: a\x01b\r\n\r\n", 400, "bad_request"),
+    (b"G@T /health HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request"),
+    (b"GET /health HTTP/9.9\r\nHost: x\r\n\r\n", 400, "bad_request"),
+    # a key header in UTF-8 reaches the app (as latin-1, as WSGI says) and is refused there
+    ("GET /api/v1/jobs HTTP/1.1\r\nHost: x\r\nX-Api-Key: gjk_ключ\r\nConnection: close\r\n\r\n".encode(), 401,
+     "unauthorized"),
+    ("GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ключ\r\nConnection: close\r\n\r\n".encode(), 401,
+     "unauthorized"),
+])
+def test_requests_gunicorn_refuses_get_json_errors(api: ApiServer, request_bytes: bytes, status: int,
+                                                   code: str) -> None:
+    got, headers, body = raw_http(api.url, request_bytes)
+    assert got == status, body
+    assert headers["content-type"] == "application/json"
+    assert set(json.loads(body)["error"]) == {"code", "message", "details"}
+    assert json.loads(body)["error"]["code"] == code
+
+
+_TOKEN = st.binary(min_size=1, max_size=12).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"") or b"x")
+_HEADER_LINE = st.tuples(
+    st.sampled_from([b"X-Api-Key", b"Authorization", b"Idempotency-Key", b"Content-Type", b"Host", b"X Bad",
+                     b"X-Long"]) | _TOKEN.filter(lambda name: name.lower() not in (b"content-length",
+                                                                                     b"transfer-encoding")),
+    st.binary(max_size=60) | st.integers(4000, 9000).map(lambda n: b"v" * n),
+).map(lambda h: h[0] + b": " + h[1].replace(b"\r", b"").replace(b"\n", b""))
+
+
+@given(method=st.sampled_from([b"GET", b"POST", b"DELETE", b"PUT"]) | _TOKEN,
+       path=st.sampled_from([b"/health", b"/api/v1/jobs", CAMERA.encode(), b"/openapi.json"]).flatmap(
+           lambda base: st.binary(max_size=40).map(lambda tail: base + tail.replace(b" ", b"%20")))
+       | st.integers(3000, 6000).map(lambda n: b"/" + b"a" * n),
+       version=st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/1.1x"]),
+       headers=st.lists(_HEADER_LINE, max_size=4) | st.integers(95, 130).map(lambda n: [b"X-N: 1"] * n))
+@settings(max_examples=40, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_no_raw_request_gets_a_500_or_an_html_page(api: ApiServer, method: bytes, path: bytes, version: bytes,
+                                                    headers: list[bytes]) -> None:
+    """Whatever the bytes of the request line and headers, gunicorn or the app answers, never with a 500
+    or an HTML page: errors are the API's JSON. (No body: a declared length the request lacks would wait.)"""
+    request = b"\r\n".join([method + b" " + path + b" " + version, b"Host: x", *headers, b"Connection: close"])
+    status, response_headers, body = raw_http(api.url, request + b"\r\n\r\n")
+    assert status != 500, body[:300]
+    if status >= 400:
+        assert response_headers.get("content-type") == "application/json", (status, body[:300])
+        assert set(json.loads(body)["error"]) == {"code", "message", "details"}
 
 
 def test_health_and_document(api: ApiServer) -> None:

@@ -89,7 +89,9 @@ def test_gunicorn_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch) -> Non
     for key in ("API_BIND", "API_WORKERS", "API_THREADS"):
         monkeypatch.delenv(key, raising=False)
     conf = _load_gunicorn_conf()
-    assert (conf.bind, conf.workers, conf.threads, conf.worker_class) == ("127.0.0.1:8080", 2, 8, "gthread")
+    assert (conf.bind, conf.workers, conf.threads) == ("127.0.0.1:8080", 2, 8)
+    assert conf.worker_class == "services.api.gunicorn_worker.JsonErrorWorker"
+    assert (conf.limit_request_line, conf.limit_request_fields, conf.limit_request_field_size) == (4094, 100, 8190)
     assert conf.logger_class == "services.api.gunicorn_logging.JsonLogger"
     monkeypatch.setenv("API_BIND", "127.0.0.1:9999")
     monkeypatch.setenv("API_WORKERS", "3")

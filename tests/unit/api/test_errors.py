@@ -124,3 +124,21 @@ def test_openapi_document_and_docs_page(client: Any) -> None:
     submit = document["paths"]["/api/v1/camera-angle/jobs"]["post"]
     assert {"202", "400", "413", "415", "422", "503"} <= set(submit["responses"])
     assert client.get("/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("depth", [33, 500, 990, 5_000, 100_000])
+@pytest.mark.parametrize(("opening", "closing"), [("[", "]"), ('{"a": ', "}")])
+def test_deeply_nested_json_is_400_at_any_depth(client: Any, aws: Any, depth: int, opening: str,
+                                                 closing: str) -> None:
+    """Below the parser's recursion limit and far past it alike, in a field or as the whole body."""
+    nested = opening * depth + "1" + closing * depth
+    for body in (nested, '{"image_url": "s3://inputs/a.png", "prompt": ' + nested + "}"):
+        for headers in ({}, {"Idempotency-Key": "deep"}):
+            response = client.post(CAMERA, data=body, content_type="application/json", headers=headers)
+            assert "deeper than 32" in _error(response, 400, "malformed_json")["message"]
+    assert aws.rows() == [] and aws.queue_bodies() == []
+
+
+def test_nesting_up_to_the_limit_reaches_validation(client: Any) -> None:
+    body = '{"image_url": "s3://inputs/a.png", "prompt": ' + "[" * 31 + "]" * 31 + "}"
+    _error(client.post(CAMERA, data=body, content_type="application/json"), 422, "validation_error")

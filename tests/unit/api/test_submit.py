@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from gpujobs.task_store import deserialize
+from gpujobs.task_store import TaskStore, deserialize
 from services.api.gpu_power import GpuInstanceStarter
 
 CAMERA = "/api/v1/camera-angle/jobs"
@@ -22,6 +22,20 @@ def test_submit_answers_202_with_job_and_location(client: Any) -> None:
     assert job["workflow"] == "camera-angle"
     assert response.headers["Location"] == f"/api/v1/jobs/{job['job_id']}"
     assert client.get(response.headers["Location"]).get_json() == job
+
+
+def test_status_says_when_the_job_started_and_ended_and_why_without_internal_addresses(client: Any,
+                                                                                     aws: Any) -> None:
+    job_id = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "x"}).get_json()["job_id"]
+    pending = client.get(f"/api/v1/jobs/{job_id}").get_json()
+    assert pending["started_at"] is None and pending["finished_at"] is None
+    store = TaskStore(aws.table_name, aws.dynamodb)
+    store.claim(job_id, "w1", now=pending["created_at"] + 5, lease_s=300)
+    store.fail(job_id, "Unified API at http://127.0.0.1:8188 refused: connection refused",
+               now=pending["created_at"] + 9, worker_id="w1")
+    failed = client.get(f"/api/v1/jobs/{job_id}").get_json()
+    assert (failed["started_at"], failed["finished_at"]) == (pending["created_at"] + 5, pending["created_at"] + 9)
+    assert failed["error"] == "Unified API at http://<internal> refused: connection refused"
 
 
 def test_queue_message_is_exactly_the_task_message_format(client: Any, aws: Any) -> None:

@@ -309,3 +309,35 @@ def test_only_pending_rows_are_in_the_waiting_index(store):
     assert store.count_waiting("acme", at_most=100) == 1
     assert "waiting_tenant" not in raw(store, "w1") and raw(store, "w4")["waiting_tenant"] == {"S": "acme"}
     assert store.count_waiting("globex", at_most=100) == 1
+
+
+LEAKY = "Unified API unreachable: HTTPConnectionPool(host='127.0.0.1', port=8188): connection refused"
+
+
+def test_every_error_written_to_a_row_has_internal_addresses_redacted(store):
+    """fail (by a worker and by anyone), cancel (by a worker and while pending) and a row created failed:
+    a client reads the reason, not the host and port behind it."""
+    store.create(new_task("held"))
+    store.claim("held", "w1", now=1010, lease_s=300)
+    store.fail("held", LEAKY, now=1020, worker_id="w1")
+    store.create(new_task("any"))
+    store.fail("any", "queue at http://10.0.0.5:4566/q failed", now=1020)
+    store.create(new_task("cancelled"))
+    store.claim("cancelled", "w1", now=1010, lease_s=300)
+    store.cancel("cancelled", 1020, worker_id="w1", reason="ComfyUI at localhost:8188 interrupted")
+    store.create(new_task("pending"))
+    store.cancel_pending("pending", 1020, "by [::1]:9000")
+    made_failed = Task.new("made", "", {}, 1000)
+    made_failed.status, made_failed.error_message, made_failed.finished_at = TaskStatus.FAILED, LEAKY, 1000
+    store.create(made_failed)
+    for task_id in ("held", "any", "cancelled", "pending", "made"):
+        error = store.get(task_id).error_message
+        assert "<internal>" in error, error
+        assert not re.search(r"127\.0\.0\.1|10\.0\.0\.5|localhost|::1|8188|4566|9000", error), error
+
+
+def test_a_retry_note_keeps_the_detail_for_operators(store):
+    store.create(new_task())
+    store.claim("t1", "w1", now=1010, lease_s=300)
+    store.note_retry("t1", "w1", LEAKY, now=1020)
+    assert store.get("t1").last_error == LEAKY

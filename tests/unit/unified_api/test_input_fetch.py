@@ -89,14 +89,16 @@ def test_redirects_are_followed_and_each_hop_is_checked(server: tuple[int, Path]
     Handler.routes["/away"] = (302, {"Location": f"https://metadata.test:{port}/latest"}, b"")
     resolve = {HOST: "127.0.0.1", "metadata.test": "169.254.169.254"}
     assert fetcher(cert, resolve).fetch(f"https://{HOST}:{port}/hop") == b"meow"
-    with pytest.raises(InputRefused, match=r"169\.254\.169\.254"):
+    with pytest.raises(InputRefused, match=r"'metadata\.test' resolves to a private") as refused:
         fetcher(cert, resolve).fetch(f"https://{HOST}:{port}/away")
+    assert "169.254" not in str(refused.value)
 
 
 def test_a_private_address_is_refused_before_any_connection() -> None:
     refusing = InputFetcher(1000, 5.0, s3_client=lambda: None, resolver=lambda host: ["10.1.2.3"])
-    with pytest.raises(InputRefused, match=r"10\.1\.2\.3"):
+    with pytest.raises(InputRefused, match=r"'internal\.test' resolves to a private") as refused:
         refusing.fetch("https://internal.test/secret.png")
+    assert "10.1.2.3" not in str(refused.value)
 
 
 def test_a_wrong_certificate_is_refused(server: tuple[int, Path], tmp_path: Path) -> None:
