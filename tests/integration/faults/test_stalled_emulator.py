@@ -122,8 +122,10 @@ def power_run(frozen: Frozen, monkeypatch: pytest.MonkeyPatch, clock_ahead_s: fl
                          "DYNAMODB_TABLE": frozen.table, "GPU_INSTANCE_ID": frozen.instance_id,
                          "IDLE_MINUTES": str(IDLE_MINUTES)})
     config = PowerRunConfig.from_settings(settings)
+    # Signed as this emulator's admin in so many words: a default-chain session made earlier in the process
+    # may hold the session emulator's identity.
     run = build_run(settings, config, lambda: time.time() + clock_ahead_s, dry_run=False, sleep=lambda _s: None,
-                    restart_wait_s=0)
+                    restart_wait_s=0, credentials=frozen.moto.admin.credentials)
     _outcome, report = run.run("test")
     aws_clients.reset_clients()
     return report
