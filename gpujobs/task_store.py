@@ -96,6 +96,11 @@ def _row_of(exc: ClientError) -> Task | None:
     return Task.from_item(deserialize(item)) if item else None
 
 
+def _same_creation(existing: Task, written: Task) -> bool:
+    return (existing.created_at, existing.job_type, existing.request_body, existing.tenant) == (
+        written.created_at, written.job_type, written.request_body, written.tenant)
+
+
 def _job_id(comfy_job_id: str | None) -> dict[str, str]:
     return {"comfy_job_id": comfy_job_id} if comfy_job_id else {}
 
@@ -319,17 +324,24 @@ class TaskStore:
 
     def create(self, task: Task) -> None:
         """Insert a new row (pending, or failed for a message refused before it could run); raises
-        TransitionRejected carrying the existing row if the id is taken."""
+        TransitionRejected carrying the existing row if the id is taken by another write.
+
+        A put whose answer timed out may have landed, and the client's retry then finds that row: a row
+        with this task's creation (time, workflow, request, tenant) is this write's own, not a clash."""
+        written = _with_error_text(task)
         try:
             self.db.put_item(
                 TableName=self.table_name,
-                Item=serialize(_with_error_text(task).to_item()),
+                Item=serialize(written.to_item()),
                 ConditionExpression="attribute_not_exists(task_id)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if _refused(exc):
-                raise TransitionRejected(task.task_id, task.status, _row_of(exc)) from None
+                existing = _row_of(exc)
+                if existing is not None and _same_creation(existing, written):
+                    return
+                raise TransitionRejected(task.task_id, task.status, existing) from None
             raise
 
     def _update(self, task_id: str, target: TaskStatus, condition: tuple[str, dict[str, Any]],

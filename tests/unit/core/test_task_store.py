@@ -43,10 +43,19 @@ def test_create_writes_every_field_of_the_format(store):
     assert task.request_body["cfg"] == 1.5 and task.request_body["steps"] == 4
 
 
-def test_create_twice_is_rejected(store):
+def test_create_of_a_taken_id_is_rejected(store):
     store.create(new_task())
-    with pytest.raises(TransitionRejected):
-        store.create(new_task())
+    with pytest.raises(TransitionRejected) as refused:
+        store.create(new_task(now=1001))
+    assert refused.value.task is not None and refused.value.task.created_at == 1000
+
+
+def test_a_retried_create_that_finds_its_own_row_succeeds(store):
+    # The first put landed but its answer timed out; the client's retry finds the row it wrote.
+    store.create(new_task())
+    store.claim("t1", "w1", now=1005, lease_s=300)  # a worker may even have claimed it meanwhile
+    store.create(new_task())
+    assert store.get("t1").status is TaskStatus.PROCESSING
 
 
 def test_claim_complete_happy_path(store):
@@ -214,7 +223,7 @@ def test_a_refusal_carries_the_row_as_it_was_found(store):
         store.claim("t1", "w2", now=1100, lease_s=300)
     assert (caught.value.task.worker_id, caught.value.task.lease_expires_at) == ("w1", 1310)
     with pytest.raises(TransitionRejected) as taken:
-        store.create(new_task())
+        store.create(new_task(now=1001))  # another creation under the same id
     assert taken.value.task.status == TaskStatus.PROCESSING
 
 
