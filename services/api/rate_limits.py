@@ -7,10 +7,9 @@ count of the tenant's pending jobs on the sparse waiting index (it holds only pe
 count reads at most `cap` index keys), read at most every API_WAITING_CACHE_S per tenant and process,
 by one request while the others go on with the count they have, and raised by each submit of this
 process in between; it can run over the cap by the submits other processes accept within one
-interval.
+interval. A count the table does not answer raises: the submit answers 503 at once.
 """
 
-import logging
 import math
 import threading
 import time
@@ -19,8 +18,6 @@ from collections.abc import Callable
 from flask import Request, g
 
 from gpujobs.task_store import TaskStore
-
-log = logging.getLogger(__name__)
 
 
 class KeyRateLimiter:
