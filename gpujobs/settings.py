@@ -115,19 +115,17 @@ class Settings:
         raw = self.get("REGION_QUEUES")
         if raw is None:
             raise self._missing(["REGION_QUEUES"])
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"REGION_QUEUES is not JSON: {exc}") from None
-        if not isinstance(value, dict) or not value:
+        value = _queue_map("REGION_QUEUES", raw)
+        if not value:
             raise ConfigError('REGION_QUEUES must be a non-empty JSON object like {"us-east-1": "https://sqs..."}')
-        for region, url in value.items():
-            if not _REGION_NAME.match(region):
-                raise ConfigError(f"REGION_QUEUES: {region!r} is not a region name (letters, digits, '.', '_', '-')")
-            if not isinstance(url, str):
-                raise ConfigError(f"REGION_QUEUES[{region!r}] must be a queue URL string")
-            queue_url(f"REGION_QUEUES[{region!r}]", url)
-        return dict(value)
+        return value
+
+    @property
+    def peer_queues(self) -> dict[str, str]:
+        """PEER_QUEUES: the other pools' queues (pool name -> queue URL), which the home pool's power run
+        reads with its own and the master queue before it ends a pending task for want of a message."""
+        raw = self.get("PEER_QUEUES")
+        return {} if raw is None else _queue_map("PEER_QUEUES", raw)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -239,3 +237,20 @@ def load_settings(service: str | None, environ: Mapping[str, str] | None = None)
     # An empty variable does not hide the map's value (`get` treats empty as absent either way).
     values.update({k: v for k, v in env.items() if v != "" or k not in values})
     return Settings(values, origin)
+
+
+def _queue_map(name: str, raw: str) -> dict[str, str]:
+    """A JSON object of region (pool) name -> queue URL, each checked."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name} is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f'{name} must be a JSON object like {{"us-east-1": "https://sqs..."}}')
+    for region, url in value.items():
+        if not _REGION_NAME.match(region):
+            raise ConfigError(f"{name}: {region!r} is not a region name (letters, digits, '.', '_', '-')")
+        if not isinstance(url, str):
+            raise ConfigError(f"{name}[{region!r}] must be a queue URL string")
+        queue_url(f"{name}[{region!r}]", url)
+    return dict(value)

@@ -155,6 +155,7 @@ module "home_pool" {
   results_bucket = local.pool_inputs.results_bucket
   master_dlq     = local.distributed ? { url = local.distributor.master_dlq_url, arn = local.distributor.master_dlq_arn } : null
   master_queue   = local.distributed ? { url = local.distributor.master_queue_url, arn = local.distributor.master_queue_arn } : null
+  peer_queues    = var.remote_pools
 }
 
 module "api" {

@@ -8,7 +8,6 @@ A bad setting fails that first invocation with a ConfigError naming it. Only fai
 """
 
 import random
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 
 from gpujobs.aws_clients import Credentials, client
 from gpujobs.settings import Settings, load_settings
+from gpujobs.task_queue import queue_client_region
 from services.distributor_lambda.distribution import BatchOutcome, Distributor, Verdict
 from services.distributor_lambda.distributor_config import DistributorConfig
 from services.distributor_lambda.forward_ledger import ForwardLedger
@@ -31,18 +31,6 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 _lock = threading.Lock()
 _distributor: Distributor | None = None
-
-_AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_SQS_HOST_REGION = re.compile(r"^https://sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/|^https://([a-z0-9-]+)\.queue\.amazonaws")
-
-
-def queue_client_region(region: str, queue_url: str) -> str | None:
-    """The AWS region to call for a regional queue: from an AWS queue URL, else the name if it is one."""
-    match = _SQS_HOST_REGION.match(queue_url)
-    if match:
-        return match.group(1) or match.group(3)
-    return region if _AWS_REGION.match(region) else None
-
 
 def build_distributor(settings: Settings, config: DistributorConfig | None = None, *,
                       clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None,

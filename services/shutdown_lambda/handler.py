@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from gpujobs import aws_clients
 from gpujobs.job_metrics import JobCounter
 from gpujobs.settings import Settings, load_settings
+from gpujobs.task_queue import queue_client_region
 from gpujobs.task_store import TaskStore
 from services.shutdown_lambda.capacity_start import CapacityStarter
 from services.shutdown_lambda.dead_letters import (
@@ -107,8 +108,13 @@ def build_run(settings: Settings, config: PowerRunConfig, clock: Callable[[], fl
                                      logger=logger, metrics=metrics, dry_run=dry_run)
     counter = JobCounter.of("power", settings)
     drain = DeadLetterDrain(store, sqs, counter, clock)
+    peers = settings.peer_queues
+
+    def peer_sqs(pool: str) -> Any:
+        return aws_clients.client("sqs", queue_client_region(pool, peers[pool]), credentials=credentials)
+
     sweep = StrandedTaskSweep(store, sqs, counter, clock, config.policy.idle_window_s, settings.queue_url or "",
-                              settings.pool, settings.master_queue_url)
+                              settings.pool, settings.master_queue_url, peers, peer_sqs)
     return PowerRun(controller, drain, dead_letter_queues(settings), sweep)
 
 

@@ -5,13 +5,14 @@ its lease. When the message is gone (deleted or purged by hand, expired past the
 never sent because a submit's write landed after its call had timed out), nothing will move the task
 again, and it would stay as it is until the row's TTL. Each pool's power run looks, on its schedule:
 
-- `pending` tasks created more than the idle window ago while the queue holds nothing (visible, in
-  flight or delayed), where that queue is the only one a pending task's message can be in (one pool, no
-  distributor). Behind the distributor a pending task's message may wait in any region's queue, which
-  no single run sees, so there only the next rule applies.
+- `pending` tasks created more than the idle window ago while every queue a pending task's message
+  can be in holds nothing (visible, in flight or delayed): with one pool, its queue; behind the
+  distributor, the master queue and every pool's queue, read by the run that owns the master queue (the
+  home pool's, given MASTER_QUEUE_URL and the other pools' queues as PEER_QUEUES). A queue that cannot
+  be read counts as holding something: the rule waits for a run that sees them all.
 - `pending` tasks older than a message can live: the queue's retention; behind the distributor, the
   master queue's and the pool queue's together (a forward starts the message's retention anew), looked
-  at by the run that owns the master queue (the home pool's, given MASTER_QUEUE_URL).
+  at by the same run, whenever some queue holds messages.
 - `processing` tasks of this pool whose lease lapsed more than LEASE_GRACE_S ago while the pool's queue
   holds nothing: their worker stopped, and no message is left to bring them back.
 
@@ -24,6 +25,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from gpujobs.errors import TransitionRejected
 from gpujobs.job_metrics import JOBS_FAILED, JobCounter
@@ -60,8 +63,8 @@ class SweepReport:
 
 @dataclass
 class StrandedTaskSweep:
-    """One pool's sweep: its queue, its pool (None: one pool, no distributor), and the master queue when
-    this run owns it."""
+    """One pool's sweep: its queue, its pool (None: one pool, no distributor), and, when this run owns
+    the master queue, that queue and the other pools' (`peer_queues`, read through `sqs_for(pool)`)."""
 
     store: TaskStore
     sqs: Any
@@ -71,6 +74,8 @@ class StrandedTaskSweep:
     queue_url: str
     pool: str | None = None
     master_queue_url: str | None = None
+    peer_queues: dict[str, str] = field(default_factory=dict)
+    sqs_for: Callable[[str], Any] | None = None
 
     def sweep(self) -> SweepReport:
         now = int(self.clock())
@@ -81,21 +86,39 @@ class StrandedTaskSweep:
                 if lease_lapsed(task.lease_expires_at, now - LEASE_GRACE_S):
                     self._fail(task, WORKER_GONE, now, report)
         if self.pool is None:
-            if own.messages == 0:
-                window_min = self.idle_window_s // 60
-                for task in self.store.list_oldest(TaskStatus.PENDING, now - self.idle_window_s, None, MAX_READ):
-                    self._fail(task, no_message(window_min), now, report)
-            else:
-                for task in self.store.list_oldest(TaskStatus.PENDING, now - own.retention_s, None, MAX_READ):
-                    self._fail(task, expired(own.retention_s), now, report)
+            self._fail_pending(own.messages, own.retention_s, now, report)
         elif self.master_queue_url:
-            lifetime = holding_of(self.sqs, self.master_queue_url).retention_s + own.retention_s
-            for task in self.store.list_oldest(TaskStatus.PENDING, now - lifetime, None, MAX_READ):
-                self._fail(task, expired(lifetime), now, report)
+            master = holding_of(self.sqs, self.master_queue_url)
+            held = own.messages + master.messages + self._peer_messages()
+            self._fail_pending(held, master.retention_s + own.retention_s, now, report)
         if report.failed:
             log.warning("tasks that could no longer run failed", extra={"queue_url": self.queue_url,
                                                                         "failed": report.failed})
         return report
+
+    def _fail_pending(self, held: int, lifetime_s: int, now: int, report: SweepReport) -> None:
+        """Every queue empty: pending tasks past the idle window have no message. Otherwise only those
+        older than a message can live (`lifetime_s`)."""
+        if held == 0:
+            window_min = self.idle_window_s // 60
+            for task in self.store.list_oldest(TaskStatus.PENDING, now - self.idle_window_s, None, MAX_READ):
+                self._fail(task, no_message(window_min), now, report)
+        else:
+            for task in self.store.list_oldest(TaskStatus.PENDING, now - lifetime_s, None, MAX_READ):
+                self._fail(task, expired(lifetime_s), now, report)
+
+    def _peer_messages(self) -> int:
+        """What the other pools' queues hold together; an unreadable one counts as holding a message."""
+        total = 0
+        for pool, url in sorted(self.peer_queues.items()):
+            sqs = self.sqs_for(pool) if self.sqs_for else self.sqs
+            try:
+                total += holding_of(sqs, url).messages
+            except (ClientError, BotoCoreError) as exc:
+                log.warning("pool queue unreadable; pending tasks wait for a run that reads it",
+                            extra={"pool": pool, "error": str(exc)})
+                total += 1
+        return total
 
     def _fail(self, task: Task, reason: str, now: int, report: SweepReport) -> None:
         # It stopped when its lease lapsed, or (pending) never ran: no fresh activity to keep the GPU on.

@@ -88,6 +88,11 @@ run "with_other_pools_the_api_sends_to_the_master_queue" {
   }
 
   assert {
+    condition     = jsondecode(output.power_environment.PEER_QUEUES) == { "us-west-2" = "https://sqs.us-west-2.amazonaws.com/123456789012/gpu_tasks_queue_us_west_2" }
+    error_message = "This region's power run must read the other pools' queues before it fails a pending task for want of a message."
+  }
+
+  assert {
     condition     = jsonencode(sort(keys(local.pool_queues))) == jsonencode(["us-east-1", "us-west-2"]) && local.pool_queues["us-east-1"].queue_url == "https://sqs.us-east-1.amazonaws.com/123456789012/gpu_tasks_queue" && local.pool_queues["us-west-2"].queue_arn == "arn:aws:sqs:us-west-2:123456789012:gpu_tasks_queue_us_west_2"
     error_message = "The distributor must forward to this region's task queue and to every remote pool's queue."
   }

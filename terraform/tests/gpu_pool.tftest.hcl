@@ -128,6 +128,37 @@ run "the_home_pool_drains_the_master_dlq_too" {
   }
 }
 
+run "the_home_pool_reads_every_pool_queue_before_failing_a_pending_task" {
+  command = plan
+
+  module {
+    source = "./modules/gpu_pool"
+  }
+
+  variables {
+    master_queue = {
+      url = "https://sqs.us-east-1.amazonaws.com/123456789012/distributor_master_queue"
+      arn = "arn:aws:sqs:us-east-1:123456789012:distributor_master_queue"
+    }
+    peer_queues = {
+      "eu-west-1" = {
+        queue_url = "https://sqs.eu-west-1.amazonaws.com/123456789012/gpu_tasks_queue_eu_west_1"
+        queue_arn = "arn:aws:sqs:eu-west-1:123456789012:gpu_tasks_queue_eu_west_1"
+      }
+    }
+  }
+
+  assert {
+    condition     = jsondecode(output.power_environment.PEER_QUEUES) == { "eu-west-1" = var.peer_queues["eu-west-1"].queue_url }
+    error_message = "The home pool's power run must be told the other pools' queues, by pool name."
+  }
+
+  assert {
+    condition     = contains(module.power.counted_queue_arns, var.peer_queues["eu-west-1"].queue_arn) && contains(module.power.counted_queue_arns, var.master_queue.arn)
+    error_message = "The power role may read the master queue's and the other pools' queue counts."
+  }
+}
+
 run "the_only_pool_of_a_single_region_system_has_no_pool_name" {
   command = plan
 
@@ -137,6 +168,11 @@ run "the_only_pool_of_a_single_region_system_has_no_pool_name" {
 
   variables {
     distributed = false
+  }
+
+  assert {
+    condition     = !contains(keys(output.power_environment), "PEER_QUEUES") && !contains(keys(output.power_environment), "MASTER_QUEUE_URL")
+    error_message = "A single-region pool has no other queues to read."
   }
 
   assert {

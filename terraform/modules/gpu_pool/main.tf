@@ -95,6 +95,7 @@ locals {
     local.fleet_power_environment,
     var.master_dlq == null ? {} : { MASTER_DLQ_URL = var.master_dlq.url },
     var.master_queue == null ? {} : { MASTER_QUEUE_URL = var.master_queue.url },
+    length(var.peer_queues) == 0 ? {} : { PEER_QUEUES = jsonencode({ for pool, q in var.peer_queues : pool => q.queue_url }) },
     var.power.environment,
   )
 }
@@ -179,6 +180,7 @@ module "power" {
   gpu_tag_value        = var.gpu.tag_value
   task_queue_arn       = module.queue.queue_arn
   master_queue_arn     = var.master_queue == null ? null : var.master_queue.arn
+  peer_queue_arns      = [for pool in sort(keys(var.peer_queues)) : var.peer_queues[pool].queue_arn]
   dlq_arns             = concat([module.queue.dlq_arn], var.master_dlq == null ? [] : [var.master_dlq.arn])
   task_table_arn       = var.task_table.arn
   status_index_arn     = var.task_table.status_index_arn

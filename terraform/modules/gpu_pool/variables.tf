@@ -58,6 +58,15 @@ variable "master_queue" {
   default = null
 }
 
+variable "peer_queues" {
+  description = "The other pools' task queues by pool name, which the home pool's power run reads with its own and the master queue before it fails a pending task for want of a message (the home pool's, when the distributor is on); empty for none."
+  type = map(object({
+    queue_url = string
+    queue_arn = string
+  }))
+  default = {}
+}
+
 variable "master_dlq" {
   description = "The distributor's master dead-letter queue, which this pool's power run also drains (the home pool's, when the distributor is on); null for none."
   type = object({

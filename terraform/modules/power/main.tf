@@ -83,12 +83,12 @@ data "aws_iam_policy_document" "instance" {
 }
 
 # The live facts: the queue's depth (and its redrive policy), and the pool's open tasks and last
-# activity; the master queue's retention for the sweep of tasks that can no longer run.
+# activity; the master queue and the other pools' queues for the sweep of tasks that can no longer run.
 data "aws_iam_policy_document" "facts" {
   statement {
     sid       = "QueueDepth"
     actions   = ["sqs:GetQueueAttributes"]
-    resources = compact([var.task_queue_arn, var.master_queue_arn])
+    resources = concat(compact([var.task_queue_arn, var.master_queue_arn]), var.peer_queue_arns)
   }
 
   statement {

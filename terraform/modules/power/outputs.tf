@@ -57,3 +57,8 @@ output "instance_policy_statements" {
   description = "Statements of the power role's policy on the GPU instance (describe, stop, start and, with fallback types, the type change)."
   value       = data.aws_iam_policy_document.instance.statement
 }
+
+output "counted_queue_arns" {
+  description = "ARNs of the queues whose holding the power run may read (GetQueueAttributes), as its policy names them."
+  value       = one([for s in data.aws_iam_policy_document.facts.statement : s.resources if s.sid == "QueueDepth"])
+}

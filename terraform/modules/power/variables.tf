@@ -102,6 +102,12 @@ variable "master_queue_arn" {
   default     = null
 }
 
+variable "peer_queue_arns" {
+  description = "ARNs of the other pools' task queues, whose holding the Lambda reads before it fails a pending task for want of a message (the home pool's, behind the distributor); empty for none."
+  type        = list(string)
+  default     = []
+}
+
 variable "dlq_arns" {
   description = "ARNs of the dead-letter queues the Lambda drains: the pool's, and the distributor's master DLQ for the home pool."
   type        = list(string)

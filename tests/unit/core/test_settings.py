@@ -126,6 +126,15 @@ def test_region_queues_are_checked(value, named):
         _ = Settings({"REGION_QUEUES": value}).region_queues
 
 
+def test_peer_queues_are_optional_and_checked_like_region_queues():
+    assert Settings({}).peer_queues == {}
+    assert Settings({"PEER_QUEUES": "{}"}).peer_queues == {}
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/tasks"
+    assert Settings({"PEER_QUEUES": json.dumps({"eu-west-1": url})}).peer_queues == {"eu-west-1": url}
+    with pytest.raises(ConfigError, match=r"PEER_QUEUES\['eu-west-1'\]"):
+        _ = Settings({"PEER_QUEUES": '{"eu-west-1": "sqs-queue"}'}).peer_queues
+
+
 def test_task_table_client_is_built_for_the_table_region(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     aws_clients.reset_clients()

@@ -6,6 +6,7 @@ import pytest
 
 from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
+from gpujobs.task_queue import queue_client_region
 from services.distributor_lambda import handler
 from services.distributor_lambda.distribution_message import InvalidMessage, parse_routable
 from services.distributor_lambda.distributor_config import DistributorConfig
@@ -62,9 +63,9 @@ def test_first_invocation_fails_on_a_bad_setting(env):
 
 
 def test_client_region_comes_from_the_queue_url_or_the_region_name():
-    assert handler.queue_client_region("pool-b", "https://sqs.eu-west-1.amazonaws.com/1/q") == "eu-west-1"
-    assert handler.queue_client_region("us-west-2", "http://127.0.0.1:5000/1/q") == "us-west-2"
-    assert handler.queue_client_region("pool-b", "http://127.0.0.1:5000/1/q") is None
+    assert queue_client_region("pool-b", "https://sqs.eu-west-1.amazonaws.com/1/q") == "eu-west-1"
+    assert queue_client_region("us-west-2", "http://127.0.0.1:5000/1/q") == "us-west-2"
+    assert queue_client_region("pool-b", "http://127.0.0.1:5000/1/q") is None
 
 
 def request(**changes):

@@ -93,6 +93,7 @@ def test_a_message_in_flight_keeps_a_lapsed_task(moto_clients, store) -> None:
 
 def test_behind_the_distributor_pending_tasks_end_only_past_both_retentions(moto_clients, store) -> None:
     pool_queue, master_queue = _queue(moto_clients, retention_s=DAY), _queue(moto_clients, retention_s=2 * DAY)
+    moto_clients.sqs.send_message(QueueUrl=master_queue, MessageBody=json.dumps({"task_id": "other"}))
     within, beyond = _pending(store, 2 * DAY), _pending(store, 3 * DAY + 1)
     other_pool = _processing(store, 900, lease_left_s=-LEASE_GRACE_S - 1, pool="us-west-2")
     mine = _processing(store, 900, lease_left_s=-LEASE_GRACE_S - 1, pool="us-east-1")
@@ -103,3 +104,27 @@ def test_behind_the_distributor_pending_tasks_end_only_past_both_retentions(moto
     assert home == [beyond]
     assert store.get(within).status == TaskStatus.PENDING
     assert store.get(other_pool).status == TaskStatus.PROCESSING
+
+
+def test_behind_the_distributor_the_idle_rule_needs_every_queue_empty(moto_clients, store) -> None:
+    pool_queue, master_queue, peer_queue = _queue(moto_clients), _queue(moto_clients), _queue(moto_clients)
+    stranded = _pending(store, IDLE_S + 1)
+    peer_sqs: list[str] = []
+
+    def sweep_home(peers: dict[str, str]) -> list[str]:
+        def sqs_for(pool: str):
+            peer_sqs.append(pool)
+            return moto_clients.sqs
+        return _sweep(moto_clients, store, pool_queue, pool="us-east-1", master_queue_url=master_queue,
+                      peer_queues=peers, sqs_for=sqs_for)
+
+    moto_clients.sqs.send_message(QueueUrl=peer_queue, MessageBody=json.dumps({"task_id": stranded}))
+    assert sweep_home({"eu-west-1": peer_queue}) == []  # its message may be that one, in another pool
+    assert peer_sqs == ["eu-west-1"]
+    missing = peer_queue.rsplit("/", 1)[0] + "/" + unique("gone")
+    moto_clients.sqs.purge_queue(QueueUrl=peer_queue)
+    assert sweep_home({"eu-west-1": peer_queue, "ap-south-1": missing}) == []  # one pool unread: wait
+    assert store.get(stranded).status == TaskStatus.PENDING
+
+    assert sweep_home({"eu-west-1": peer_queue}) == [stranded]
+    assert "no message for this task was left on its queue after 10 min" in store.get(stranded).error_message
