@@ -6,7 +6,8 @@ simulated figures are those of the code that is deployed.
 Rules (docs/flows/power.md tells the story):
 - Only an instance tagged `Purpose=GPU-ComfyUI` is ever touched; an instance that is `pending`,
   `stopping` or in any other state than `running`/`stopped` is left alone.
-- Work waiting = a visible or delayed message, or a pending task created within the idle window
+- Work waiting = a visible or delayed message that some open task can use (a cancelled job's message
+  waits for a worker to drop it, and wakes nothing), or a pending task created within the idle window
   (an older pending task with an empty queue has lost its message, or its message is in the
   dead-letter queue, where the power run fails its task; either way it must not hold the GPU on for
   ever).
@@ -73,6 +74,10 @@ class PowerFacts:
     processing: tuple[ProcessingTask, ...] = ()
     last_activity_at: int | None = None
     last_finished_at: int | None = None
+    open_tasks: int | None = None
+    """Tasks a queued message can still run: pending ones (of every pool) and this pool's processing ones.
+    Visible or delayed messages beyond them are a cancelled job's or a finished job's duplicate, which a
+    worker only drops, so they wake no GPU. None: not read (every message counts)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +164,10 @@ def desired_capacity(facts: PowerFacts, instances: tuple[FleetInstance, ...], co
         facts.newest_pending_created_at is None
         or facts.now - facts.newest_pending_created_at < config.idle_window_s
     )
-    waiting = max(facts.queue_visible + facts.queue_delayed, facts.pending_count if fresh_pending else 0)
+    queued = facts.queue_visible + facts.queue_delayed
+    if facts.open_tasks is not None:
+        queued = min(queued, facts.open_tasks)
+    waiting = max(queued, facts.pending_count if fresh_pending else 0)
     running = max(len(facts.processing) - overdue, facts.queue_in_flight - overdue, 0)
     backlog = waiting + running
     busy = {"backlog": backlog, "work_waiting": waiting > 0, "work_running": running > 0, "overdue_jobs": overdue}

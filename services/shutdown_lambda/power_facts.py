@@ -6,9 +6,10 @@ the clock is too.
 
 With a pool (multi-region mode, GPU_POOL) the task table is shared with other pools, so only this
 pool's work counts: processing and finished tasks whose `pool` is this pool, and this pool's
-last-activity row. Pending tasks are not read at all: a pending task's pool is unknown until a
-worker claims it (the distributor may have sent it to any region), and this pool's waiting work is
-exactly what its regional queue shows as visible or delayed messages.
+last-activity row. Pending tasks are only counted, all pools together: a pending task's pool is
+unknown until a worker claims it (the distributor may have sent it to any region), so this pool's
+waiting work is what its regional queue shows as visible or delayed messages, bounded by the tasks
+that can still use one (a cancelled job's message wakes no GPU).
 """
 
 from collections.abc import Callable
@@ -88,12 +89,13 @@ class FactsReader:
         store = self.store
         if self.pool:
             pending_count, newest_pending = 0, []
+            every_pending = store.count_by_status(TaskStatus.PENDING)
             processing = store.list_by_status_in_pool(TaskStatus.PROCESSING, self.pool, PROCESSING_SCAN_LIMIT,
                                                       POOL_PROCESSING_READ_LIMIT)
             finished_tasks = [t for status in FINISHED_STATUSES for t in store.list_by_status_in_pool(
                 status, self.pool, FINISHED_SCAN_LIMIT, POOL_FINISHED_READ_LIMIT)]
         else:
-            pending_count = store.count_by_status(TaskStatus.PENDING)
+            pending_count = every_pending = store.count_by_status(TaskStatus.PENDING)
             newest_pending = store.list_by_status(TaskStatus.PENDING, limit=1) if pending_count else []
             processing = store.list_by_status(TaskStatus.PROCESSING, limit=PROCESSING_SCAN_LIMIT)
             finished_tasks = [t for status in FINISHED_STATUSES
@@ -113,4 +115,5 @@ class FactsReader:
             processing=tuple(ProcessingTask(t.task_id, t.started_at, t.updated_at) for t in processing),
             last_activity_at=store.last_activity(pool=self.pool),
             last_finished_at=max(finished) if finished else None,
+            open_tasks=every_pending + len(processing),
         )

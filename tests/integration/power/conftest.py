@@ -2,6 +2,8 @@
 so the shared stack's instance and queue are never changed by the power tests. The power logic signs as
 the power role, its rights over the stack's queues moved to the rig's."""
 
+import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,6 +12,8 @@ from typing import Any
 import pytest
 
 from gpujobs import aws_clients
+from gpujobs.task_model import Task
+from gpujobs.task_store import TaskStore
 from local.role_users import Identity, ServiceRoles
 from tests.task_table import create_task_table
 
@@ -32,6 +36,13 @@ class PowerRig:
     def environment(self) -> dict[str, str]:
         """The variables that make a power process sign as the power role."""
         return self.identity.environment() if self.identity else {}
+
+    def queue_job(self, task_id: str, created_at: int | None = None) -> None:
+        """A submitted job: its pending row, then its message (a message no open task can use wakes nothing)."""
+        store = TaskStore(self.table_name, aws_clients.client("dynamodb"))
+        store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, int(time.time()) if created_at is None
+                              else created_at))
+        aws_clients.client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps({"task_id": task_id}))
 
     def state(self, instance_id: str) -> str:
         reservations = aws_clients.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"]

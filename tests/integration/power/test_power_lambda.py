@@ -94,14 +94,14 @@ def test_untagged_instance_is_never_touched(rig, monkeypatch):
     assert response["acted"] == "nothing"
     assert rig.state(running) == "running"
     stopped = rig.make_instance("stopped", tagged=False)
-    aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody="{}")
+    rig.queue_job("job-untagged")
     assert invoke(rig, stopped, "schedule.json", monkeypatch)["acted"] == "nothing"
     assert rig.state(stopped) == "stopped"
 
 
 def test_stopped_instance_with_waiting_work_is_started(rig, monkeypatch):
     instance = rig.make_instance("stopped")
-    aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "job-2"}')
+    rig.queue_job("job-2")
     response = invoke(rig, instance, "schedule.json", monkeypatch)
     assert (response["action"], response["acted"]) == ("start", "started")
     assert rig.state(instance) in ("pending", "running")
@@ -137,7 +137,7 @@ class StoppingView:
 
 def test_stopping_instance_is_left_alone_even_with_work(rig):
     instance = rig.make_instance("running")
-    aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody="{}")
+    rig.queue_job("job-stopping")
     ec2 = StoppingView(aws_clients.client("ec2", credentials=rig.credentials))
     now = rig.launch_time(instance) + AHEAD
     table = aws_clients.client("dynamodb", credentials=rig.credentials)
@@ -150,18 +150,14 @@ def test_stopping_instance_is_left_alone_even_with_work(rig):
 
 def test_submit_between_decision_and_stop_cancels_the_stop(rig, monkeypatch):
     instance = rig.make_instance("running")
-    sqs = aws_clients.client("sqs")
-    response = invoke(rig, instance, "alarm_via_sns.json", monkeypatch,
-                      before_stop=lambda: sqs.send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "late"}'))
+    response = invoke(rig, instance, "alarm_via_sns.json", monkeypatch, before_stop=lambda: rig.queue_job("late"))
     assert (response["action"], response["acted"], response["reason"]) == ("none", "stop-cancelled", "work waiting")
     assert rig.state(instance) == "running"
 
 
 def test_submit_during_the_stop_brings_the_instance_back(rig, monkeypatch):
     instance = rig.make_instance("running")
-    sqs = aws_clients.client("sqs")
-    response = invoke(rig, instance, "schedule.json", monkeypatch,
-                      after_stop=lambda: sqs.send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "late"}'))
+    response = invoke(rig, instance, "schedule.json", monkeypatch, after_stop=lambda: rig.queue_job("late"))
     assert (response["action"], response["acted"]) == ("stop", "stopped-then-started")
     assert rig.state(instance) in ("pending", "running")
 
@@ -171,10 +167,8 @@ def test_a_stranded_job_is_picked_up_by_the_next_scheduled_run(rig, monkeypatch)
     instance = rig.make_instance("running")
     first = invoke(rig, instance, "schedule.json", monkeypatch)
     assert first["acted"] == "stopped"
-    store = TaskStore(rig.table_name, aws_clients.client("dynamodb"))
     now = rig.launch_time(instance) + AHEAD + 60
-    store.create(Task.new("job-stranded", "camera-angle", {}, now - 30))
-    aws_clients.client("sqs").send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "job-stranded"}')
+    rig.queue_job("job-stranded", now - 30)
     second = invoke(rig, instance, "schedule.json", monkeypatch, now=now)
     assert (second["action"], second["acted"]) == ("start", "started")
     assert rig.state(instance) in ("pending", "running")
@@ -185,8 +179,8 @@ def test_power_timer_runs_the_same_logic_and_stops_on_sigterm(rig, tmp_path):
     """`make up`'s power timer: settles the dead letters, starts a stopped instance once work waits;
     SIGTERM ends it promptly."""
     instance = rig.make_instance("stopped")
+    rig.queue_job("job-3")
     sqs = aws_clients.client("sqs")
-    sqs.send_message(QueueUrl=rig.queue_url, MessageBody='{"task_id": "job-3"}')
     store = TaskStore(rig.table_name, aws_clients.client("dynamodb"))
     store.create(Task.new("job-dead", "/api/v1/camera-angle/jobs", {}, int(time.time())))
     sqs.send_message(QueueUrl=rig.dlq_url, MessageBody='{"task_id": "job-dead"}')

@@ -1,11 +1,14 @@
 """In-process moto for the power handler's unit tests: one tagged instance, a queue with its DLQ and a task
 table per test, in one moto per module."""
 
+import json
+import time
 from dataclasses import dataclass
 
 import pytest
 
 from gpujobs import aws_clients
+from gpujobs.task_model import Task
 from gpujobs.task_store import TaskStore
 from tests.unit.moto_world import MotoClients
 
@@ -22,6 +25,16 @@ class PowerWorld:
 
     def state(self) -> str:
         return self.moto.instance_state(self.instance_id)
+
+    def queue_job(self, task_id: str = "job-waiting", created_at: int | None = None) -> None:
+        """A submitted job: its pending row and its message (a message no open task can use wakes nothing)."""
+        queue_job(self.store, self.moto.sqs, self.queue_url, task_id, created_at)
+
+
+def queue_job(store: TaskStore, sqs, queue_url: str, task_id: str, created_at: int | None = None) -> None:
+    store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {"prompt": "p"},
+                          int(time.time()) if created_at is None else created_at))
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"task_id": task_id}))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from services.shutdown_lambda.power_config import PowerRunConfig
 from services.shutdown_lambda.power_facts import FactsReader
 from tests.doubles.lambda_context import LambdaContext
 from tests.unit.moto_world import GPU_TAG, MotoClients
+from tests.unit.power.conftest import queue_job
 
 WINDOW = 1800
 LOG = logging.getLogger("fleet-test")
@@ -55,8 +56,9 @@ def members(fleet: dict) -> list[dict]:
 
 
 def send(moto: MotoClients, fleet: dict, count: int) -> None:
-    for n in range(count):
-        moto.sqs.send_message(QueueUrl=fleet["queue_url"], MessageBody=f'{{"task_id": "t-{n}"}}')
+    for _ in range(count):
+        # Rows older than the window: the messages alone are the backlog, and a purge takes it away.
+        queue_job(fleet["store"], moto.sqs, fleet["queue_url"], f"t-{uuid.uuid4().hex}", int(time.time()) - 10 * WINDOW)
 
 
 def test_a_backlog_scales_out_at_once_and_idle_instances_wait_for_the_window(fleet, moto_clients) -> None:

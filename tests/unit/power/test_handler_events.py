@@ -1,6 +1,7 @@
 """The handler with each event file under tests/events/, against in-process moto, clock injected."""
 
 import json
+import time
 
 import pytest
 
@@ -40,10 +41,22 @@ def test_every_trigger_stops_an_idle_instance(world: PowerWorld, event_file: str
 
 
 def test_direct_evaluate_with_waiting_work_leaves_it_running(world: PowerWorld) -> None:
-    world.moto.sqs.send_message(QueueUrl=world.queue_url, MessageBody="{}")
+    world.queue_job()
     assert invoke(world, "direct_evaluate.json") == stopped_response(
         world, "direct", "evaluate", action="none", acted="nothing", reason="work waiting", idle_s=None)
     assert state(world) == "running"
+
+
+def test_a_cancelled_pending_jobs_message_wakes_no_gpu(world: PowerWorld) -> None:
+    world.moto.ec2.stop_instances(InstanceIds=[world.instance_id])
+    world.queue_job("job-cancelled")
+    world.store.cancel_pending("job-cancelled", int(time.time()), "cancelled by the client")
+    response = invoke(world, "direct_evaluate.json")
+    assert (response["action"], response["acted"]) == ("none", "nothing")
+    assert state(world) == "stopped"
+
+    world.queue_job("job-live")  # the same queue with a job a message can run: it starts
+    assert invoke(world, "direct_evaluate.json")["acted"] == "started"
 
 
 def test_direct_dry_run_decides_but_does_not_stop(world: PowerWorld) -> None:

@@ -16,6 +16,7 @@ from services.shutdown_lambda.power_facts import FactsReader
 from tests.doubles.lambda_context import LambdaContext
 from tests.task_table import create_task_table
 from tests.unit.moto_world import MotoClients
+from tests.unit.power.conftest import queue_job
 from tests.unit.power.power_testkit import load_event
 
 HOME, POOL_REGION = "us-east-1", "us-west-2"
@@ -102,7 +103,7 @@ def test_instance_and_queue_are_read_in_the_pool_region(pool_world: PoolWorld,
     monkeypatch.setenv("DYNAMODB_REGION", HOME)
     monkeypatch.setenv("AWS_DEFAULT_REGION", HOME)  # AWS_REGION (us-west-2) names the pool's region
     pool_world.ec2.stop_instances(InstanceIds=[pool_world.instance_id])
-    pool_world.sqs.send_message(QueueUrl=pool_world.queue_url, MessageBody="{}")
+    queue_job(pool_world.home, pool_world.sqs, pool_world.queue_url, "job-forwarded", pool_world.now - 10)
     response = pool_world.invoke()
     assert (response["action"], response["acted"]) == ("start", "started")
     assert pool_world.state() in ("pending", "running")

@@ -63,6 +63,12 @@ CASES = [
     ("stopped, only an orphan pending task", {"instance_state": "stopped", "pending_count": 1,
                                               "newest_pending_created_at": NOW - 2 * WINDOW}, Action.NONE),
     ("stopped untagged with work", {"instance_state": "stopped", "tags": {}, "queue_visible": 5}, Action.NONE),
+    ("stopped, only a cancelled job's message", {"instance_state": "stopped", "queue_visible": 1, "open_tasks": 0},
+     Action.NONE),
+    ("stopped, a stale pending task's message", {"instance_state": "stopped", "queue_visible": 2, "open_tasks": 1,
+                                                 "pending_count": 1, "newest_pending_created_at": NOW - 2 * WINDOW},
+     Action.START),
+    ("idle with only a cancelled job's message", {"queue_visible": 1, "open_tasks": 0}, Action.STOP),
 ]
 
 
