@@ -136,3 +136,33 @@ def check_fetchable(url: str, resolver: Resolver = system_resolver) -> str:
         addresses = list(resolver(host))
     check_addresses(host, addresses)
     return url
+
+
+def is_loopback_address(address: str) -> bool:
+    return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+
+
+def check_webhook_url(url: str, allow_loopback: bool = False, resolver: Resolver = system_resolver) -> list[str]:
+    """A webhook receiver: https to public addresses only; with `allow_loopback` (a deployment on one
+    machine), http or https to loopback addresses too. Returns the addresses checked, which the caller
+    connects to (never resolving again, so a name cannot change its answer between check and request)."""
+    if len(url) > 2048:
+        raise UnsafeUrl("URL longer than 2048 characters")
+    parts = _split(url)
+    if parts.scheme != "https" and not (allow_loopback and parts.scheme == "http"):
+        raise UnsafeUrl("a webhook must be an https:// URL")
+    if not parts.hostname:
+        raise UnsafeUrl("the webhook URL has no host")
+    if parts.username or parts.password:
+        raise UnsafeUrl("credentials in the URL are not accepted")
+    host = parts.hostname
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        addresses = list(resolver(host))
+    if allow_loopback and addresses and all(is_loopback_address(a) for a in addresses):
+        return addresses
+    if parts.scheme != "https":
+        raise UnsafeUrl("a webhook must be an https:// URL unless it is on this machine's loopback")
+    check_addresses(host, addresses)
+    return addresses
