@@ -2,8 +2,9 @@
 
 Terraform is the only place resources are declared, and it outputs one environment map per consumer
 (`api_environment`, `worker_environment`, `power_environment`, `distributor_environment`,
-`webhook_environment`); a Lambda's environment is exactly that map. A process started elsewhere (gunicorn, the worker, the local tools)
-names a `terraform output -json` file in GPUJOBS_OUTPUTS_FILE and reads its service's map from it;
+`webhook_environment`); a Lambda's environment is exactly that map. A process started elsewhere
+(gunicorn, the worker, the local tools) names a `terraform output -json` file in GPUJOBS_OUTPUTS_FILE
+and reads its service's map from it;
 real environment variables win over the map. Every setting is named by its environment variable, so
 a value means the same wherever it comes from. Nothing is read at import time.
 
