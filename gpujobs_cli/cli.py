@@ -6,6 +6,7 @@
     gpujobs wait JOB_ID --out out/ [--timeout 900]
     gpujobs list [--status pending] [--workflow camera-angle] [--limit 20] [--cursor C]
     gpujobs cancel JOB_ID
+    gpujobs webhook verify --secret whsec_... -H 'webhook-id: ...' -H ... --body body.json
 
 `submit` has one subcommand per workflow folder (WORKFLOWS_DIR, default the installed ones) and one
 flag per request field (`image_url` is --image-url), typed and described as the folder's spec.json
@@ -28,6 +29,7 @@ from typing import Any
 
 from gpujobs.workflow_spec import InputSpec, WorkflowSpecError
 from gpujobs.workflows import Workflows, load_registry
+from gpujobs_cli import webhook_verify
 from gpujobs_cli.download import download_result
 from gpujobs_cli.http import DEFAULT_API_URL, ApiClient, ApiUnavailable, ClientError
 from gpujobs_cli.progress import ProgressLine, job_age, job_phase, job_progress
@@ -116,6 +118,7 @@ def build_parser(workflows: Workflows) -> argparse.ArgumentParser:
     wait = commands.add_parser("wait", help="wait for a job to end, showing its progress, and download the result")
     wait.add_argument("job_id")
     _add_wait_options(wait, with_switch=False)
+    webhook_verify.add_parser(commands)
     return parser
 
 
@@ -211,6 +214,8 @@ def _finish_wait(client: ApiClient, job_id: str, args: argparse.Namespace) -> in
 
 
 def run(args: argparse.Namespace, workflows: Workflows) -> int:
+    if args.command == "webhook":
+        return webhook_verify.run(args)
     client = ApiClient(args.api, api_key=args.api_key, timeout_s=args.request_timeout)
     if args.command == "submit":
         job = client.submit(workflows.by_name[args.workflow].api_path, request_body(args, workflows))
