@@ -165,7 +165,7 @@ def build(names: list[str], out_dir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("packages", nargs="*", help="packages to build: api, shutdown, distributor, webhook (default: all)")
+    parser.add_argument("packages", nargs="*", help="packages to build (default: all of them)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default build/lambda)")
     args = parser.parse_args(argv)
     unknown = set(args.packages) - {p.name for p in PACKAGES}

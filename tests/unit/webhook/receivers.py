@@ -18,7 +18,9 @@ class Receiver:
     location: str | None = None
     secret: str | None = None  # when set, answers 401 to a delivery whose signature does not verify
     stall: bool = False
+    fail_first: int = 0  # answer 500 to this many requests first
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    answered: list[int] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     server: Any = None
 
@@ -36,12 +38,13 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             receiver.received.append((headers, body))
             if receiver.stall:
                 receiver.release.wait(10)
-            status = receiver.status
+            status = 500 if len(receiver.received) <= receiver.fail_first else receiver.status
             if receiver.secret is not None:
                 try:
                     verify(receiver.secret, headers, body, now=float(headers.get("webhook-timestamp", 0)))
                 except InvalidSignature:
                     status = 401
+            receiver.answered.append(status)
             self.send_response(status)
             if receiver.location:
                 self.send_header("Location", receiver.location)
