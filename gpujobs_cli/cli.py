@@ -1,7 +1,7 @@
 """`gpujobs`: submit jobs to the API, read their status, wait for them and download the result.
 
     gpujobs submit camera-angle --image-url s3://bucket/in.png --prompt "30 degrees left" [--wait --out out/]
-    gpujobs submit qwen-image-edit --json body.json
+    gpujobs submit qwen-image-edit --json body.json [--webhook https://... --webhook-events completed]
     gpujobs status JOB_ID
     gpujobs wait JOB_ID --out out/ [--timeout 900]
     gpujobs list [--status pending] [--workflow camera-angle] [--limit 20] [--cursor C]
@@ -49,7 +49,8 @@ class WaitTimedOut(ClientError):
 
 _TYPES: dict[str, type] = {"image_url": str, "string": str, "integer": int, "number": float}
 # The submit command's own flags; a request field of the same name is given as --field-<name>.
-OWN_FLAGS = {"--json", "--quiet", "--wait", "--out", "--timeout", "--interval", "--help"}
+OWN_FLAGS = {"--json", "--quiet", "--wait", "--out", "--timeout", "--interval", "--help", "--webhook",
+             "--webhook-events"}
 
 
 def _flag_of(field: str) -> str:
@@ -100,6 +101,9 @@ def build_parser(workflows: Workflows) -> argparse.ArgumentParser:
                          help="request body as a JSON file ('-' for stdin); flags given as well override it")
         for spec in workflow.inputs.values():
             _add_field(sub, spec)
+        sub.add_argument("--webhook", metavar="URL", help="POST the job's events here, signed (docs/webhooks.md)")
+        sub.add_argument("--webhook-events", metavar="EVENTS",
+                         help="comma-separated events to send: start, completed (default both)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print only the job id")
         _add_wait_options(sub, with_switch=True)
 
@@ -158,6 +162,10 @@ def request_body(args: argparse.Namespace, workflows: Workflows) -> dict[str, An
         value = getattr(args, _dest(field))
         if value is not None:
             body[field] = value
+    if args.webhook is not None:
+        body["webhook"] = args.webhook
+    if args.webhook_events is not None:
+        body["webhook_events_filter"] = [e.strip() for e in args.webhook_events.split(",") if e.strip()]
     missing = [f for f, spec in inputs.items() if spec.required and f not in body]
     if missing:
         flags = " and ".join(_flag_of(f) for f in missing)
