@@ -47,7 +47,7 @@ class Attempt:
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
 
@@ -56,8 +56,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int | None, address: str, timeout: float,
-                 context: ssl.SSLContext) -> None:
+    def __init__(self, host: str, port: int, address: str, timeout: float, context: ssl.SSLContext) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
         self._address = address
         self._context = context
@@ -73,12 +72,13 @@ def post(url: str, address: str, headers: Mapping[str, str], body: bytes, timeou
     parts = urlsplit(url)
     host = parts.hostname or ""
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # The port is always given: http.client would otherwise read one off an IPv6 host's last colon.
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     connection: http.client.HTTPConnection
     if parts.scheme == "https":
-        connection = _PinnedHTTPSConnection(host, parts.port, address, timeout_s,
-                                            context or ssl.create_default_context())
+        connection = _PinnedHTTPSConnection(host, port, address, timeout_s, context or ssl.create_default_context())
     else:
-        connection = _PinnedHTTPConnection(host, parts.port, address, timeout_s)
+        connection = _PinnedHTTPConnection(host, port, address, timeout_s)
     try:
         connection.request("POST", path, body=body, headers={
             "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})

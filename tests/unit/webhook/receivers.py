@@ -1,5 +1,6 @@
 """Webhook receivers on loopback for the tests: real HTTP servers, each answering one way."""
 
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ class Receiver:
     secret: str | None = None  # when set, answers 401 to a delivery whose signature does not verify
     stall: bool = False
     fail_first: int = 0  # answer 500 to this many requests first
+    host: str = "127.0.0.1"  # "::1" for a receiver on IPv6 loopback
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     answered: list[int] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
@@ -27,7 +29,7 @@ class Receiver:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hooks"
+        return f"http://[{host}]:{port}/hooks" if ":" in host else f"http://{host}:{port}/hooks"
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
@@ -58,8 +60,10 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 def running(receiver: Receiver) -> Iterator[Receiver]:
-    """Serve `receiver` on 127.0.0.1 (a free port) until the generator is closed."""
-    receiver.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    """Serve `receiver` on its loopback host (a free port) until the generator is closed."""
+    server_class = type("Server", (ThreadingHTTPServer,), {
+        "address_family": socket.AF_INET6 if ":" in receiver.host else socket.AF_INET})
+    receiver.server = server_class((receiver.host, 0), _handler(receiver))
     receiver.server.daemon_threads = True
     thread = threading.Thread(target=receiver.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

@@ -88,3 +88,10 @@ def test_a_name_that_now_points_inside_is_refused_without_a_request(receiver: Ca
                                          time.monotonic() + 30)
     assert outcome is Outcome.REFUSED and "non-public" in (attempt.error or "")
     assert inside.received == []
+
+
+def test_a_receiver_on_an_ipv6_address(receiver: Callable[..., Receiver]) -> None:
+    secret = new_secret()
+    local = receiver(host="::1", secret=secret)
+    outcome, attempt = _deliverer().deliver(local.url, _signer(secret), BODY, time.monotonic() + 30)
+    assert (outcome, attempt.status, len(local.received)) == (Outcome.DELIVERED, 204, 1)
