@@ -105,7 +105,9 @@ class KeyTable:
             if start:
                 kwargs["ExclusiveStartKey"] = start
             response = self.db.scan(**kwargs)
-            keys.extend(ApiKey.from_item(deserialize(i)) for i in response.get("Items", []))
+            # The table also holds tenants' webhook secrets (gpujobs.webhook_secrets): only keys are listed.
+            keys.extend(ApiKey.from_item(deserialize(i)) for i in response.get("Items", [])
+                        if "key_hash" in i)
             start = response.get("LastEvaluatedKey")
             if not start:
                 return sorted(keys, key=lambda k: (k.created_at, k.key_id))

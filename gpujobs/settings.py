@@ -1,9 +1,10 @@
 """The settings of a service: its environment map from the Terraform outputs, overlaid by the environment.
 
 Terraform is the only place resources are declared, and it outputs one environment map per consumer
-(`api_environment`, `worker_environment`, `power_environment`, `distributor_environment`); a Lambda's
-environment is exactly that map. A process started elsewhere (gunicorn, the worker, the local tools)
-names a `terraform output -json` file in GPUJOBS_OUTPUTS_FILE and reads its service's map from it;
+(`api_environment`, `worker_environment`, `power_environment`, `distributor_environment`,
+`webhook_environment`); a Lambda's environment is exactly that map. A process started elsewhere
+(gunicorn, the worker, the local tools) names a `terraform output -json` file in GPUJOBS_OUTPUTS_FILE
+and reads its service's map from it;
 real environment variables win over the map. Every setting is named by its environment variable, so
 a value means the same wherever it comes from. Nothing is read at import time.
 
@@ -27,7 +28,7 @@ from typing import Any
 from gpujobs.errors import ConfigError
 
 OUTPUTS_FILE_VAR = "GPUJOBS_OUTPUTS_FILE"
-SERVICES = ("api", "worker", "power", "distributor")
+SERVICES = ("api", "worker", "power", "distributor", "webhook")
 DEFAULT_METRICS_NAMESPACE = "GpuOrchestrator"
 
 # A pool name goes into DynamoDB keys and filter values and into log lines: keep it plain.

@@ -95,6 +95,9 @@ class Task:
     # The SQS receipt handle of the message the lease holder received, so that holder, restarted, can
     # make the message visible again at once instead of waiting out its visibility timeout.
     receipt_handle: str | None = None
+    # Where the job's webhook deliveries go and which events (gpujobs.webhook_events); None: no webhook.
+    webhook: str | None = None
+    webhook_events: tuple[str, ...] | None = None
 
     def held_at(self, now: int) -> bool:
         """A worker holds this task now: it is processing and its lease has not lapsed."""
@@ -103,10 +106,12 @@ class Task:
     @classmethod
     def new(cls, task_id: str, job_type: str, request_body: dict[str, Any], now: int,
             retention_s: int = DEFAULT_RETENTION_S, workflow_hash: str | None = None,
-            tenant: str = DEFAULT_TENANT) -> "Task":
+            tenant: str = DEFAULT_TENANT, webhook: str | None = None,
+            webhook_events: tuple[str, ...] | None = None) -> "Task":
         return cls(task_id=task_id, status=TaskStatus.PENDING, job_type=job_type,
                    created_at=now, updated_at=now, ttl=now + retention_s,
-                   request_body=request_body, workflow_hash=workflow_hash, tenant=tenant)
+                   request_body=request_body, workflow_hash=workflow_hash, tenant=tenant,
+                   webhook=webhook, webhook_events=webhook_events if webhook else None)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Task":
@@ -138,6 +143,8 @@ class Task:
             tenant=item.get("tenant") or DEFAULT_TENANT,
             cancel_requested=bool(item.get("cancel_requested", False)),
             receipt_handle=item.get("receipt_handle"),
+            webhook=item.get("webhook"),
+            webhook_events=None if item.get("webhook_events") is None else tuple(item["webhook_events"]),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -161,6 +168,9 @@ class Task:
             item[WAITING_TENANT] = self.tenant
         if self.finished_at is not None:
             item["finished_at"] = self.finished_at
+        if self.webhook is not None:  # only rows with a webhook carry its fields
+            item["webhook"] = self.webhook
+            item["webhook_events"] = list(self.webhook_events or ())
         return item
 
 

@@ -41,6 +41,10 @@ class UnsafeUrl(ValueError):
     """The URL may not be fetched; the message says why in words a client understands."""
 
 
+class Unresolved(UnsafeUrl):
+    """The host did not resolve (now): unlike the other refusals, asking again later may succeed."""
+
+
 def _split(url: str) -> SplitResult:
     """urlsplit, refusing what it would silently drop (tabs and newlines anywhere) or choke on."""
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
@@ -107,9 +111,9 @@ def system_resolver(host: str) -> list[str]:
     try:
         infos = future.result(timeout=RESOLVE_TIMEOUT_S)
     except FutureTimeout:
-        raise UnsafeUrl(f"host {host!r} did not resolve within {RESOLVE_TIMEOUT_S:g} s") from None
+        raise Unresolved(f"host {host!r} did not resolve within {RESOLVE_TIMEOUT_S:g} s") from None
     except socket.gaierror:
-        raise UnsafeUrl(f"host {host!r} does not resolve") from None
+        raise Unresolved(f"host {host!r} does not resolve") from None
     return [str(info[4][0]) for info in infos]
 
 
@@ -118,7 +122,7 @@ def check_addresses(host: str, addresses: Iterable[str],
     """Every address `host` resolved to must be `allowed`; the refusal names the host, never an address."""
     addresses = list(addresses)
     if not addresses:
-        raise UnsafeUrl(f"host {host!r} does not resolve")
+        raise Unresolved(f"host {host!r} does not resolve")
     if not all(allowed(address) for address in addresses):
         raise UnsafeUrl(f"host {host!r} resolves to a private, loopback, link-local or otherwise non-public address")
 
@@ -136,3 +140,35 @@ def check_fetchable(url: str, resolver: Resolver = system_resolver) -> str:
         addresses = list(resolver(host))
     check_addresses(host, addresses)
     return url
+
+
+def is_loopback_address(address: str) -> bool:
+    return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+
+
+def check_webhook_url(url: str, allow_loopback: bool = False, resolver: Resolver = system_resolver) -> list[str]:
+    """A webhook receiver: https to public addresses only; with `allow_loopback` (a deployment on one
+    machine), http or https to loopback addresses too. Returns the addresses checked, which the caller
+    connects to (never resolving again, so a name cannot change its answer between check and request)."""
+    if len(url) > 2048:
+        raise UnsafeUrl("URL longer than 2048 characters")
+    parts = _split(url)
+    if parts.scheme != "https" and not (allow_loopback and parts.scheme == "http"):
+        raise UnsafeUrl("a webhook must be an https:// URL")
+    if not parts.hostname:
+        raise UnsafeUrl("the webhook URL has no host")
+    if parts.username or parts.password:
+        raise UnsafeUrl("credentials in the URL are not accepted")
+    host = parts.hostname
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        addresses = list(resolver(host))
+    if not addresses:
+        raise Unresolved(f"host {host!r} does not resolve")
+    if allow_loopback and all(is_loopback_address(a) for a in addresses):
+        return addresses
+    if parts.scheme != "https":
+        raise UnsafeUrl("a webhook must be an https:// URL unless it is on this machine's loopback")
+    check_addresses(host, addresses)
+    return addresses

@@ -23,9 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from gpujobs.url_guard import UnsafeUrl, check_syntax
+from gpujobs.webhook_events import WebhookOptions
 
 WORKFLOWS_DIR_VAR = "WORKFLOWS_DIR"
 FILES = ("workflow.json", "spec.json", "models.json")
@@ -448,7 +449,7 @@ def _annotation(spec: InputSpec) -> Any:
 
 
 def build_request_model(workflow: WorkflowSpec) -> type[BaseModel]:
-    """The request body's pydantic model: one field per input, extra fields refused."""
+    """The request body's pydantic model: one field per input and the webhook options, extra fields refused."""
     fields: dict[str, Any] = {}
     for name, spec in workflow.inputs.items():
         annotation = _annotation(spec)
@@ -460,5 +461,4 @@ def build_request_model(workflow: WorkflowSpec) -> type[BaseModel]:
         else:
             fields[name] = (annotation | None, Field(default=None, **info))
     model_name = "".join(part.capitalize() for part in workflow.name.split("-")) + "Request"
-    return create_model(model_name, __config__=ConfigDict(extra="forbid"),
-                        __doc__=workflow.description or None, **fields)
+    return create_model(model_name, __base__=WebhookOptions, __doc__=workflow.description or None, **fields)

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gpujobs.settings import Settings
-from gpujobs.url_guard import Resolver, UnsafeUrl, check_fetchable, system_resolver
+from gpujobs.url_guard import Resolver, UnsafeUrl, check_fetchable, check_webhook_url, system_resolver
+from gpujobs.webhook_events import DEFAULT_EVENTS, WEBHOOK_FIELDS
 from gpujobs.workflow_spec import WorkflowSpec, load_workflows, workflows_dir
 
 
@@ -91,12 +92,31 @@ def check_request_urls(workflow: WorkflowSpec, request: BaseModel, resolver: Res
             raise RequestInvalid(f"{name}: {reason}", [{"loc": [name], "msg": reason, "type": "unsafe_url"}]) from None
 
 
+def check_webhook(request: BaseModel, allow_loopback: bool = False,
+                  resolver: Resolver = system_resolver) -> tuple[str | None, tuple[str, ...] | None]:
+    """The request's webhook and its events filter, once the address check passed; (None, None) without one."""
+    webhook, events = getattr(request, "webhook", None), getattr(request, "webhook_events_filter", None)
+    if webhook is None:
+        if events is not None:
+            raise RequestInvalid("webhook_events_filter: needs a webhook", [
+                {"loc": ["webhook_events_filter"], "msg": "needs a webhook", "type": "value_error"}])
+        return None, None
+    try:
+        check_webhook_url(webhook, allow_loopback, resolver)
+    except UnsafeUrl as exc:
+        reason = str(exc)[:300]
+        details = [{"loc": ["webhook"], "msg": reason, "type": "unsafe_url"}]
+        raise RequestInvalid(f"webhook: {reason}", details) from None
+    return webhook, tuple(dict.fromkeys(events)) if events else DEFAULT_EVENTS
+
+
 def stored_body(workflow: WorkflowSpec, request: BaseModel,
                 draw: Callable[[int, int], int] | None = None) -> dict[str, Any]:
-    """The request as a task row stores it and the worker sends it: JSON types, unset fields left out,
+    """The request as a task row stores it and the worker sends it: JSON types, unset fields and the webhook
+    options (the row keeps those apart) left out,
     and a `seed` the request left out drawn now (`draw(low, high)`), so every attempt runs that seed
     and the row records it."""
-    body = request.model_dump(mode="json", exclude_none=True)
+    body = request.model_dump(mode="json", exclude_none=True, exclude=set(WEBHOOK_FIELDS))
     seed = workflow.seed_input
     if seed is not None and seed.name not in body:
         body[seed.name] = seed.draw(draw or random.SystemRandom().randint)

@@ -1,11 +1,12 @@
 """`gpujobs`: submit jobs to the API, read their status, wait for them and download the result.
 
     gpujobs submit camera-angle --image-url s3://bucket/in.png --prompt "30 degrees left" [--wait --out out/]
-    gpujobs submit qwen-image-edit --json body.json
+    gpujobs submit qwen-image-edit --json body.json [--webhook https://... --webhook-events completed]
     gpujobs status JOB_ID
     gpujobs wait JOB_ID --out out/ [--timeout 900]
     gpujobs list [--status pending] [--workflow camera-angle] [--limit 20] [--cursor C]
     gpujobs cancel JOB_ID
+    gpujobs webhook verify --secret whsec_... -H 'webhook-id: ...' -H ... --body body.json
 
 `submit` has one subcommand per workflow folder (WORKFLOWS_DIR, default the installed ones) and one
 flag per request field (`image_url` is --image-url), typed and described as the folder's spec.json
@@ -28,6 +29,7 @@ from typing import Any
 
 from gpujobs.workflow_spec import InputSpec, WorkflowSpecError
 from gpujobs.workflows import Workflows, load_registry
+from gpujobs_cli import webhook_verify
 from gpujobs_cli.download import download_result
 from gpujobs_cli.http import DEFAULT_API_URL, ApiClient, ApiUnavailable, ClientError
 from gpujobs_cli.progress import ProgressLine, job_age, job_phase, job_progress
@@ -47,7 +49,8 @@ class WaitTimedOut(ClientError):
 
 _TYPES: dict[str, type] = {"image_url": str, "string": str, "integer": int, "number": float}
 # The submit command's own flags; a request field of the same name is given as --field-<name>.
-OWN_FLAGS = {"--json", "--quiet", "--wait", "--out", "--timeout", "--interval", "--help"}
+OWN_FLAGS = {"--json", "--quiet", "--wait", "--out", "--timeout", "--interval", "--help", "--webhook",
+             "--webhook-events"}
 
 
 def _flag_of(field: str) -> str:
@@ -98,6 +101,9 @@ def build_parser(workflows: Workflows) -> argparse.ArgumentParser:
                          help="request body as a JSON file ('-' for stdin); flags given as well override it")
         for spec in workflow.inputs.values():
             _add_field(sub, spec)
+        sub.add_argument("--webhook", metavar="URL", help="POST the job's events here, signed (docs/webhooks.md)")
+        sub.add_argument("--webhook-events", metavar="EVENTS",
+                         help="comma-separated events to send: start, completed (default both)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print only the job id")
         _add_wait_options(sub, with_switch=True)
 
@@ -116,6 +122,7 @@ def build_parser(workflows: Workflows) -> argparse.ArgumentParser:
     wait = commands.add_parser("wait", help="wait for a job to end, showing its progress, and download the result")
     wait.add_argument("job_id")
     _add_wait_options(wait, with_switch=False)
+    webhook_verify.add_parser(commands)
     return parser
 
 
@@ -155,6 +162,10 @@ def request_body(args: argparse.Namespace, workflows: Workflows) -> dict[str, An
         value = getattr(args, _dest(field))
         if value is not None:
             body[field] = value
+    if args.webhook is not None:
+        body["webhook"] = args.webhook
+    if args.webhook_events is not None:
+        body["webhook_events_filter"] = [e.strip() for e in args.webhook_events.split(",") if e.strip()]
     missing = [f for f, spec in inputs.items() if spec.required and f not in body]
     if missing:
         flags = " and ".join(_flag_of(f) for f in missing)
@@ -211,6 +222,8 @@ def _finish_wait(client: ApiClient, job_id: str, args: argparse.Namespace) -> in
 
 
 def run(args: argparse.Namespace, workflows: Workflows) -> int:
+    if args.command == "webhook":
+        return webhook_verify.run(args)
     client = ApiClient(args.api, api_key=args.api_key, timeout_s=args.request_timeout)
     if args.command == "submit":
         job = client.submit(workflows.by_name[args.workflow].api_path, request_body(args, workflows))

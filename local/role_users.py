@@ -44,6 +44,7 @@ SERVICE_ROLE_OUTPUTS = {
     "unified_api": "gpu_instance_role_arn",
     "power": "shutdown_role_arn",
     "distributor": "distributor_role_arn",
+    "webhook": "webhook_role_arn",
 }
 # moto's name for a batch call -> the IAM action AWS authorizes it by.
 SQS_BATCH_ACTIONS = {"sqs:sendmessage": "sqs:SendMessageBatch", "sqs:deletemessage": "sqs:DeleteMessageBatch",

@@ -2,16 +2,18 @@
 
 Starts the emulator (moto's server) on 127.0.0.1:4566, applies `terraform/environments/local` to it
 with a fresh state, writes `.run/outputs.json`, creates a development API key of the default tenant
-(written alone on one line to `.run/api-key`, where `gpujobs` and `make demo` find it), then runs the
-API under gunicorn on 127.0.0.1:8080,
+(written alone on one line to `.run/api-key`, where `gpujobs` and `make demo` find it, and the tenant's
+webhook secret to `.run/webhook-secret`), then runs the API under gunicorn on 127.0.0.1:8080,
 the emulated GPU host (which runs the ComfyUI double, or the ComfyUI named by COMFYUI_URL, the
-Unified API and the worker only while the stand-in instance is `running`) and the power logic on a
-timer. WORKFLOWS_DIR, when set, reaches every service. Ctrl-C stops everything it started, by PID.
+Unified API and the worker only while the stand-in instance is `running`), the power logic on a
+timer and the webhook delivery fed from the task table's stream (local/webhook_stream.py).
+WORKFLOWS_DIR, when set, reaches every service. Ctrl-C stops everything it started, by PID.
 
 moto enforces IAM: Terraform applies as the emulator's admin, whose key goes to `.run/admin.env` (for a
 person inspecting the emulated account: `set -a; . .run/admin.env; set +a; aws sqs list-queues`), and each
 service signs as the stand-in user of its own role (local/role_users.py): the API as the API's, the power
-timer as the power Lambda's, the GPU host's children as the GPU instance's (`.run/roles/gpu-instance.env`).
+timer as the power Lambda's, the webhook stream reader as the webhook Lambda's, the GPU host's children
+as the GPU instance's (`.run/roles/gpu-instance.env`).
 """
 
 import json
@@ -74,12 +76,15 @@ def _roles(env: dict[str, str], outputs: dict[str, object]) -> ServiceRoles:
 
 
 def create_dev_key(env: dict[str, str]) -> Path:
-    """A key of the default tenant (the tenant of messages sent by hand), made with the operator's command."""
+    """A key of the default tenant (the tenant of messages sent by hand), made with the operator's command, and
+    the tenant's webhook secret beside it (.run/webhook-secret)."""
     made = subprocess.run([sys.executable, "-m", "gpujobs_cli.keys", "create", "--tenant", DEFAULT_TENANT, "--json"],
                           env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
-    path = RUN_DIR / "api-key"
-    path.write_text(json.loads(made.stdout)["key"] + "\n")
-    path.chmod(0o600)
+    created = json.loads(made.stdout)
+    for name, value in (("webhook-secret", created["webhook_secret"]), ("api-key", created["key"])):
+        path = RUN_DIR / name
+        path.write_text(value + "\n")
+        path.chmod(0o600)
     return path
 
 
@@ -141,6 +146,11 @@ def main() -> int:
               f"{stack.outputs.get('gpu_instance_id')} is running (boot delay {env['BOOT_DELAY_S']} s)")
         supervisor.start("power", [sys.executable, "-m", "local.power_timer"], {**env, **roles.environment("power")})
         print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")
+        supervisor.start("webhooks", [sys.executable, "-m", "local.webhook_stream"],
+                         {**env, **roles.environment("webhook"),
+                          "WEBHOOK_STREAM_ARN": str(stack.outputs["task_table_stream_arn"])})
+        print("webhooks   delivers job events from the task table's stream; http://127.0.0.1:<port> receivers "
+              "are accepted here (secret: gpujobs-keys webhook-secret --tenant default)")
         print(f"ready in {time.monotonic() - began:.1f} s. Logs in {RUN_DIR}/*.log. "
               f"Try: make demo. Ctrl-C stops everything.", flush=True)
         while not stopping:

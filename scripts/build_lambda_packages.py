@@ -1,4 +1,4 @@
-"""Build the Lambda zips that Terraform deploys: build/lambda/{api,shutdown,distributor}.zip.
+"""Build the Lambda zips that Terraform deploys: build/lambda/{api,shutdown,distributor,webhook}.zip.
 
 Each zip holds its service folder (as the package path services/<name>), services/__init__.py, the
 shared gpujobs package, the top-level packages the service reads data from (the API: `workflows`,
@@ -50,6 +50,7 @@ PACKAGES = (
             data=("workflows",)),
     Package("shutdown", "shutdown_lambda", ("aws-lambda-powertools", "pydantic")),
     Package("distributor", "distributor_lambda", ("aws-lambda-powertools", "pydantic")),
+    Package("webhook", "webhook_lambda", ("aws-lambda-powertools", "pydantic")),
 )
 
 
@@ -164,7 +165,7 @@ def build(names: list[str], out_dir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("packages", nargs="*", help="packages to build: api, shutdown, distributor (default: all)")
+    parser.add_argument("packages", nargs="*", help="packages to build (default: all of them)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default build/lambda)")
     args = parser.parse_args(argv)
     unknown = set(args.packages) - {p.name for p in PACKAGES}

@@ -73,6 +73,7 @@ locals {
       API_LAMBDA_TIMEOUT_S = tostring(var.api.timeout)
     },
     local.api_wakes_instance ? { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id } : {},
+    var.webhooks.allow_loopback ? { WEBHOOK_ALLOW_LOOPBACK = "true" } : {},
     var.api.environment,
   )
 }
@@ -195,6 +196,33 @@ module "api" {
   throttling_burst_limit = var.api.throttling_burst_limit
   domain_name            = var.api.domain_name
   certificate_arn        = var.api.certificate_arn
+}
+
+# Each job's events, signed with its tenant's secret, posted to its webhook from the task table's stream.
+module "webhook" {
+  source = "./modules/webhook"
+
+  function_name        = local.names.webhook_function
+  role_name            = local.names.webhook_role
+  key_alias            = "${var.name_prefix}gpu-orchestrator-webhook-secrets"
+  packages_dir         = var.lambda.packages_dir
+  runtime              = var.lambda.runtime
+  tracing_mode         = var.lambda.tracing_mode
+  log_retention_days   = var.lambda.log_retention_days
+  timeout_seconds      = var.webhooks.timeout
+  reserved_concurrency = var.webhooks.reserved_concurrency
+  metrics_namespace    = var.metrics_namespace
+
+  task_table_stream_arn     = module.task_table.stream_arn
+  api_key_table_name        = module.api_key_table.table_name
+  api_key_table_arn         = module.api_key_table.table_arn
+  attempts                  = var.webhooks.attempts
+  receiver_timeout_seconds  = var.webhooks.receiver_timeout_seconds
+  maximum_event_age_seconds = var.webhooks.maximum_event_age_seconds
+  allow_loopback            = var.webhooks.allow_loopback
+  stream_mapping            = var.webhooks.stream_mapping
+
+  alarm_actions = [module.ops.topic_arn]
 }
 
 module "dashboard" {

@@ -176,6 +176,21 @@ output "distributor_master_queue_url" {
   value       = try(local.distributor.master_queue_url, null)
 }
 
+output "webhook_role_arn" {
+  description = "ARN of the webhook Lambda's role."
+  value       = module.webhook.role_arn
+}
+
+output "webhook_secret_key_arn" {
+  description = "ARN of the KMS key that encrypts the tenants' webhook secrets (WEBHOOK_SECRET_KEY_ARN)."
+  value       = module.webhook.secret_key_arn
+}
+
+output "task_table_stream_arn" {
+  description = "ARN of the task table's stream, which feeds the webhook delivery."
+  value       = module.task_table.stream_arn
+}
+
 output "distributor_role_arn" {
   description = "ARN of the distributor Lambda's role (null without the distributor)."
   value       = try(local.distributor.lambda_role_arn, null)
@@ -194,6 +209,11 @@ output "distributor_queue_urls" {
 output "api_environment" {
   description = "Environment of the API (the API Lambda's, and GPUJOBS_OUTPUTS_FILE for gunicorn): the queue it submits to, the task table, the results bucket and, when it wakes an instance, GPU_INSTANCE_ID."
   value       = local.api_environment
+}
+
+output "webhook_environment" {
+  description = "Settings of the webhook delivery (its Lambda's environment; local.webhook_stream reads it too)."
+  value       = module.webhook.lambda_environment
 }
 
 output "worker_environment" {

@@ -192,6 +192,41 @@ variable "distributor" {
   }
 }
 
+variable "webhooks" {
+  description = "The webhook delivery: attempts at one delivery per invocation and seconds a receiver has per attempt, the age after which a failing event is dropped (logged and counted), the Lambda's timeout (s) and reserved concurrency (-1: none), whether receivers on loopback (http:// too) are accepted, which only a deployment on one machine (the emulator) may want, and whether an event source mapping feeds the task table's stream to the Lambda (keep true on AWS; false only on an emulator that cannot run Lambda functions, where local/webhook_stream.py reads the stream)."
+  type = object({
+    attempts                  = optional(number, 3)
+    receiver_timeout_seconds  = optional(number, 10)
+    maximum_event_age_seconds = optional(number, 3600)
+    timeout                   = optional(number, 120)
+    reserved_concurrency      = optional(number, -1)
+    allow_loopback            = optional(bool, false)
+    stream_mapping            = optional(bool, true)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.webhooks.attempts >= 1 && var.webhooks.attempts <= 10 && floor(var.webhooks.attempts) == var.webhooks.attempts
+    error_message = "webhooks.attempts must be an integer from 1 to 10."
+  }
+
+  validation {
+    condition     = var.webhooks.receiver_timeout_seconds > 0 && var.webhooks.receiver_timeout_seconds <= 60 && var.webhooks.maximum_event_age_seconds >= 60
+    error_message = "webhooks.receiver_timeout_seconds must be more than 0 and at most 60, and webhooks.maximum_event_age_seconds at least 60."
+  }
+
+  validation {
+    condition     = var.webhooks.timeout >= var.webhooks.attempts * var.webhooks.receiver_timeout_seconds + 10 && var.webhooks.timeout <= 900 && floor(var.webhooks.timeout) == var.webhooks.timeout
+    error_message = "webhooks.timeout must be an integer of at most 900 and leave room for every attempt at one delivery: at least attempts * receiver_timeout_seconds + 10."
+  }
+
+  validation {
+    condition     = var.webhooks.reserved_concurrency == -1 || (var.webhooks.reserved_concurrency >= 1 && floor(var.webhooks.reserved_concurrency) == var.webhooks.reserved_concurrency)
+    error_message = "webhooks.reserved_concurrency must be -1 or a positive integer."
+  }
+}
+
 variable "metrics_namespace" {
   description = "CloudWatch namespace of the services' own metrics (POWERTOOLS_METRICS_NAMESPACE of every service); the dashboard reads it."
   type        = string
@@ -221,6 +256,8 @@ variable "names" {
     power_topic          = optional(string, "gpu-shutdown-alerts")
     power_alarm          = optional(string, "QueueEmptyFor30Min")
     power_schedule       = optional(string, "gpu-power-recheck")
+    webhook_function     = optional(string, "gpu-orchestrator-webhooks")
+    webhook_role         = optional(string, "gpu-orchestrator-webhook-role")
     dashboard            = optional(string, "gpu-orchestrator")
   })
   default  = {}

@@ -31,6 +31,7 @@ from gpujobs.job_metrics import JobCounter
 from gpujobs.settings import Settings, load_settings
 from gpujobs.task_store import TaskStore
 from gpujobs.url_guard import Resolver, system_resolver
+from gpujobs.webhook_events import WEBHOOK_LOOPBACK_SETTING
 from gpujobs.workflows import Workflows, load_registry
 from services.api.api_config import ApiConfig
 from services.api.api_errors import (
@@ -126,7 +127,8 @@ def create_app(
         log.info("no GPU_INSTANCE_ID: submits start no instance; each pool's power logic starts its own")
     submitter = JobSubmitter(store=store, sqs=sqs, queue_url=settings.queue_url or "",
                              counter=JobCounter.of("api", settings), gpu=gpu, resolver=resolver, clock=clock,
-                             retention_s=config.task_retention_s)
+                             retention_s=config.task_retention_s,
+                             allow_loopback_webhooks=settings.flag(WEBHOOK_LOOPBACK_SETTING, False))
     app.extensions["gpujobs_api"] = ApiServices(settings, config, store, sqs, gpu, submitter, workflows, keys,
                                                 limiter, waiting_cap, IdempotentSubmits(store, clock))
 

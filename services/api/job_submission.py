@@ -34,7 +34,7 @@ from gpujobs.task_model import DEFAULT_RETENTION_S, Task, TaskStatus
 from gpujobs.task_store import TaskStore
 from gpujobs.url_guard import Resolver, system_resolver
 from gpujobs.workflow_spec import WorkflowSpec
-from gpujobs.workflows import RequestInvalid, check_request_urls, stored_body
+from gpujobs.workflows import RequestInvalid, check_request_urls, check_webhook, stored_body
 from services.api.api_errors import InvalidRequest, ServiceUnavailable
 from services.api.gpu_power import GpuInstanceStarter
 
@@ -61,6 +61,7 @@ class JobSubmitter:
     resolver: Resolver = system_resolver
     clock: Callable[[], float] = time.time
     retention_s: int = DEFAULT_RETENTION_S
+    allow_loopback_webhooks: bool = False  # WEBHOOK_ALLOW_LOOPBACK: a deployment on one machine
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
     def submit(self, workflow: WorkflowSpec, request: BaseModel, tenant: str, job_id: str | None = None) -> Task:
@@ -68,11 +69,12 @@ class JobSubmitter:
         `job_id` when given (an idempotent submit chose it), else a new one."""
         try:
             check_request_urls(workflow, request, self.resolver)
+            webhook, events = check_webhook(request, self.allow_loopback_webhooks, self.resolver)
         except RequestInvalid as exc:
             raise InvalidRequest(str(exc), exc.details) from None
         body = stored_body(workflow, request)
         task = Task.new(job_id or self.new_id(), workflow.api_path, body, int(self.clock()), self.retention_s,
-                        workflow_hash=workflow.content_hash, tenant=tenant)
+                        workflow_hash=workflow.content_hash, tenant=tenant, webhook=webhook, webhook_events=events)
         extra = {"job_id": task.task_id, "workflow": workflow.name, "tenant": tenant}
         try:
             self.store.create(task)

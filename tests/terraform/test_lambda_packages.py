@@ -16,6 +16,7 @@ HANDLERS = {
     "api": "services.api.lambda_handler.lambda_handler",
     "shutdown": "services.shutdown_lambda.handler.lambda_handler",
     "distributor": "services.distributor_lambda.handler.lambda_handler",
+    "webhook": "services.webhook_lambda.handler.lambda_handler",
 }
 # The Python Lambda runtime ships boto3 and what it needs; nothing else is assumed.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")

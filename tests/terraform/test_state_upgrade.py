@@ -30,9 +30,10 @@ NEW = ("aws_cloudwatch_metric_alarm.errors", 'aws_iam_role_policy.this["dead-let
        # The API's read of its key table, and the routes of the job list and cancel.
        'aws_iam_role_policy.this["api-keys-read"]', 'aws_apigatewayv2_route.this["GET /api/v1/jobs"]',
        'aws_apigatewayv2_route.this["POST /api/v1/jobs/{job_id}/cancel"]')
-# Whole modules that are new: each pool's GPU host (its settings, setup and logs), the ops topic and
-# the API key table.
-NEW_MODULES = (".module.host.", "module.stack.module.ops.", "module.stack.module.api_key_table.")
+# Whole modules that are new: each pool's GPU host (its settings, setup and logs), the ops topic,
+# the API key table and the webhook delivery.
+NEW_MODULES = (".module.host.", "module.stack.module.ops.", "module.stack.module.api_key_table.",
+               "module.stack.module.webhook.")
 # Deliberate removals, each with its reason. With the distributor the API wakes no instance (each
 # pool's power run does), so its role no longer may start one.
 REMOVED = {

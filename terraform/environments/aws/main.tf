@@ -19,6 +19,7 @@ module "stack" {
   results           = var.results
   api               = var.api
   distributor       = var.distributor
+  webhooks          = var.webhooks
   metrics_namespace = var.metrics_namespace
   kms_key_arn       = var.kms_key_arn
 

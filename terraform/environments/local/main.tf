@@ -35,6 +35,9 @@ module "stack" {
   # The emulator serves plain http, which the TLS-only bucket policy would refuse.
   results = { force_destroy = true, deny_insecure_transport = false }
   names   = { results_bucket = "gpu-orchestrator-results" }
+  # Receivers on this machine (http://127.0.0.1:<port>) may take webhooks here, never on AWS. moto
+  # cannot run the webhook Lambda: local/webhook_stream.py reads the task table's stream for it.
+  webhooks = { allow_loopback = true, stream_mapping = false }
   # moto's server does not keep a queue's RedriveAllowPolicy, for which the provider would wait.
   queue = local.queue
 

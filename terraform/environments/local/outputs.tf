@@ -193,6 +193,26 @@ output "api_environment" {
   value       = module.stack.api_environment
 }
 
+output "webhook_environment" {
+  description = "Settings of the webhook delivery (its Lambda's environment)."
+  value       = module.stack.webhook_environment
+}
+
+output "webhook_role_arn" {
+  description = "ARN of the webhook Lambda's role."
+  value       = module.stack.webhook_role_arn
+}
+
+output "webhook_secret_key_arn" {
+  description = "ARN of the KMS key that encrypts the tenants' webhook secrets."
+  value       = module.stack.webhook_secret_key_arn
+}
+
+output "task_table_stream_arn" {
+  description = "ARN of the task table's stream (the webhook delivery's event source)."
+  value       = module.stack.task_table_stream_arn
+}
+
 output "worker_environment" {
   description = "Environment of this region's worker (sqs-adapter.service; install.sh --from-json reads it)."
   value       = module.stack.worker_environment

@@ -2,6 +2,7 @@
 # jobs by state (the power logic counts pending and processing jobs through it) and a
 # tenant/created_at index for a tenant's own jobs (the API's job list), and a sparse keys-only
 # index on waiting_tenant, an attribute only pending rows carry (the API counts a tenant's waiting jobs).
+# Its stream carries each write's old and new row to the webhook delivery.
 
 resource "aws_dynamodb_table" "this" {
   #checkov:skip=CKV_AWS_28:Point-in-time recovery is the point_in_time_recovery input, on by default; checkov cannot read the default of the stack's optional table.point_in_time_recovery
@@ -10,6 +11,10 @@ resource "aws_dynamodb_table" "this" {
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "task_id"
   deletion_protection_enabled = var.deletion_protection
+
+  # Every write's old and new row, for the webhook delivery (modules/webhook).
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
 
   attribute {
     name = "task_id"

@@ -32,3 +32,8 @@ output "waiting_index_arn" {
   description = "ARN of the waiting_tenant/created_at index, for IAM policies that allow Query on it."
   value       = "${aws_dynamodb_table.this.arn}/index/${var.waiting_index_name}"
 }
+
+output "stream_arn" {
+  description = "ARN of the table's stream (new and old images), which feeds the webhook delivery."
+  value       = aws_dynamodb_table.this.stream_arn
+}

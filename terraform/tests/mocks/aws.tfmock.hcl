@@ -143,3 +143,10 @@ mock_resource "aws_nat_gateway" {
     id = "nat-0123456789abcdef0"
   }
 }
+
+mock_resource "aws_kms_key" {
+  defaults = {
+    arn    = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+    key_id = "00000000-0000-0000-0000-000000000000"
+  }
+}

@@ -188,3 +188,10 @@ def test_bad_usage_exits_2(argv):
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2
+
+
+def test_submit_with_a_webhook_sends_its_fields(fake_api):
+    assert run(fake_api, "submit", "camera-angle", "--image-url", "s3://b/in.png", "--prompt", "left",
+               "--webhook", "https://hooks.example.com/in", "--webhook-events", "completed") == 0
+    body = fake_api.submitted[0][1]
+    assert (body["webhook"], body["webhook_events_filter"]) == ("https://hooks.example.com/in", ["completed"])

@@ -15,13 +15,14 @@ from tests.unit.moto_world import unique
 def table(moto_clients: Any, monkeypatch: pytest.MonkeyPatch) -> KeyTable:
     name = create_api_key_table(moto_clients.dynamodb, unique("api_keys"))
     monkeypatch.setenv("API_KEYS_TABLE", name)
+    monkeypatch.setenv("WEBHOOK_SECRET_KEY_ARN", moto_clients.client("kms").create_key()["KeyMetadata"]["Arn"])
     return KeyTable(name, moto_clients.dynamodb)
 
 
 def test_create_list_revoke(table: KeyTable, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["create", "--tenant", "acme", "--rate-limit", "50", "--json"]) == 0
     created = json.loads(capsys.readouterr().out)
-    assert set(created) == {"key", "key_id", "tenant"} and created["tenant"] == "acme"
+    assert set(created) == {"key", "key_id", "tenant", "webhook_secret"} and created["tenant"] == "acme"
     [stored] = table.list()
     assert (stored.key_id, stored.key_hash, stored.rate_limit) == (created["key_id"], key_hash(created["key"]), 50.0)
 
@@ -56,3 +57,26 @@ def test_without_the_table_setting_it_says_which(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("API_KEYS_TABLE", raising=False)
     assert main(["list"]) == 2
     assert "API_KEYS_TABLE" in capsys.readouterr().err
+
+
+def test_a_tenant_has_one_webhook_secret_shown_again_and_rotated(
+        table: KeyTable, moto_clients: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["create", "--tenant", "acme", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)["webhook_secret"]
+    assert first.startswith("whsec_")
+    assert main(["create", "--tenant", "acme", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["webhook_secret"] == first
+    assert main(["webhook-secret", "--tenant", "acme"]) == 0
+    assert capsys.readouterr().out.strip() == first
+    stored = moto_clients.dynamodb.get_item(TableName=table.table_name,
+                                            Key={"key_id": {"S": "webhook-secret#acme"}})["Item"]
+    assert first.encode() not in stored["secret"]["B"]  # kept encrypted
+
+    assert main(["webhook-secret", "--tenant", "acme", "--rotate", "--json"]) == 0
+    rotated = json.loads(capsys.readouterr().out)["webhook_secret"]
+    assert rotated != first
+    assert main(["webhook-secret", "--tenant", "acme"]) == 0
+    assert capsys.readouterr().out.strip() == rotated
+    assert main(["create", "--tenant", "other", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["webhook_secret"] not in (first, rotated)
+    assert sorted(k.tenant for k in table.list()) == ["acme", "acme", "other"]  # secrets are no keys

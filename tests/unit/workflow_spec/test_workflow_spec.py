@@ -272,10 +272,12 @@ def test_an_image_field_without_an_uploaded_name_is_a_programming_error(tmp_path
 IMAGE_URL = {"type": "string", "minLength": 6, "maxLength": 2048}
 PROMPT = {"type": "string", "minLength": 1, "maxLength": 4000}
 SEED = {"type": "integer", "minimum": 0, "maximum": 2**53 - 1}
+# Every workflow's submit also takes the webhook options (gpujobs.webhook_events.WebhookOptions).
+WEBHOOK = {"webhook": {"type": "string", "maxLength": 2048}, "webhook_events_filter": {"type": "array"}}
 PUBLIC_FIELDS: dict[str, dict[str, Any]] = {
     "camera-angle": {
         "image_url": {**IMAGE_URL, "required": True}, "prompt": {**PROMPT, "required": True}, "seed": SEED,
-        "steps": {"type": "integer", "default": 8, "minimum": 1, "maximum": 100},
+        "steps": {"type": "integer", "default": 8, "minimum": 1, "maximum": 100}, **WEBHOOK,
     },
     "qwen-image-edit": {
         "image_url": {**IMAGE_URL, "required": True}, "prompt": {**PROMPT, "required": True},
@@ -289,7 +291,7 @@ PUBLIC_FIELDS: dict[str, dict[str, Any]] = {
             "simple", "normal", "beta", "karras", "exponential", "sgm_uniform", "ddim_uniform", "linear_quadratic",
             "kl_optimal"]},
         "denoise": {"type": "number", "default": 1.0, "minimum": 0.0, "maximum": 1.0},
-        "seed": SEED,
+        "seed": SEED, **WEBHOOK,
     },
 }
 LIMITS = ("type", "minimum", "maximum", "minLength", "maxLength", "default", "enum")
