@@ -225,6 +225,7 @@ module "distributor" {
   log_retention_days     = var.lambda.log_retention_days
   reserved_concurrency   = var.distributor.reserved_concurrency
   overload_threshold     = var.distributor.overload_threshold
+  event_source_enabled   = var.distributor.event_source_enabled
   point_in_time_recovery = var.table.point_in_time_recovery
   metrics_namespace      = var.metrics_namespace
 

@@ -173,10 +173,11 @@ variable "api" {
 }
 
 variable "distributor" {
-  description = "The distributor, on when there are pools in other regions (remote_pools): the depth (visible plus in flight) at or over which a pool's queue gets no more jobs, and the reserved concurrency of its Lambda (100 by default)."
+  description = "The distributor, on when there are pools in other regions (remote_pools): the depth (visible plus in flight) at or over which a pool's queue gets no more jobs, the reserved concurrency of its Lambda (100 by default), and whether the master queue's event source mapping is enabled (keep true on AWS; false on an emulator that cannot run Lambda functions, where a local loop feeds the function)."
   type = object({
     overload_threshold   = optional(number, 5000)
     reserved_concurrency = optional(number, 100)
+    event_source_enabled = optional(bool, true)
   })
   default  = {}
   nullable = false

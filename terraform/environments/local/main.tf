@@ -37,6 +37,8 @@ module "stack" {
   names   = { results_bucket = "gpu-orchestrator-results" }
   # moto's server does not keep a queue's RedriveAllowPolicy, for which the provider would wait.
   queue = local.queue
+  # The emulator cannot run the function: `make up` feeds it from the master queue in process.
+  distributor = { event_source_enabled = false }
 
   remote_pools = { for pool in module.second_pool : pool.region => pool }
 }
