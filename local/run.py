@@ -11,7 +11,9 @@ timer. WORKFLOWS_DIR, when set, reaches every service. Ctrl-C stops everything i
 moto enforces IAM: Terraform applies as the emulator's admin, whose key goes to `.run/admin.env` (for a
 person inspecting the emulated account: `set -a; . .run/admin.env; set +a; aws sqs list-queues`), and each
 service signs as the stand-in user of its own role (local/role_users.py): the API as the API's, the power
-timer as the power Lambda's, the GPU host's children as the GPU instance's (`.run/roles/gpu-instance.env`).
+timer as the power Lambda's, the GPU host's children as the GPU instance's (`.run/roles/gpu-instance.env`),
+and, in the multi-region mode (TF_VAR_distributor_enabled=true), the distributor, fed from the master queue
+in process (`python -m services.distributor_lambda`), as the distributor Lambda's.
 """
 
 import json
@@ -141,6 +143,11 @@ def main() -> int:
               f"{stack.outputs.get('gpu_instance_id')} is running (boot delay {env['BOOT_DELAY_S']} s)")
         supervisor.start("power", [sys.executable, "-m", "local.power_timer"], {**env, **roles.environment("power")})
         print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")
+        master_queue = stack.outputs.get("distributor_master_queue_url")
+        if master_queue:  # the multi-region mode: the emulator cannot run the function, so it runs here
+            supervisor.start("distributor", [sys.executable, "-m", "services.distributor_lambda"],
+                             {**env, **roles.environment("distributor"), "MASTER_QUEUE_URL": str(master_queue)})
+            print(f"distributor forwards {master_queue} to the pools' queues")
         print(f"ready in {time.monotonic() - began:.1f} s. Logs in {RUN_DIR}/*.log. "
               f"Try: make demo. Ctrl-C stops everything.", flush=True)
         while not stopping:
