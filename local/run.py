@@ -13,7 +13,9 @@ moto enforces IAM: Terraform applies as the emulator's admin, whose key goes to 
 person inspecting the emulated account: `set -a; . .run/admin.env; set +a; aws sqs list-queues`), and each
 service signs as the stand-in user of its own role (local/role_users.py): the API as the API's, the power
 timer as the power Lambda's, the webhook stream reader as the webhook Lambda's, the GPU host's children
-as the GPU instance's (`.run/roles/gpu-instance.env`).
+as the GPU instance's (`.run/roles/gpu-instance.env`), and, in the multi-region mode
+(TF_VAR_distributor_enabled=true), the distributor, fed from the master queue in process
+(`python -m services.distributor_lambda`), as the distributor Lambda's.
 """
 
 import json
@@ -151,6 +153,11 @@ def main() -> int:
                           "WEBHOOK_STREAM_ARN": str(stack.outputs["task_table_stream_arn"])})
         print("webhooks   delivers job events from the task table's stream; http://127.0.0.1:<port> receivers "
               "are accepted here (secret: gpujobs-keys webhook-secret --tenant default)")
+        master_queue = stack.outputs.get("distributor_master_queue_url")
+        if master_queue:  # the multi-region mode: the emulator cannot run the function, so it runs here
+            supervisor.start("distributor", [sys.executable, "-m", "services.distributor_lambda"],
+                             {**env, **roles.environment("distributor"), "MASTER_QUEUE_URL": str(master_queue)})
+            print(f"distributor forwards {master_queue} to the pools' queues")
         print(f"ready in {time.monotonic() - began:.1f} s. Logs in {RUN_DIR}/*.log. "
               f"Try: make demo. Ctrl-C stops everything.", flush=True)
         while not stopping:

@@ -10,7 +10,7 @@ modern Terraform removed (`-force`), so destroy is called with that flag off.
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class LocalStack:
     outputs_file: Path
     apply_seconds: float
     instance_state_after_apply: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
 
     @property
     def state_file(self) -> Path:
@@ -42,7 +43,7 @@ class LocalStack:
         tf = _terraform(self.env, self.run_dir)
         code, _, err = tf.destroy(
             force=IsNotFlagged, auto_approve=True, state=str(self.state_file), capture_output=True,
-            var=_variables(self.run_dir),
+            var=_variables(self.variables),
         )
         if code != 0:
             raise StackError(f"terraform destroy failed:\n{err}")
@@ -57,13 +58,15 @@ def _terraform(env: dict[str, str], run_dir: Path) -> Terraform:
     return Terraform(working_dir=str(LOCAL_ENV_DIR), terraform_bin_path=str(TF_WRAPPER))
 
 
-def _variables(run_dir: Path) -> dict[str, str]:
+def _variables(variables: dict[str, str]) -> dict[str, str]:
     packages = os.environ.get("LAMBDA_PACKAGES_DIR", str(ROOT / "build" / "lambda"))
-    return {"lambda_packages_dir": packages}
+    return {"lambda_packages_dir": packages, **variables}
 
 
-def apply(env: dict[str, str], run_dir: Path) -> LocalStack:
-    """init + apply with a fresh state in `run_dir`, then write `outputs.json` there."""
+def apply(env: dict[str, str], run_dir: Path, variables: dict[str, str] | None = None) -> LocalStack:
+    """init + apply with a fresh state in `run_dir` (and these variables of the local environment), then
+    write `outputs.json` there."""
+    variables = dict(variables or {})
     run_dir.mkdir(parents=True, exist_ok=True)
     state = run_dir / "terraform.tfstate"
     if state.exists():
@@ -74,7 +77,7 @@ def apply(env: dict[str, str], run_dir: Path) -> LocalStack:
     if code != 0:
         raise StackError(f"terraform init failed:\n{err}")
     code, _, err = tf.apply(
-        skip_plan=True, state=str(state), input=False, capture_output=True, var=_variables(run_dir),
+        skip_plan=True, state=str(state), input=False, capture_output=True, var=_variables(variables),
         parallelism=20,
     )
     if code != 0:
@@ -85,4 +88,4 @@ def apply(env: dict[str, str], run_dir: Path) -> LocalStack:
     outputs_file = run_dir / "outputs.json"
     outputs_file.write_text(out)
     values = {name: entry["value"] for name, entry in json.loads(out).items()}
-    return LocalStack(run_dir, env, values, outputs_file, time.monotonic() - started)
+    return LocalStack(run_dir, env, values, outputs_file, time.monotonic() - started, variables=variables)

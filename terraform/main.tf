@@ -43,6 +43,7 @@ locals {
       arn              = module.task_table.table_arn
       status_index_arn = module.task_table.status_index_arn
       region           = local.region
+      kms_key_arn      = var.kms_key_arn
     }
     results_bucket = {
       name        = module.results_bucket.bucket_name
@@ -84,6 +85,7 @@ module "task_table" {
   name                   = local.names.task_table
   deletion_protection    = var.table.deletion_protection
   point_in_time_recovery = var.table.point_in_time_recovery
+  kms_key_arn            = var.kms_key_arn
 }
 
 module "api_key_table" {
@@ -112,6 +114,7 @@ module "build_artifact" {
   bucket_name             = "${var.name_prefix}gpu-orchestrator-builds-${data.aws_caller_identity.current.account_id}"
   wheel_dir               = var.build.wheel_dir
   deny_insecure_transport = var.results.deny_insecure_transport
+  kms_key_arn             = var.kms_key_arn
 }
 
 module "network" {
@@ -183,6 +186,7 @@ module "api" {
   api_key_table_arn  = module.api_key_table.table_arn
   results_bucket_arn = module.results_bucket.bucket_arn
   kms_key_arn        = var.kms_key_arn
+  task_table_kms_key = var.kms_key_arn
   gpu_instance = !local.api_wakes_instance ? null : {
     arn       = module.home_pool.gpu_instance_arn
     tag_key   = var.gpu.tag_key
@@ -254,6 +258,7 @@ module "distributor" {
   log_retention_days     = var.lambda.log_retention_days
   reserved_concurrency   = var.distributor.reserved_concurrency
   overload_threshold     = var.distributor.overload_threshold
+  event_source_enabled   = var.distributor.event_source_enabled
   point_in_time_recovery = var.table.point_in_time_recovery
   metrics_namespace      = var.metrics_namespace
 

@@ -232,7 +232,7 @@ output "distributor_environment" {
 }
 
 output "pool_inputs" {
-  description = "What a GPU pool of another region (modules/gpu_pool) takes from the stack: its task table and results bucket."
+  description = "What a GPU pool of another region (modules/gpu_pool) takes from the stack: its task table (with the KMS key that encrypts it, if any) and results bucket."
   value       = local.pool_inputs
 }
 
@@ -242,7 +242,7 @@ output "gpu_host" {
 }
 
 output "build" {
-  description = "The build the GPU hosts install (bucket, key, sha256, version); null when none is published."
+  description = "The build the GPU hosts install (bucket, key, sha256, version, and the KMS key that encrypts it, if any); null when none is published."
   value       = local.build
 }
 

@@ -51,7 +51,7 @@ variable "network" {
 }
 
 variable "kms_key_arn" {
-  description = "A customer-managed KMS key of the stack's region for the results bucket, the home pool's task queue and dead-letter queue and the distributor's queues; null keeps S3- and SQS-managed encryption. The roles that send, receive, read or write them may then use the key (kms:GenerateDataKey, kms:Decrypt) through SQS and S3 only; the key policy must allow the account to delegate that to IAM. Pools in other regions keep SQS-managed encryption (a key serves its own region)."
+  description = "A customer-managed KMS key of the stack's region for the task table, the results bucket, the build bucket, the home pool's task queue and dead-letter queue and the distributor's queues; null keeps DynamoDB's, S3's and SQS's own encryption. The roles that touch them may then use the key (kms:GenerateDataKey, kms:Decrypt, and kms:DescribeKey for the table) through DynamoDB, SQS and S3 only, each only through the services it uses; the key policy must allow the account to delegate that to IAM. Pools in other regions keep SQS-managed encryption for their queues (a key serves its own region) and use the key only through DynamoDB and S3 of the stack's region."
   type        = string
   default     = null
 
@@ -173,10 +173,11 @@ variable "api" {
 }
 
 variable "distributor" {
-  description = "The distributor, on when there are pools in other regions (remote_pools): the depth (visible plus in flight) at or over which a pool's queue gets no more jobs, and the reserved concurrency of its Lambda (100 by default)."
+  description = "The distributor, on when there are pools in other regions (remote_pools): the depth (visible plus in flight) at or over which a pool's queue gets no more jobs, the reserved concurrency of its Lambda (100 by default), and whether the master queue's event source mapping is enabled (keep true on AWS; false on an emulator that cannot run Lambda functions, where a local loop feeds the function)."
   type = object({
     overload_threshold   = optional(number, 5000)
     reserved_concurrency = optional(number, 100)
+    event_source_enabled = optional(bool, true)
   })
   default  = {}
   nullable = false

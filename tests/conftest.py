@@ -77,7 +77,8 @@ def stack_info(emulator: str) -> Iterator[local_stack.LocalStack]:
     """The local environment applied once to the emulator; destroyed at the end of the session."""
     _build_lambda_packages()
     run_dir = Path(tempfile.mkdtemp(prefix="gpujobs-stack-"))
-    applied = local_stack.apply(dict(os.environ), run_dir)
+    # With the distributor beside the stack, so it runs under its role too (tests/integration/distributor).
+    applied = local_stack.apply(dict(os.environ), run_dir, {"home_distributor": "true"})
     # Tests that submit jobs start the stand-in; remember the state Terraform left it in.
     instances = aws_clients.client("ec2").describe_instances(InstanceIds=[applied.outputs["gpu_instance_id"]])
     applied.instance_state_after_apply = instances["Reservations"][0]["Instances"][0]["State"]["Name"]

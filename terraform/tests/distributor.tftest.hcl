@@ -112,3 +112,50 @@ run "with_other_pools_the_api_sends_to_the_master_queue" {
     error_message = "The distributor Lambda must keep its default name."
   }
 }
+
+run "the_event_source_mapping_can_be_left_off_for_an_emulator" {
+  command = plan
+
+  module {
+    source = "./modules/distributor"
+  }
+
+  variables {
+    packages_dir = "./tests/packages"
+    regional_queues = {
+      "us-east-1" = {
+        queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/gpu_tasks_queue"
+        queue_arn = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
+      }
+    }
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.master.enabled && aws_lambda_event_source_mapping.master.function_response_types == toset(["ReportBatchItemFailures"])
+    error_message = "By default the master queue feeds the function, reporting failed items only."
+  }
+}
+
+run "an_emulator_that_cannot_run_lambda_gets_no_polling" {
+  command = plan
+
+  module {
+    source = "./modules/distributor"
+  }
+
+  variables {
+    packages_dir         = "./tests/packages"
+    event_source_enabled = false
+    regional_queues = {
+      "us-east-1" = {
+        queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/gpu_tasks_queue"
+        queue_arn = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
+      }
+    }
+  }
+
+  assert {
+    condition     = !aws_lambda_event_source_mapping.master.enabled
+    error_message = "event_source_enabled = false leaves the mapping disabled (a local loop feeds the function)."
+  }
+}

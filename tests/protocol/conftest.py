@@ -1,5 +1,5 @@
 """Fixtures of every protocol test: S3 in the session's emulator, with a bucket of our own and an input
-image in it (no terraform apply needed)."""
+image in it. The services under test sign as their roles (the session's `roles`, made from the stack)."""
 
 import uuid
 from collections.abc import Iterator

@@ -40,6 +40,8 @@ module "stack" {
   webhooks = { allow_loopback = true, stream_mapping = false }
   # moto's server does not keep a queue's RedriveAllowPolicy, for which the provider would wait.
   queue = local.queue
+  # The emulator cannot run the function: `make up` feeds it from the master queue in process.
+  distributor = { event_source_enabled = false }
 
   remote_pools = { for pool in module.second_pool : pool.region => pool }
 }

@@ -38,6 +38,13 @@ variable "distributor_enabled" {
   nullable    = false
 }
 
+variable "home_distributor" {
+  description = "Without distributor_enabled: a distributor whose only pool is this region's task queue, beside the single-region stack (the API still sends to the task queue). The integration tests feed its master queue by hand, so the distributor runs under its own role with IAM enforced on every test run."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "second_region" {
   description = "Region of the second GPU pool when distributor_enabled is on."
   type        = string

@@ -40,6 +40,23 @@ data "aws_iam_policy_document" "table" {
     ]
     resources = [var.task_table_arn, var.status_index_arn, var.tenant_index_arn, var.waiting_index_arn]
   }
+
+  # Reading and writing rows of a table the customer's key encrypts.
+  dynamic "statement" {
+    for_each = var.task_table_kms_key == null ? [] : [var.task_table_kms_key]
+
+    content {
+      sid       = "UseTaskTableKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${split(":", statement.value)[3]}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 # Checking a key reads its item, nothing more: keys are created and revoked with the operator's rights.

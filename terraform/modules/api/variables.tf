@@ -60,6 +60,12 @@ variable "results_bucket_arn" {
   type        = string
 }
 
+variable "task_table_kms_key" {
+  description = "The customer-managed KMS key of the task table (null: the table keeps DynamoDB's own key); the role may then use it through DynamoDB of the key's region only."
+  type        = string
+  default     = null
+}
+
 variable "kms_key_arn" {
   description = "The customer-managed KMS key of the submit queue and the results bucket (null: SQS- and S3-managed encryption); the role may use it through SQS and S3 (to send, and to sign result downloads)."
   type        = string

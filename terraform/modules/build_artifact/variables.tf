@@ -15,7 +15,7 @@ variable "wheel_dir" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for SSE-KMS; null uses SSE-S3 (AES256). The hosts' role then needs kms:Decrypt on it."
+  description = "Customer-managed KMS key for SSE-KMS; null uses SSE-S3 (AES256). The build output carries it, so the hosts' role (modules/gpu_host) may decrypt the wheel with it through S3."
   type        = string
   default     = null
 }

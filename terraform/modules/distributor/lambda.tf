@@ -50,6 +50,7 @@ resource "aws_lambda_event_source_mapping" "master" {
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
+  enabled                            = var.event_source_enabled
 
   # No more pollers than reserved executions, so batches are not throttled into the DLQ.
   scaling_config {

@@ -28,6 +28,13 @@ variable "restrict_dlq_sources" {
   default     = true
 }
 
+variable "event_source_enabled" {
+  description = "Let the event source mapping feed the function from the master queue. Keep true on AWS; false only on an emulator that cannot run Lambda functions (moto's server would try at every send, counting a receive each time), where a local loop plays the event source (local/distributor_source.py)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "packages_dir" {
   description = "Directory holding the built zips (scripts/build_lambda_packages.py writes distributor.zip there); null means build/lambda in the repository."
   type        = string

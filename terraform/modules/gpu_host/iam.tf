@@ -41,6 +41,23 @@ data "aws_iam_policy_document" "setup" {
     }
   }
 
+  # The build bucket's customer key, in the bucket's region, through S3 only.
+  dynamic "statement" {
+    for_each = try(var.build.kms_key_arn, null) == null ? [] : [var.build.kms_key_arn]
+
+    content {
+      sid       = "DecryptBuild"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${split(":", statement.value)[3]}.amazonaws.com"]
+      }
+    }
+  }
+
   dynamic "statement" {
     for_each = local.models == null ? [] : [1]
 

@@ -98,12 +98,13 @@ variable "settings" {
 }
 
 variable "build" {
-  description = "The wanted build of the project: the wheel in S3 (bucket, key, its sha256) and the version the host compares with what it has; null when no build is published (an emulator), which leaves out the build parameter, the setup document and the user data."
+  description = "The wanted build of the project: the wheel in S3 (bucket, key, its sha256), the version the host compares with what it has, and the customer-managed KMS key the bucket encrypts it with (null: SSE-S3; with a key the role may decrypt with it through S3 only); null when no build is published (an emulator), which leaves out the build parameter, the setup document and the user data."
   type = object({
-    bucket  = string
-    key     = string
-    sha256  = string
-    version = string
+    bucket      = string
+    key         = string
+    sha256      = string
+    version     = string
+    kms_key_arn = optional(string)
   })
   default = null
 }

@@ -184,6 +184,7 @@ module "power" {
   dlq_arns             = concat([module.queue.dlq_arn], var.master_dlq == null ? [] : [var.master_dlq.arn])
   task_table_arn       = var.task_table.arn
   status_index_arn     = var.task_table.status_index_arn
+  task_table_kms_key   = var.task_table.kms_key_arn
   kms_key_arn          = local.queue_kms_key_arn
 
   topic_name               = local.names.power_topic

@@ -31,12 +31,13 @@ variable "distributed" {
 }
 
 variable "task_table" {
-  description = "The stack's task table, which every pool shares (stack outputs task_table_name, task_table_arn, task_table_status_index_arn, task_table_region)."
+  description = "The stack's task table, which every pool shares (stack outputs task_table_name, task_table_arn, task_table_status_index_arn, task_table_region), and the customer-managed KMS key that encrypts it (null: DynamoDB's own key); the worker's and power Lambda's roles may then use that key through DynamoDB of the table's region."
   type = object({
     name             = string
     arn              = string
     status_index_arn = string
     region           = string
+    kms_key_arn      = optional(string)
   })
 }
 
@@ -77,12 +78,13 @@ variable "master_dlq" {
 }
 
 variable "build" {
-  description = "The project's build the pool's GPU host installs (modules/build_artifact's build output: bucket, key, sha256, version); null publishes none (an emulator)."
+  description = "The project's build the pool's GPU host installs (modules/build_artifact's build output: bucket, key, sha256, version, and the KMS key that encrypts it when there is one); null publishes none (an emulator)."
   type = object({
-    bucket  = string
-    key     = string
-    sha256  = string
-    version = string
+    bucket      = string
+    key         = string
+    sha256      = string
+    version     = string
+    kms_key_arn = optional(string)
   })
   default = null
 }

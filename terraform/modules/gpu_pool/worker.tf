@@ -55,6 +55,23 @@ data "aws_iam_policy_document" "worker_table" {
     actions   = ["dynamodb:Query"]
     resources = [var.task_table.status_index_arn]
   }
+
+  # Reading and writing rows of a table the customer's key encrypts.
+  dynamic "statement" {
+    for_each = var.task_table.kms_key_arn == null ? [] : [var.task_table.kms_key_arn]
+
+    content {
+      sid       = "UseTaskTableKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${var.task_table.region}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 data "aws_iam_policy_document" "worker_objects" {

@@ -96,6 +96,23 @@ data "aws_iam_policy_document" "facts" {
     actions   = ["dynamodb:Query", "dynamodb:GetItem"]
     resources = [var.task_table_arn, var.status_index_arn]
   }
+
+  # Reading and failing rows of a table the customer's key encrypts.
+  dynamic "statement" {
+    for_each = var.task_table_kms_key == null ? [] : [var.task_table_kms_key]
+
+    content {
+      sid       = "UseTaskTableKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${split(":", statement.value)[3]}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 data "aws_region" "current" {}

@@ -119,6 +119,12 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "task_table_kms_key" {
+  description = "The customer-managed KMS key of the task table (null: DynamoDB's own key); the role may then use it through DynamoDB of the key's region (the table's) only."
+  type        = string
+  default     = null
+}
+
 variable "task_table_arn" {
   description = "ARN of the task table: the Lambda reads open tasks and last activity, and fails the rows of dead letters."
   type        = string

@@ -181,7 +181,8 @@ def test_health_says_whether_comfyui_is_ready(unified: Unified, double: Double) 
     assert info["workflows"]["camera-angle"]["version"] == WORKFLOWS["camera-angle"].content_hash
 
 
-def test_health_is_starting_while_comfyui_is_down_or_lacks_nodes(tmp_path: Path, bucket: str) -> None:
+def test_health_is_starting_while_comfyui_is_down_or_lacks_nodes(tmp_path: Path, bucket: str,
+                                                                 gpu_role: dict[str, str]) -> None:
     folder = tmp_path / "workflows"
     shutil.copytree(WORKFLOWS["invert-blend"].folder, folder / "custom-nodes")
     spec = json.loads((folder / "custom-nodes" / "spec.json").read_text())
@@ -193,7 +194,7 @@ def test_health_is_starting_while_comfyui_is_down_or_lacks_nodes(tmp_path: Path,
     base = tmp_path / "comfyui"
     base.mkdir()
     double = Double(base, tmp_path / "double.log")
-    unified = Unified(double, bucket, tmp_path / "unified.log", WORKFLOWS_DIR=str(folder)).start()
+    unified = Unified(double, bucket, tmp_path / "unified.log", WORKFLOWS_DIR=str(folder), **gpu_role).start()
     try:
         down = requests.get(unified.url + "/health", timeout=10)
         assert down.status_code == 503 and down.json()["status"] == "starting"
@@ -207,8 +208,8 @@ def test_health_is_starting_while_comfyui_is_down_or_lacks_nodes(tmp_path: Path,
         double.stop()
 
 
-def test_comfyui_refusals_become_permanent_failures_naming_the_node(tmp_path: Path, bucket: str,
-                                                                   input_url: str) -> None:
+def test_comfyui_refusals_become_permanent_failures_naming_the_node(tmp_path: Path, bucket: str, input_url: str,
+                                                                   gpu_role: dict[str, str]) -> None:
     folder = tmp_path / "workflows"
     for name, change in (("bad-value", ("3", "blend_factor", 7.5)), ("bad-class", None)):
         shutil.copytree(WORKFLOWS["invert-blend"].folder, folder / name)
@@ -225,7 +226,7 @@ def test_comfyui_refusals_become_permanent_failures_naming_the_node(tmp_path: Pa
     base = tmp_path / "comfyui"
     base.mkdir()
     double = Double(base, tmp_path / "double.log").start()
-    unified = Unified(double, bucket, tmp_path / "unified.log", WORKFLOWS_DIR=str(folder)).start()
+    unified = Unified(double, bucket, tmp_path / "unified.log", WORKFLOWS_DIR=str(folder), **gpu_role).start()
     try:
         bad_value = unified.submit("bad-value", {"image_url": input_url})
         assert bad_value.status_code == 422

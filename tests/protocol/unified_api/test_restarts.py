@@ -2,13 +2,16 @@
 finish it once; a restarted ComfyUI has lost the job, which then reads as 404 (the worker resubmits)."""
 
 import uuid
+from typing import Any
 
 import pytest
 import requests
 
 from gpujobs import aws_clients
+from local.role_users import ServiceRoles
 from tests.polling import wait_until
-from tests.protocol.unified_api.harness import Double, Unified
+from tests.protocol.unified_api.conftest import role_over_bucket
+from tests.protocol.unified_api.harness import Double, Unified, png_bytes
 
 pytestmark = pytest.mark.integration
 
@@ -31,15 +34,18 @@ def test_comfyui_restarted_mid_job_makes_the_job_unknown(pair: tuple[Double, Uni
     assert unified.wait_finished(job_id)["status"] == "completed"
 
 
-def test_the_unified_api_restarted_mid_job_finishes_it_once(pair: tuple[Double, Unified], bucket: str,
-                                                            input_url: str) -> None:
+def test_the_unified_api_restarted_mid_job_finishes_it_once(pair: tuple[Double, Unified], stack: dict[str, Any],
+                                                            roles: ServiceRoles) -> None:
     double, unified = pair
     s3 = aws_clients.client("s3")
     versioned = f"unified-v-{uuid.uuid4().hex[:10]}"
     s3.create_bucket(Bucket=versioned)
     s3.put_bucket_versioning(Bucket=versioned, VersioningConfiguration={"Status": "Enabled"})
+    input_url = f"s3://{versioned}/inputs/cat.png"  # the role reads inputs from its results bucket only
+    s3.put_object(Bucket=versioned, Key="inputs/cat.png", Body=png_bytes())
+    identity = role_over_bucket(stack, roles, versioned)
     unified.stop()
-    unified.env["RESULTS_BUCKET"] = versioned
+    unified.env.update({"RESULTS_BUCKET": versioned, **(identity.environment() if identity else {})})
     unified.start()
     double.knobs(latency_by_class={"ImageInvert": 1.0})
     task = str(uuid.uuid4())

@@ -83,8 +83,27 @@ run "multi_region_wiring" {
   }
 
   assert {
-    condition     = module.stack.distributor_function_name == "distributor-lambda" && length(module.second_stand_in) == 1
-    error_message = "The mode has the distributor and a second stand-in."
+    condition     = module.stack.distributor_function_name == "distributor-lambda" && length(module.second_stand_in) == 1 && length(module.home_distributor) == 0
+    error_message = "The mode has the distributor and a second stand-in, and no distributor beside it."
+  }
+}
+
+run "home_distributor_beside_the_single_region_stack" {
+  command = apply
+
+  variables {
+    distributor_enabled = false
+    home_distributor    = true
+  }
+
+  assert {
+    condition     = output.distributor_environment == null && output.api_environment.SQS_QUEUE_URL == output.task_queue_url && output.power_environment.SQS_QUEUE_URL == output.task_queue_url && !contains(keys(output.power_environment), "MASTER_DLQ_URL")
+    error_message = "The API still sends to the task queue, and the stack has no distributor of its own."
+  }
+
+  assert {
+    condition     = output.home_distributor.environment.REGION_QUEUES == jsonencode({ "us-east-1" = output.task_queue_url }) && output.home_distributor.environment.MASTER_DLQ_URL == output.home_distributor.master_dlq_url
+    error_message = "The distributor beside the stack forwards to this region's task queue only and rejects to its own DLQ."
   }
 }
 
@@ -97,7 +116,7 @@ run "single_region_has_no_distributor" {
   }
 
   assert {
-    condition     = output.distributor_environment == null && output.second_pool == null && output.gpu_pool == null
+    condition     = output.distributor_environment == null && output.second_pool == null && output.gpu_pool == null && output.home_distributor == null
     error_message = "Without the mode there is no distributor and no second pool."
   }
 
