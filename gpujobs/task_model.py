@@ -95,6 +95,10 @@ class Task:
     # The SQS receipt handle of the message the lease holder received, so that holder, restarted, can
     # make the message visible again at once instead of waiting out its visibility timeout.
     receipt_handle: str | None = None
+    # Seconds workers held the job, summed over its attempts, each added by the worker's write that ended it.
+    gpu_seconds: int = 0
+    # When a client removed the job's result objects (DELETE); the row stays, its result_s3_uri cleared.
+    results_deleted_at: int | None = None
 
     def held_at(self, now: int) -> bool:
         """A worker holds this task now: it is processing and its lease has not lapsed."""
@@ -138,6 +142,8 @@ class Task:
             tenant=item.get("tenant") or DEFAULT_TENANT,
             cancel_requested=bool(item.get("cancel_requested", False)),
             receipt_handle=item.get("receipt_handle"),
+            gpu_seconds=num("gpu_seconds") or 0,
+            results_deleted_at=num("results_deleted_at"),
         )
 
     def to_item(self) -> dict[str, Any]:

@@ -30,7 +30,7 @@ CLEARED = ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "SQS_QUEUE_URL", "SQS_DLQ
            "GPU_TAG_KEY", "GPU_TAG_VALUE", "POWERTOOLS_METRICS_NAMESPACE", "WORKER_CONCURRENCY", "JOB_TIMEOUT_S",
            "VISIBILITY_TIMEOUT_S", "HEARTBEAT_INTERVAL_S", "REGION_QUEUES", "IDEMPOTENCY_TABLE",
            "OVERLOAD_THRESHOLD", "DEPTH_CACHE_TTL_S", "IDEMPOTENCY_TTL_S", "GPU_FLEET_GROUP", "GPU_FLEET_MAX_SIZE",
-           "GPU_JOBS_PER_INSTANCE")
+           "GPU_JOBS_PER_INSTANCE", "INPUT_BUCKETS", "RESULT_URL_EXPIRY_S", "UPLOAD_URL_EXPIRY_S")
 
 
 def unique(prefix: str) -> str:
@@ -59,6 +59,10 @@ class MotoClients:
     @property
     def ec2(self) -> Any:
         return self.client("ec2")
+
+    @property
+    def s3(self) -> Any:
+        return self.client("s3")
 
     def task_table(self, region: str = REGION) -> str:
         return create_task_table(self.client("dynamodb", region), unique("tasks"))
