@@ -339,7 +339,7 @@ def _delete_results(job_id: str) -> Response:
         if prefix is not None:
             api.objects.delete_results(prefix)
         cleared = api.store.clear_results(task.task_id, g.caller.tenant, int(time.time()))
-    except TransitionRejected as exc:  # the row went away (its TTL) between the read and the write
+    except TransitionRejected:  # the row went away (its TTL) between the read and the write
         raise JobNotFound(f"no job with id {job_id!r}") from None
     except ResultsNotDeleted as exc:
         raise ServiceUnavailable("the results bucket did not delete every object; retry",

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto import mock_aws
 
 from gpujobs import aws_clients
@@ -62,7 +63,11 @@ class MotoClients:
 
     @property
     def s3(self) -> Any:
-        return self.client("s3")
+        """Signing as the shared factory's S3 clients do (SigV4), which presigned URLs show."""
+        key = ("s3", REGION)
+        if key not in self._clients:
+            self._clients[key] = boto3.client("s3", region_name=REGION, config=Config(signature_version="s3v4"))
+        return self._clients[key]
 
     def task_table(self, region: str = REGION) -> str:
         return create_task_table(self.client("dynamodb", region), unique("tasks"))
