@@ -28,10 +28,6 @@ UPLOADS_PREFIX = "uploads/"
 UPLOAD_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 
-class ResultsNotDeleted(RuntimeError):
-    """S3 answered a batch delete with errors for some keys."""
-
-
 def upload_prefix(tenant: str) -> str:
     """Where `tenant`'s uploads go (tenant names are A-Z, a-z, 0-9, '.', '_', '-': no '/' can escape it)."""
     return f"{UPLOADS_PREFIX}{tenant}/"
@@ -95,9 +91,10 @@ class JobObjects:
                     f" or objects of the input buckets ({', '.join(sorted(self.input_buckets))})"
                     if self.input_buckets else "")
 
-    def result_prefix(self, result_s3_uri: str | None, job_id: str) -> str | None:
-        """The folder of a job's result objects in the results bucket (`comfyui-results/<workflow>/<job_id>/`),
-        or None when the URI is not one the Unified API wrote for this job."""
+    def result_prefix(self, result_s3_uri: str | None, *job_ids: str | None) -> str | None:
+        """The folder of a job's result objects in the results bucket (`comfyui-results/<workflow>/<id>/`, the id
+        the Unified API ran it as, derived from the task id), or None when the URI is not one written for a job
+        of `job_ids`."""
         if not result_s3_uri or not self.bucket:
             return None
         try:
@@ -105,15 +102,15 @@ class JobObjects:
         except UnsafeUrl:
             return None
         folder = posixpath.dirname(key)
-        if (bucket != self.bucket or not key.startswith(RESULTS_PREFIX) or posixpath.basename(folder) != job_id
+        if (bucket != self.bucket or not key.startswith(RESULTS_PREFIX) or posixpath.basename(folder) not in job_ids
                 or posixpath.normpath(folder) != folder):
             return None
         return folder + "/"
 
     def delete_results(self, prefix: str) -> int:
-        """Delete every object under `prefix` (a job's result folder); returns how many. The bucket is
-        versioned, so each becomes a delete marker: GETs answer 404 at once and the bytes, kept as a
-        noncurrent version, go after the bucket's noncurrent retention."""
+        """Delete every object under `prefix` (a job's result folder: its few images, one call each); returns
+        how many. The bucket is versioned, so each becomes a delete marker: GETs answer 404 at once and the
+        bytes, kept as a noncurrent version, go after the bucket's noncurrent retention."""
         deleted = 0
         token: str | None = None
         while True:
@@ -121,13 +118,9 @@ class JobObjects:
             if token:
                 kwargs["ContinuationToken"] = token
             page = self.s3.list_objects_v2(**kwargs)
-            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-            if keys:
-                answer = self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
-                if answer.get("Errors"):
-                    first = answer["Errors"][0]
-                    raise ResultsNotDeleted(f"S3 did not delete {first.get('Key')}: {first.get('Code')}")
-                deleted += len(keys)
+            for item in page.get("Contents", []):
+                self.s3.delete_object(Bucket=self.bucket, Key=item["Key"])
+                deleted += 1
             token = page.get("NextContinuationToken")
             if not token:
                 return deleted

@@ -40,7 +40,6 @@ from services.api.api_errors import (
     UnsupportedMediaType,
 )
 from services.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from services.api.job_objects import ResultsNotDeleted
 from services.api.job_schemas import (
     GPU_STATES,
     AcceptedJob,
@@ -334,16 +333,13 @@ def _delete_results(job_id: str) -> Response:
     if not task.status.terminal:
         raise JobNotFinished(f"the job is {task.status.value}; only a finished job's results can be deleted "
                              "(cancel it first)", {"status": task.status.value})
-    prefix = api.objects.result_prefix(task.result_s3_uri, task.task_id)
+    prefix = api.objects.result_prefix(task.result_s3_uri, task.task_id, task.comfy_job_id)
     try:
         if prefix is not None:
             api.objects.delete_results(prefix)
         cleared = api.store.clear_results(task.task_id, g.caller.tenant, int(time.time()))
     except TransitionRejected:  # the row went away (its TTL) between the read and the write
         raise JobNotFound(f"no job with id {job_id!r}") from None
-    except ResultsNotDeleted as exc:
-        raise ServiceUnavailable("the results bucket did not delete every object; retry",
-                                 {"dependency": "s3", "error": str(exc)[:200]}, {"Retry-After": "5"}) from None
     except AWS_ERRORS as exc:
         raise ServiceUnavailable("the task store or the results bucket is unavailable; retry later",
                                  {"error": aws_error_code(exc)}, {"Retry-After": "5"}) from None
