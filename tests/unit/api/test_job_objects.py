@@ -9,8 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from apig_wsgi import make_lambda_handler
 
+from gpujobs.errors import ConfigError
+from gpujobs.settings import Settings
 from gpujobs.task_model import Task
 from gpujobs.task_store import TaskStore
+from services.api.api_config import ApiConfig
 from tests.unit.api.test_entry_points import http_api_event
 
 CAMERA = "/api/v1/camera-angle/jobs"
@@ -166,3 +169,12 @@ def test_the_new_routes_through_the_lambda_handler(app: Any, aws: Any, store: Ta
     assert call("POST", CAMERA, other, submit)[0] == 202
     status, job = call("DELETE", "/api/v1/jobs/job-l", aws.key)
     assert status == 200 and job["result_s3_uri"] is None
+
+
+def test_the_settings_of_uploads_and_result_urls_are_parsed_strictly() -> None:
+    config = ApiConfig.from_settings(Settings({"INPUT_BUCKETS": " images-a ,images-b,", "RESULT_URL_EXPIRY_S": "600"}))
+    assert config.input_buckets == frozenset({"images-a", "images-b"}) and config.result_url_expiry_s == 600
+    assert ApiConfig.from_settings(Settings({})).input_buckets == frozenset()
+    for bad in ({"INPUT_BUCKETS": "Not_A_Bucket"}, {"RESULT_URL_EXPIRY_S": "700000"}, {"UPLOAD_URL_EXPIRY_S": "10"}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            ApiConfig.from_settings(Settings(bad))
