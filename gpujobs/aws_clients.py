@@ -94,6 +94,8 @@ def _client(service: str, region: str | None, endpoint: str | None, max_pool: in
         read_timeout=deadlines.read_s,
         # Emulators on loopback have no per-bucket DNS names.
         s3={"addressing_style": "path"} if endpoint else None,
+        # Presigned URLs (the API's result downloads and uploads) in SigV4, which every region accepts.
+        signature_version="s3v4" if service == "s3" else None,
     )
     with _lock:
         return _session(credentials).client(service, region_name=region, config=config)

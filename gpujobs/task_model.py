@@ -98,6 +98,10 @@ class Task:
     # Where the job's webhook deliveries go and which events (gpujobs.webhook_events); None: no webhook.
     webhook: str | None = None
     webhook_events: tuple[str, ...] | None = None
+    # Seconds workers held the job, summed over its attempts, each added by the worker's write that ended it.
+    gpu_seconds: int = 0
+    # When a client removed the job's result objects (DELETE); the row stays, its result_s3_uri cleared.
+    results_deleted_at: int | None = None
 
     def held_at(self, now: int) -> bool:
         """A worker holds this task now: it is processing and its lease has not lapsed."""
@@ -145,6 +149,8 @@ class Task:
             receipt_handle=item.get("receipt_handle"),
             webhook=item.get("webhook"),
             webhook_events=None if item.get("webhook_events") is None else tuple(item["webhook_events"]),
+            gpu_seconds=num("gpu_seconds") or 0,
+            results_deleted_at=num("results_deleted_at"),
         )
 
     def to_item(self) -> dict[str, Any]:

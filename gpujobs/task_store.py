@@ -105,6 +105,11 @@ def _job_id(comfy_job_id: str | None) -> dict[str, str]:
     return {"comfy_job_id": comfy_job_id} if comfy_job_id else {}
 
 
+def _held(held_s: int | None) -> dict[str, int] | None:
+    """The ADD of an attempt's held time to `gpu_seconds` (never negative: clocks of hosts may differ)."""
+    return None if held_s is None else {"gpu_seconds": max(0, int(held_s))}
+
+
 def activity_key(pool: str | None = None) -> str:
     """The last-activity row's key for `pool` (None or empty: the single-pool row)."""
     return f"{ACTIVITY_KEY}#{pool}" if pool else ACTIVITY_KEY
@@ -308,6 +313,22 @@ class TaskStore:
         query["FilterExpression"] = "#w = :w"
         return [task for page in self._pages(query, max_read) for task in page]
 
+    def count_pending_before(self, created_at: int, at_most: int) -> int:
+        """How many jobs are pending that were created in an earlier second than `created_at`, counting no
+        further than `at_most`: a COUNT Query of the status index's pending rows, bounded by that range key."""
+        count, start = 0, None
+        while count < at_most:
+            kwargs = self._status_query(TaskStatus.PENDING, created_before=created_at, Select="COUNT",
+                                        Limit=at_most - count)
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            response = self.db.query(**kwargs)
+            count += response.get("Count", 0)
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                break
+        return min(count, at_most)
+
     def count_by_status(self, status: TaskStatus) -> int:
         count, start = 0, None
         while True:
@@ -395,11 +416,11 @@ class TaskStore:
                      **kwargs)
 
     def _while_held(self, task_id: str, worker_id: str, sets: dict[str, Any], now: int,
-                    returns: bool = False) -> Task | None:
+                    returns: bool = False, add: dict[str, int] | None = None) -> Task | None:
         """A write by the lease holder to its processing task, which stays processing."""
         held = _condition(frozenset({TaskStatus.PROCESSING}), Lease.HELD)
         return self._update(task_id, TaskStatus.PROCESSING, held, {**sets, "updated_at": now},
-                            worker_id=worker_id, returns=returns)
+                            worker_id=worker_id, returns=returns, add=add)
 
     def claim(self, task_id: str, worker_id: str, now: int, lease_s: int, pool: str | None = None,
               receipt_handle: str | None = None) -> Task:
@@ -427,27 +448,30 @@ class TaskStore:
             sets["progress"] = progress
         return cast(Task, self._while_held(task_id, worker_id, sets, now, returns=True))
 
-    def note_retry(self, task_id: str, worker_id: str, error: str, now: int) -> bool:
+    def note_retry(self, task_id: str, worker_id: str, error: str, now: int, held_s: int | None = None) -> bool:
         """Record why a job was handed back to the queue and let its lease lapse now (a lease lapses once
-        its expiry is past), so the next receive may claim it at once. Only the holder may write; False if
-        it no longer holds it."""
+        its expiry is past), so the next receive may claim it at once; `held_s` (how long this attempt held
+        the job) is added to its `gpu_seconds` in the same write. Only the holder may write; False if it no
+        longer holds it."""
         try:
             self._while_held(task_id, worker_id, {"last_error": error[:ERROR_LIMIT], "lease_expires_at": now - 1},
-                             now)
+                             now, add=_held(held_s))
         except TransitionRejected:
             return False
         return True
 
     def complete(self, task_id: str, worker_id: str, result_s3_uri: str, now: int,
-                 comfy_job_id: str | None = None) -> None:
-        """The holder's success; `comfy_job_id` (the Unified API's job) rides in the same write."""
+                 comfy_job_id: str | None = None, held_s: int | None = None) -> None:
+        """The holder's success; `comfy_job_id` (the Unified API's job) and `held_s` (added to
+        `gpu_seconds`) ride in the same write."""
         self._move(task_id, TaskStatus.COMPLETED, Lease.HELD,
                    {"result_s3_uri": result_s3_uri, "progress": 1.0, "updated_at": now, "finished_at": now,
                     **_job_id(comfy_job_id)},
-                   worker_id=worker_id)
+                   worker_id=worker_id, add=_held(held_s))
 
     def fail(self, task_id: str, error_message: str, now: int, worker_id: str | None = None,
-             lease: Lease | None = None, comfy_job_id: str | None = None, ended_at: int | None = None) -> None:
+             lease: Lease | None = None, comfy_job_id: str | None = None, ended_at: int | None = None,
+             held_s: int | None = None) -> None:
         """Fail a task. With `worker_id`, a processing task must be held by that worker; without it
         (the API after a failed enqueue) any non-terminal task may be failed; with `Lease.LAPSED`
         (dead letters) only a pending one or one whose lease has lapsed. `ended_at` (default `now`) is
@@ -459,17 +483,18 @@ class TaskStore:
                    {"error_message": error_text(error_message), "updated_at": now,
                     "finished_at": now if ended_at is None else min(now, ended_at),
                     **_job_id(comfy_job_id)},
-                   now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id)
+                   now=now if lease in (Lease.LAPSED, Lease.HELD_OR_LAPSED) else None, worker_id=worker_id,
+                   add=_held(held_s))
 
     def cancel(self, task_id: str, now: int, worker_id: str | None = None, reason: str | None = None,
-               comfy_job_id: str | None = None) -> None:
+               comfy_job_id: str | None = None, held_s: int | None = None) -> None:
         """Cancel a task: anyone's (the API), or with `worker_id` only the holder's processing task (the
         worker, when the Unified API reports the job cancelled); `reason` goes to `error_message`."""
         sets: dict[str, Any] = {"updated_at": now, "finished_at": now, **_job_id(comfy_job_id)}
         if reason is not None:
             sets["error_message"] = error_text(reason)
         self._move(task_id, TaskStatus.CANCELLED, Lease.ANY if worker_id is None else Lease.HELD, sets,
-                   worker_id=worker_id)
+                   worker_id=worker_id, add=_held(held_s))
 
     def cancel_pending(self, task_id: str, now: int, reason: str) -> None:
         """A client's cancel of a job no worker has claimed: pending -> cancelled, or TransitionRejected
@@ -483,6 +508,27 @@ class TaskStore:
         and cancels the job on the GPU. TransitionRejected carrying the row when it is not processing."""
         self._update(task_id, TaskStatus.CANCELLED, _condition(frozenset({TaskStatus.PROCESSING}), Lease.ANY),
                      {"cancel_requested": True, "updated_at": now})
+
+    def clear_results(self, task_id: str, tenant: str, now: int) -> Task:
+        """A client removed a finished job's result objects: the row stays (its status, times and error) with
+        `result_s3_uri` cleared and `results_deleted_at` set. Only a finished job of `tenant` is written;
+        TransitionRejected carrying the row otherwise. Returns the row after the write."""
+        finished = sorted(s.value for s in TaskStatus if s.terminal)
+        try:
+            response = self.db.update_item(
+                TableName=self.table_name, Key={"task_id": {"S": task_id}},
+                UpdateExpression="SET result_s3_uri = :none, results_deleted_at = :now, updated_at = :now",
+                ConditionExpression=f"#s IN ({', '.join(f':f{i}' for i in range(len(finished)))}) AND tenant = :t",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=serialize({":none": None, ":now": now, ":t": tenant,
+                                                     **{f":f{i}": v for i, v in enumerate(finished)}}),
+                ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _refused(exc):
+                raise TransitionRejected(task_id, "results deleted", _row_of(exc)) from None
+            raise
+        return Task.from_item(deserialize(response["Attributes"]))
 
     def delete_pending(self, task_id: str) -> None:
         """Remove a row that is still pending (a submit whose message could not be queued); raises

@@ -7,6 +7,8 @@
     gpujobs list [--status pending] [--workflow camera-angle] [--limit 20] [--cursor C]
     gpujobs cancel JOB_ID
     gpujobs webhook verify --secret whsec_... -H 'webhook-id: ...' -H ... --body body.json
+    gpujobs delete JOB_ID
+    gpujobs upload photo.png      # prints the s3:// URI to pass as --image-url
 
 `submit` has one subcommand per workflow folder (WORKFLOWS_DIR, default the installed ones) and one
 flag per request field (`image_url` is --image-url), typed and described as the folder's spec.json
@@ -119,6 +121,12 @@ def build_parser(workflows: Workflows) -> argparse.ArgumentParser:
     cancel = commands.add_parser("cancel", help="cancel a job (pending: at once; processing: at its next heartbeat)")
     cancel.add_argument("job_id")
 
+    delete = commands.add_parser("delete", help="delete a finished job's result images")
+    delete.add_argument("job_id")
+
+    upload = commands.add_parser("upload", help="upload an input image; prints the s3:// URI to submit with")
+    upload.add_argument("file", type=Path, help="a PNG, JPEG or WebP image")
+
     wait = commands.add_parser("wait", help="wait for a job to end, showing its progress, and download the result")
     wait.add_argument("job_id")
     _add_wait_options(wait, with_switch=False)
@@ -205,6 +213,20 @@ def wait_for(client: ApiClient, job_id: str, timeout_s: float, interval_s: float
         progress.finish()
 
 
+# The image types an upload may declare, by file extension.
+UPLOAD_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+
+
+def _image_file(path: Path) -> tuple[bytes, str]:
+    content_type = UPLOAD_TYPES.get(path.suffix.lower())
+    if content_type is None:
+        raise UsageError(f"{path}: only {', '.join(sorted(UPLOAD_TYPES))} images can be uploaded")
+    try:
+        return path.read_bytes(), content_type
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
 def _print_json(document: dict[str, Any]) -> None:
     print(json.dumps(document, indent=2))
 
@@ -243,6 +265,12 @@ def run(args: argparse.Namespace, workflows: Workflows) -> int:
         return EXIT_OK
     if args.command == "cancel":
         _print_json(client.cancel(args.job_id))
+        return EXIT_OK
+    if args.command == "delete":
+        _print_json(client.delete(args.job_id))
+        return EXIT_OK
+    if args.command == "upload":
+        print(client.upload(*_image_file(args.file)))
         return EXIT_OK
     return _finish_wait(client, args.job_id, args)
 

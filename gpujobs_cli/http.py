@@ -63,6 +63,21 @@ class ApiClient:
     def cancel(self, job_id: str) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/jobs/{job_id}/cancel")
 
+    def delete(self, job_id: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/api/v1/jobs/{job_id}")
+
+    def upload(self, data: bytes, content_type: str) -> str:
+        """PUT `data` to a presigned URL the API hands out; returns the s3:// URI to name as an input."""
+        target = self._call("POST", "/api/v1/uploads", expect="upload", json={"content_type": content_type})
+        try:
+            response = requests.put(target["url"], data=data, headers=target.get("headers") or {},
+                                    timeout=max(self.timeout_s, 60.0))
+        except requests.RequestException as exc:
+            raise ApiUnavailable(f"cannot upload to the presigned URL: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise ApiUnavailable(f"the upload answered HTTP {response.status_code}")
+        return str(target["s3_uri"])
+
     def list_jobs(self, **query: Any) -> dict[str, Any]:
         params = {k: v for k, v in query.items() if v is not None}
         return self._call("GET", "/api/v1/jobs", params=params, expect="jobs")
@@ -85,6 +100,9 @@ class ApiClient:
         if expect == "jobs":
             if not isinstance(body, dict) or not isinstance(body.get("jobs"), list):
                 raise ApiUnavailable(f"the API answered {method} {path} without a list of jobs")
+        elif expect == "upload":
+            if not isinstance(body, dict) or not isinstance(body.get("url"), str) or "s3_uri" not in body:
+                raise ApiUnavailable(f"the API answered {method} {path} without an upload URL")
         elif not isinstance(body, dict) or "job_id" not in body or "status" not in body:
             raise ApiUnavailable(f"the API answered {method} {path} without a job_id and status")
         return body

@@ -1,21 +1,21 @@
 """`make demo`: one job of each workflow through the running system (`make up`), results under out/.
 
-Uploads the sample images to the results bucket (under demo-inputs/), submits a camera-angle and a
-qwen-image-edit job with the `gpujobs` command, then waits for each, showing its progress (the first
-job usually sees the GPU start), and saves the result images into out/.
+Uploads the sample images with `gpujobs upload` (the API's presigned PUT, under the key's own prefix),
+submits a camera-angle and a qwen-image-edit job with the `gpujobs` command, then waits for each, showing
+its progress (the first job usually sees the GPU start), and saves the result images into out/.
 
 Reads the API address from GPUJOBS_API_URL (default http://127.0.0.1:8080), the emulator from
-AWS_ENDPOINT_URL (default http://127.0.0.1:4566) and the bucket from .run/outputs.json.
+AWS_ENDPOINT_URL (default http://127.0.0.1:4566), the key from .run/api-key.
 """
 
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import requests
-from botocore.exceptions import BotoCoreError, ClientError
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(os.environ.get("DEMO_OUT_DIR", ROOT / "out"))
@@ -38,32 +38,27 @@ def cli(*argv: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
 def main() -> int:
     for name, value in LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    # Imported after the environment is set: the clients read it when first built.
-    from gpujobs import aws_clients
-    from gpujobs.errors import ConfigError
-    from gpujobs.settings import load_settings
     from scripts.sample_image import colour_bars, png_bytes, reference_pattern
 
     api = os.environ["GPUJOBS_API_URL"]
     try:
         requests.get(f"{api}/health", timeout=5)
-        bucket = load_settings("api").require("RESULTS_BUCKET").results_bucket
     except requests.RequestException:
         print(f"demo: the API at {api} does not answer; start the system with `make up` first", file=sys.stderr)
         return 1
-    except ConfigError as exc:
-        print(f"demo: {exc}; start the system with `make up` first", file=sys.stderr)
-        return 1
 
-    s3 = aws_clients.client("s3")
     inputs = {"sample.png": png_bytes(colour_bars(512, 384)), "reference.png": png_bytes(reference_pattern())}
-    try:
+    uris = {}
+    with tempfile.TemporaryDirectory() as folder:
         for name, data in inputs.items():
-            s3.put_object(Bucket=bucket, Key=f"demo-inputs/{name}", Body=data, ContentType="image/png")
-    except (ClientError, BotoCoreError) as exc:
-        print(f"demo: cannot upload the sample image to s3://{bucket}/demo-inputs/: {exc}", file=sys.stderr)
-        return 1
-    image_url, reference_url = f"s3://{bucket}/demo-inputs/sample.png", f"s3://{bucket}/demo-inputs/reference.png"
+            path = Path(folder) / name
+            path.write_bytes(data)
+            uploaded = cli("upload", str(path), capture=True)
+            if uploaded.returncode != 0:
+                print(f"demo: cannot upload the sample image {name}", file=sys.stderr)
+                return uploaded.returncode
+            uris[name] = uploaded.stdout.strip()
+    image_url, reference_url = uris["sample.png"], uris["reference.png"]
     print(f"demo: uploaded {image_url} (512x384) and {reference_url}", flush=True)
 
     jobs = []

@@ -72,6 +72,10 @@ locals {
       POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
       # The API checks at start that its AWS calls, each timed out in turn, end before this limit.
       API_LAMBDA_TIMEOUT_S = tostring(var.api.timeout)
+      # A job's row lives as long as its results and uploads, which the bucket's lifecycle expires.
+      TASK_RETENTION_S = tostring(var.results.retention_days * 86400)
+      # Buckets a job may name s3:// inputs from, beside the tenant's own uploads: those the GPU may read.
+      INPUT_BUCKETS = join(",", var.gpu.input_bucket_names)
     },
     local.api_wakes_instance ? { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id } : {},
     var.webhooks.allow_loopback ? { WEBHOOK_ALLOW_LOOPBACK = "true" } : {},
@@ -185,6 +189,8 @@ module "api" {
   waiting_index_arn  = module.task_table.waiting_index_arn
   api_key_table_arn  = module.api_key_table.table_arn
   results_bucket_arn = module.results_bucket.bucket_arn
+  results_prefix     = module.results_bucket.results_prefix
+  uploads_prefix     = module.results_bucket.uploads_prefix
   kms_key_arn        = var.kms_key_arn
   task_table_kms_key = var.kms_key_arn
   gpu_instance = !local.api_wakes_instance ? null : {

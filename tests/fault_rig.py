@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 from PIL import Image
 
@@ -26,6 +25,7 @@ from gpujobs.api_keys import KeyTable
 from gpujobs.task_model import DEFAULT_TENANT
 from local.emulator import free_port
 from local.processes import stop
+from tests.input_uploads import upload_through_api
 from tests.polling import wait_until
 from tests.task_table import create_api_key_table
 
@@ -105,11 +105,13 @@ class FaultRig:
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def upload_input(self, bucket: str) -> str:
+    def upload_input(self) -> str:
+        """A small PNG uploaded through the API's presigned PUT, as a client does."""
         buffer = io.BytesIO()
         Image.new("RGB", (64, 48), (10, 200, 30)).save(buffer, format="PNG")
-        boto3.client("s3").put_object(Bucket=bucket, Key="inputs/fault.png", Body=buffer.getvalue())
-        return f"s3://{bucket}/inputs/fault.png"
+        http = requests.Session()
+        http.headers.update(self.auth())
+        return upload_through_api(self.api_url, http, buffer.getvalue())
 
     def submit(self, image_url: str, steps: int) -> str:
         response = requests.post(f"{self.api_url}{CAMERA}", timeout=10, headers=self.auth(),

@@ -198,7 +198,7 @@ def main() -> int:
         port = emulator_process.free_port()
         api_env = {**env, "SQS_QUEUE_URL": api_queue, "DYNAMODB_TABLE": table, "GPU_INSTANCE_ID": instance_id,
                    "API_KEYS_TABLE": key_table, "API_MAX_WAITING_JOBS": str(10 * (args.requests + args.warmup)),
-                   "API_WAITING_CACHE_S": "60",
+                   "API_WAITING_CACHE_S": "60", "INPUT_BUCKETS": "bench-inputs",
                    # The floor's boto3 client waits as long as moto takes; so does the API here (its 0.8 s
                    # read deadline answers a loaded moto's slowest calls with 503, which is right for an
                    # outage and wrong for a throughput figure), within a Lambda limit that allows it.

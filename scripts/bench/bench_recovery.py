@@ -93,7 +93,7 @@ def main() -> int:
                         "RESULTS_BUCKET": "bench-recovery-results", "AWS_REGION": env["AWS_REGION"],
                         "API_KEYS_TABLE": keys_table}, work_dir, api_key)
         rig.start_all()
-        image_url = rig.upload_input("bench-recovery-results")
+        image_url = rig.upload_input()
         figures = {
             "worker_kill_s": max(kill_and_recover(rig, image_url, "worker", dynamodb, table) for _ in range(repeats)),
             "gpu_service_kill_s": max(kill_and_recover(rig, image_url, "unified", dynamodb, table)

@@ -41,6 +41,11 @@ class InFlightJob:
     comfy_job_id: str | None = None  # the Unified API's job, once submitted
     progress: float | None = None    # 0-1 as the Unified API last reported it
     cancel_requested: bool = False   # a client asked to cancel it (seen on the row by a beat or the claim)
+    started_at: int | None = None    # when this attempt's claim was written (the row's started_at)
+
+    def held_s(self, now: int) -> int | None:
+        """How long this attempt has held the job: what its ending write adds to the job's gpu_seconds."""
+        return None if self.started_at is None else max(0, now - self.started_at)
 
     def lose_lease(self, task: Task | None) -> None:
         self.lost_to = task

@@ -152,7 +152,7 @@ class JobRunner:
             return claimed
         task = claimed
         job = self.inflight.add(InFlightJob(message["ReceiptHandle"], extra["message_id"], task.task_id,
-                                            cancel_requested=task.cancel_requested))
+                                            cancel_requested=task.cancel_requested, started_at=task.started_at))
         try:
             log.info("job started (attempt %d)", task.attempts, extra=extra)
             try:
@@ -162,19 +162,21 @@ class JobRunner:
             return self._record(task.task_id, job, outcome, extra)
         except GaveUp as exc:
             log.warning("transient fault outlasted the retries, message handed back: %s", exc, extra=extra)
-            self._note_retry(task.task_id, f"{exc.what}: {exc.cause}", extra)
+            self._note_retry(job, f"{exc.what}: {exc.cause}", extra)
             return self._hand_back_verdict(exc, receive_count, task.task_id)
         except Abandoned as exc:
             log.warning("worker stopping before the job finished; message made visible again", extra=extra)
-            self._note_retry(task.task_id, "the worker stopped before the job finished", extra)
+            self._note_retry(job, "the worker stopped before the job finished", extra)
             return self._hand_back_verdict(exc, receive_count, task.task_id)
         finally:
             self.inflight.remove(job.receipt_handle)
 
-    def _note_retry(self, task_id: str, error: str, extra: dict[str, Any]) -> None:
-        """Note why and let the lease lapse now; one try, since the table may be what is failing."""
+    def _note_retry(self, job: InFlightJob, error: str, extra: dict[str, Any]) -> None:
+        """Note why and let the lease lapse now, adding the attempt's time to gpu_seconds; one try, since the
+        table may be what is failing."""
+        now = self._now()
         try:
-            self.store.note_retry(task_id, self.config.worker_id, error, self._now())
+            self.store.note_retry(job.task_id, self.config.worker_id, error, now, job.held_s(now))
         except Exception as exc:
             log.warning("could not note the error on the task: %s", exc, extra=extra)
 
@@ -369,18 +371,20 @@ class JobRunner:
         now = self._now()
         worker_id = self.config.worker_id
         comfy_id = job.comfy_job_id
+        held = job.held_s(now)
         try:
             if isinstance(outcome, Completed):
-                self._aws(lambda: self.store.complete(task_id, worker_id, outcome.result_s3_uri, now, comfy_id),
+                self._aws(lambda: self.store.complete(task_id, worker_id, outcome.result_s3_uri, now, comfy_id, held),
                           "record completion")
                 log.info("job completed: %s", outcome.result_s3_uri, extra=extra)
                 self.counter.count(JOBS_COMPLETED, job_id=task_id)
             elif isinstance(outcome, Cancelled):
-                self._aws(lambda: self.store.cancel(task_id, now, worker_id, outcome.reason, comfy_id),
+                self._aws(lambda: self.store.cancel(task_id, now, worker_id, outcome.reason, comfy_id, held),
                           "record cancellation")
                 log.info("job cancelled on the GPU: %s", outcome.reason, extra=extra)
             else:
-                self._aws(lambda: self.store.fail(task_id, outcome.error, now, worker_id, comfy_job_id=comfy_id),
+                self._aws(lambda: self.store.fail(task_id, outcome.error, now, worker_id, comfy_job_id=comfy_id,
+                                                 held_s=held),
                           "record failure")
                 log.warning("job failed: %s", outcome.error, extra=extra)
                 self.counter.count(JOBS_FAILED, job_id=task_id)

@@ -33,7 +33,9 @@ def take_back(store: TaskStore, sqs: Any, queue_url: str, worker_id: str, now: i
     taken: list[str] = []
     for task in held:
         extra = {"job_id": task.task_id, "worker_id": worker_id}
-        if not store.note_retry(task.task_id, worker_id, RESTARTED, now):
+        # The attempt held the job (and the GPU was billed) until this restart handed it back.
+        held_s = None if task.started_at is None else now - task.started_at
+        if not store.note_retry(task.task_id, worker_id, RESTARTED, now, held_s):
             continue  # taken over meanwhile
         taken.append(task.task_id)
         if not task.receipt_handle:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from gpujobs.aws_clients import REQUEST_PATH, Deadlines
 from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
+from gpujobs.url_guard import is_bucket_name
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
 DEFAULT_INSTANCE_STATE_TTL_S = 5.0
@@ -23,6 +24,9 @@ SEQUENTIAL_CALLS = 8
 # request that times out every call in turn must still end before it, so no submit is cut between the
 # task write and the enqueue.
 LAMBDA_TIMEOUT_S = 29.0
+# A presigned URL made with a role's temporary credentials stops working when they expire anyway, whatever it
+# says; SigV4 allows at most 7 days.
+MAX_PRESIGN_S = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class ApiConfig:
     # Jobs of one tenant pending at once; the count is re-read at most every waiting_cache_s per process.
     max_waiting_jobs: int = 100
     waiting_cache_s: float = 2.0
+    # How long a status's presigned result_url and an upload's presigned PUT stay valid.
+    result_url_expiry_s: int = 3600
+    upload_url_expiry_s: int = 900
+    # Buckets any object of which a job may name as an s3:// input, beside the tenant's own uploads.
+    input_buckets: frozenset[str] = frozenset()
     # Timeouts and attempts of the AWS calls a request makes (docs/configuration.md: how they fit the
     # 3 s answer and the Lambda's limit).
     aws_deadlines: Deadlines = REQUEST_PATH
@@ -56,8 +65,20 @@ class ApiConfig:
             rate_burst_s=settings.number("API_RATE_BURST_S", 2.0, minimum=0.0, maximum=3600.0),
             max_waiting_jobs=settings.integer("API_MAX_WAITING_JOBS", 100, minimum=1),
             waiting_cache_s=settings.number("API_WAITING_CACHE_S", 2.0, minimum=0.0, maximum=60.0),
+            result_url_expiry_s=settings.integer("RESULT_URL_EXPIRY_S", 3600, minimum=60, maximum=MAX_PRESIGN_S),
+            upload_url_expiry_s=settings.integer("UPLOAD_URL_EXPIRY_S", 900, minimum=60, maximum=MAX_PRESIGN_S),
+            input_buckets=input_buckets(settings),
             aws_deadlines=request_deadlines(settings),
         )
+
+
+def input_buckets(settings: Settings) -> frozenset[str]:
+    """INPUT_BUCKETS: comma-separated bucket names (Terraform sets it from the GPU's input_bucket_names)."""
+    names = frozenset(n.strip() for n in (settings.get("INPUT_BUCKETS") or "").split(",") if n.strip())
+    bad = sorted(n for n in names if not is_bucket_name(n))
+    if bad:
+        raise ConfigError(f"INPUT_BUCKETS: {bad[0][:70]!r} is not an S3 bucket name")
+    return names
 
 
 def request_deadlines(settings: Settings) -> Deadlines:

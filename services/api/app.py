@@ -44,6 +44,7 @@ from services.api.api_errors import (
 from services.api.gpu_power import GpuInstanceStarter
 from services.api.health_api import health_blueprint
 from services.api.idempotency import IdempotentSubmits
+from services.api.job_objects import JobObjects
 from services.api.job_schemas import ErrorResponse
 from services.api.job_submission import AWS_ERRORS, JobSubmitter, aws_error_code
 from services.api.jobs_api import jobs_blueprint
@@ -75,6 +76,7 @@ class ApiServices:
     rate_limiter: RateLimiter | None
     waiting_cap: WaitingCap
     idempotent: IdempotentSubmits
+    objects: JobObjects
 
 
 def create_app(
@@ -85,6 +87,7 @@ def create_app(
     dynamodb: Any = None,
     sqs: Any = None,
     ec2: Any = None,
+    s3: Any = None,
     credentials: aws_clients.Credentials | None = None,
     resolver: Resolver = system_resolver,
     rate_limiter: RateLimiter | None = None,
@@ -125,12 +128,16 @@ def create_app(
         gpu = GpuInstanceStarter(settings.gpu_instance_id, ec2, ttl_s=config.instance_state_ttl_s)
     else:
         log.info("no GPU_INSTANCE_ID: submits start no instance; each pool's power logic starts its own")
+    # Presigning signs locally: the client makes an S3 call only to delete a job's results.
+    s3 = s3 or aws_clients.client("s3", region, deadlines=deadlines, credentials=credentials)
+    objects = JobObjects(s3, settings.results_bucket, config.input_buckets, config.result_url_expiry_s,
+                         config.upload_url_expiry_s)
     submitter = JobSubmitter(store=store, sqs=sqs, queue_url=settings.queue_url or "",
                              counter=JobCounter.of("api", settings), gpu=gpu, resolver=resolver, clock=clock,
-                             retention_s=config.task_retention_s,
+                             retention_s=config.task_retention_s, objects=objects,
                              allow_loopback_webhooks=settings.flag(WEBHOOK_LOOPBACK_SETTING, False))
     app.extensions["gpujobs_api"] = ApiServices(settings, config, store, sqs, gpu, submitter, workflows, keys,
-                                                limiter, waiting_cap, IdempotentSubmits(store, clock))
+                                                limiter, waiting_cap, IdempotentSubmits(store, clock), objects)
 
     register_error_handlers(app)
     app.before_request(_authenticate)

@@ -7,6 +7,10 @@ the wake is recorded (log line and `wake_requested`) and the next refresh after 
 starts it once it is `stopped`; the power Lambda also starts a stopped instance that has waiting
 work. EC2 failures are logged and never fail a submit: the job is already queued.
 
+A job's status shows the state too (`observed_state`): a read only, never a start, answered from the
+last state this process knew when it is fresh, else from one DescribeInstances cached the same way, so
+polling clients cost at most one call per TTL per process.
+
 Without GPU_INSTANCE_ID (the multi-region mode) the API builds no starter and makes no EC2 call:
 the job may run in any region, and each pool's power logic starts its own instance.
 """
@@ -38,6 +42,8 @@ class GpuInstanceStarter:
         self._state: str | None = None
         self._checked_at = float("-inf")
         self.wake_requested = False
+        self._seen: str | None = None
+        self._seen_at = float("-inf")
         self.describe_calls = 0
         self.start_calls = 0
 
@@ -61,6 +67,33 @@ class GpuInstanceStarter:
             return self._state
         finally:
             self._lock.release()
+
+    def observed_state(self) -> str:
+        """The instance's EC2 state as this process last saw it, at most `ttl_s` old (UNKNOWN after an EC2
+        error). Starts nothing: a state read here never stands in for the submit path's own check."""
+        now = self._clock()
+        if self._state is not None and now - self._checked_at < self.ttl_s:
+            return self._state
+        if self._seen is not None and now - self._seen_at < self.ttl_s:
+            return self._seen
+        if not self._lock.acquire(blocking=False):
+            return self._seen or self._state or UNKNOWN
+        try:
+            self._seen, self._seen_at = self._describe(), self._clock()
+            return self._seen
+        finally:
+            self._lock.release()
+
+    def _describe(self) -> str:
+        try:
+            self.describe_calls += 1
+            reservations = self.ec2.describe_instances(InstanceIds=[self.instance_id])["Reservations"]
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("gpu instance check failed", extra={"instance_id": self.instance_id,
+                                                            "error": type(exc).__name__})
+            return UNKNOWN
+        instances = [i for r in reservations for i in r.get("Instances", [])]
+        return str(instances[0]["State"]["Name"]) if instances else UNKNOWN
 
     def _refresh(self, job_id: str | None) -> str:
         extra = {"job_id": job_id, "instance_id": self.instance_id}

@@ -25,6 +25,13 @@ class GpuCapacity(BaseModel):
     types_tried: list[str] = Field(description="Instance types tried, preferred first")
 
 
+# What a job's GPU is doing, from the instance's EC2 state: stopped or stopping -> asleep, pending -> starting,
+# running -> running; anything else, or EC2 not answering -> unknown.
+GpuState = Literal["asleep", "starting", "running", "unknown"]
+GPU_STATES: dict[str, GpuState] = {"stopped": "asleep", "stopping": "asleep", "pending": "starting",
+                                   "running": "running"}
+
+
 class Job(BaseModel):
     """A job as clients see it (submit response and status)."""
 
@@ -58,11 +65,35 @@ class Job(BaseModel):
         description="Set while the job waits and AWS has no GPU for the pool (the power run retries with "
                     "backoff and tries the fallback types); null otherwise, and in the multi-region mode",
     )
+    result_url: str | None = Field(
+        default=None,
+        description="A presigned HTTPS GET of `result_s3_uri`, valid for RESULT_URL_EXPIRY_S (1 h by default) "
+                    "from this answer; null until the job completed, and after its results were deleted",
+    )
+    gpu: GpuState | None = Field(
+        default=None,
+        description="While the job is pending or processing, what its GPU instance is doing (a few seconds "
+                    "old at most); null once it finished, and where the API has no instance of its own (an "
+                    "autoscaled fleet, the multi-region mode)",
+    )
+    queue_position: int | None = Field(
+        default=None, ge=0,
+        description="While pending: how many pending jobs were created in an earlier second (0: next), "
+                    "counted up to 1000; approximate (see docs/http-api.md); null otherwise",
+    )
+    gpu_seconds: int = Field(
+        default=0, ge=0,
+        description="Seconds GPU workers held the job, summed over its attempts; added as each attempt ends",
+    )
+    results_deleted_at: int | None = Field(
+        default=None, description="Epoch seconds its result objects were deleted (DELETE); null otherwise")
 
     @classmethod
-    def from_task(cls, task: Task, workflow: str | None, capacity: CapacityState | None = None) -> "Job":
+    def from_task(cls, task: Task, workflow: str | None, capacity: CapacityState | None = None,
+                  **live: Any) -> "Job":
         """`workflow` is the name of the task's workflow (None for a path no folder serves); `capacity` is
-        the pool's capacity state, shown while the task waits and the pool is short."""
+        the pool's capacity state, shown while the task waits and the pool is short; `live` holds what the
+        row does not (result_url, gpu, queue_position)."""
         short = capacity is not None and capacity.short and task.status is TaskStatus.PENDING
         return cls(
             job_id=task.task_id,
@@ -82,6 +113,9 @@ class Job(BaseModel):
                 shortfalls=capacity.shortfalls, since=capacity.last_shortfall_at or 0,
                 retry_at=next_try_at(capacity) or 0, types_tried=list(capacity.types_tried),
             ) if short and capacity is not None else None,
+            gpu_seconds=task.gpu_seconds,
+            results_deleted_at=task.results_deleted_at,
+            **live,
         )
 
 
@@ -108,6 +142,23 @@ class ListQuery(BaseModel):
     workflow: str | None = Field(default=None, max_length=100, description="Only jobs of this workflow (its name)")
     limit: int = Field(default=20, ge=1, le=100, description="Jobs per page")
     cursor: str | None = Field(default=None, max_length=2000, description="`next_cursor` of the previous page")
+
+
+class UploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: Literal["image/png", "image/jpeg", "image/webp"] = Field(
+        default="image/png", description="The image's type; the PUT must send it as its Content-Type")
+
+
+class UploadTarget(BaseModel):
+    """Where to PUT one input image, and the s3:// URI to pass as a job's image input afterwards."""
+
+    s3_uri: str = Field(description="Pass as an image input (e.g. image_url) of a submit")
+    url: str = Field(description="Presigned HTTPS URL: PUT the image's bytes here")
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str] = Field(description="Headers the PUT must send exactly (Content-Type)")
+    expires_in: int = Field(description="Seconds the URL stays valid")
 
 
 class ErrorDetail(BaseModel):

@@ -37,6 +37,7 @@ from gpujobs.workflow_spec import WorkflowSpec
 from gpujobs.workflows import RequestInvalid, check_request_urls, check_webhook, stored_body
 from services.api.api_errors import InvalidRequest, ServiceUnavailable
 from services.api.gpu_power import GpuInstanceStarter
+from services.api.job_objects import JobObjects
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class JobSubmitter:
     retention_s: int = DEFAULT_RETENTION_S
     allow_loopback_webhooks: bool = False  # WEBHOOK_ALLOW_LOOPBACK: a deployment on one machine
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    objects: JobObjects | None = None  # which s3:// inputs a tenant may name; None: any
 
     def submit(self, workflow: WorkflowSpec, request: BaseModel, tenant: str, job_id: str | None = None) -> Task:
         """Queue `tenant`'s request its model already accepted (flask-openapi3 validated the body), as job
@@ -72,6 +74,7 @@ class JobSubmitter:
             webhook, events = check_webhook(request, self.allow_loopback_webhooks, self.resolver)
         except RequestInvalid as exc:
             raise InvalidRequest(str(exc), exc.details) from None
+        self._check_s3_inputs(workflow, request, tenant)
         body = stored_body(workflow, request)
         task = Task.new(job_id or self.new_id(), workflow.api_path, body, int(self.clock()), self.retention_s,
                         workflow_hash=workflow.content_hash, tenant=tenant, webhook=webhook, webhook_events=events)
@@ -102,6 +105,16 @@ class JobSubmitter:
         if self.gpu is not None:
             self.gpu.ensure_starting(task.task_id)
         return task
+
+    def _check_s3_inputs(self, workflow: WorkflowSpec, request: BaseModel, tenant: str) -> None:
+        """An s3:// image must be the tenant's upload or in a bucket named for inputs (services/api/job_objects.py)."""
+        if self.objects is None:
+            return
+        for name in workflow.image_fields:
+            url = getattr(request, name, None)
+            reason = self.objects.input_refusal(url, tenant) if url else None
+            if reason is not None:
+                raise InvalidRequest(f"{name}: {reason}", [{"loc": [name], "msg": reason, "type": "input_not_allowed"}])
 
     def _abandon(self, task: Task, reason: str) -> str | None:
         """Leave no pending row without a message: fail it, else delete it. Returns what is left."""

@@ -1,5 +1,5 @@
 """Routes for jobs: one submit and one status route per workflow folder, the status of any job, the
-caller's job list and cancel.
+caller's job list, cancel, deleting a finished job's results, and presigned uploads of input images.
 
 Every route acts for the caller's tenant (flask.g.caller, set by the app's key check): another
 tenant's job is answered exactly as an unknown one (404), so ids cannot be probed.
@@ -40,7 +40,17 @@ from services.api.api_errors import (
     UnsupportedMediaType,
 )
 from services.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from services.api.job_schemas import AcceptedJob, ErrorResponse, Job, JobList, JobPath, ListQuery
+from services.api.job_schemas import (
+    GPU_STATES,
+    AcceptedJob,
+    ErrorResponse,
+    Job,
+    JobList,
+    JobPath,
+    ListQuery,
+    UploadRequest,
+    UploadTarget,
+)
 from services.api.job_submission import AWS_ERRORS, aws_error_code
 
 API_PREFIX = "/api/v1"
@@ -119,8 +129,33 @@ def _parse_json_body() -> None:
                              [{"loc": [], "msg": "must be a JSON object", "type": "dict_type"}])
 
 
-def _job(task: Task, capacity: CapacityState | None = None) -> dict[str, Any]:
-    return Job.from_task(task, services().workflows.name_of(task.job_type), capacity).model_dump(mode="json")
+class JobNotFinished(ApiError):
+    status, code = 409, "job_not_finished"
+
+
+# queue_position counts at most this many jobs ahead (one bounded COUNT Query of the status index).
+QUEUE_POSITION_LIMIT = 1000
+
+
+def _job(task: Task, capacity: CapacityState | None = None, *, status_view: bool = False) -> dict[str, Any]:
+    """The job as clients see it; `status_view` (one job's status) adds its GPU's state and its place in the
+    queue, which cost a call each, so lists and writes leave them null."""
+    api = services()
+    live: dict[str, Any] = {}
+    if task.status is TaskStatus.COMPLETED:
+        live["result_url"] = api.objects.result_url(task.result_s3_uri)
+    if status_view and not task.status.terminal:
+        live["gpu"] = GPU_STATES.get(api.gpu.observed_state(), "unknown") if api.gpu is not None else None
+        live["queue_position"] = _queue_position(task) if task.status is TaskStatus.PENDING else None
+    return Job.from_task(task, api.workflows.name_of(task.job_type), capacity, **live).model_dump(mode="json")
+
+
+def _queue_position(task: Task) -> int | None:
+    """Pending jobs created in an earlier second than `task`; None when the table does not answer."""
+    try:
+        return services().store.count_pending_before(task.created_at, QUEUE_POSITION_LIMIT)
+    except AWS_ERRORS:
+        return None
 
 
 def _submit_view(workflow: WorkflowSpec) -> Callable[..., Response]:
@@ -184,7 +219,7 @@ def _own_task(job_id: str, workflow: WorkflowSpec | None = None) -> Task:
 
 def _find_job(job_id: str, workflow: WorkflowSpec | None) -> Response:
     task = _own_task(job_id, workflow)
-    return jsonify(_job(task, _pool_capacity(task)))
+    return jsonify(_job(task, _pool_capacity(task), status_view=True))
 
 
 def _pool_capacity(task: Task) -> CapacityState | None:
@@ -289,6 +324,42 @@ def _after_cancel(job_id: str, status: int) -> Response:
     return response
 
 
+def _delete_results(job_id: str) -> Response:
+    """Delete a finished job's result objects, then clear them from its row (a conditional write: only a
+    finished job of the caller's tenant). A job not finished is left as it is (409): a finished job never
+    changes state again, so objects are deleted only for a job that stays finished."""
+    api = services()
+    task = _own_task(job_id)
+    if not task.status.terminal:
+        raise JobNotFinished(f"the job is {task.status.value}; only a finished job's results can be deleted "
+                             "(cancel it first)", {"status": task.status.value})
+    prefix = api.objects.result_prefix(task.result_s3_uri, task.task_id, task.comfy_job_id)
+    try:
+        if prefix is not None:
+            api.objects.delete_results(prefix)
+        cleared = api.store.clear_results(task.task_id, g.caller.tenant, int(time.time()))
+    except TransitionRejected:  # the row went away (its TTL) between the read and the write
+        raise JobNotFound(f"no job with id {job_id!r}") from None
+    except AWS_ERRORS as exc:
+        raise ServiceUnavailable("the task store or the results bucket is unavailable; retry later",
+                                 {"error": aws_error_code(exc)}, {"Retry-After": "5"}) from None
+    return jsonify(_job(cleared))
+
+
+def _presign_upload(body: UploadRequest) -> Response:
+    try:
+        target = services().objects.upload(g.caller.tenant, body.content_type)
+    except LookupError as exc:
+        raise ServiceUnavailable(str(exc), {"dependency": "s3"}) from None
+    except AWS_ERRORS as exc:  # only without credentials to sign with
+        raise ServiceUnavailable("cannot sign an upload; retry later", {"error": aws_error_code(exc)},
+                                 {"Retry-After": "5"}) from None
+    response = jsonify(UploadTarget(s3_uri=target.s3_uri, url=target.url, headers=target.headers,
+                                    expires_in=target.expires_in).model_dump(mode="json"))
+    response.status_code = 201
+    return response
+
+
 def jobs_blueprint(workflows: Workflows) -> APIBlueprint:
     """The job routes of these workflows; every one needs an API key."""
     bp = APIBlueprint("jobs", __name__, url_prefix=API_PREFIX, abp_tags=[Tag(name="jobs")],
@@ -312,6 +383,23 @@ def jobs_blueprint(workflows: Workflows) -> APIBlueprint:
         `cancel_requested` (202): its worker cancels it on the GPU at its next heartbeat and it ends
         cancelled, unless it ended first. A finished job is left as it is (409)."""
         return _cancel(path.job_id)
+
+    @bp.delete("/jobs/<job_id>", responses={200: Job, 409: ErrorResponse}, summary="Delete a job's results",
+               operation_id="delete_job")
+    def delete_job(path: JobPath) -> Response:
+        """Deletes a finished job's result objects; the job stays listed with `result_s3_uri` and `result_url`
+        null and `results_deleted_at` set. A job not finished is left as it is (409): cancel it first.
+        Repeating the call answers the same."""
+        return _delete_results(path.job_id)
+
+    @bp.post("/uploads", responses={201: UploadTarget, 400: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse},
+             summary="Upload an input image",
+             operation_id="create_upload", tags=[Tag(name="uploads")])
+    def create_upload(body: UploadRequest) -> Response:
+        """A presigned PUT for one input image under the caller's own prefix of the results bucket, valid for
+        UPLOAD_URL_EXPIRY_S (15 min by default). PUT the bytes with the given headers, then pass `s3_uri` as
+        an image input. Uploads expire with the bucket's retention of results."""
+        return _presign_upload(body)
 
     status_responses = {200: Job}
     bp.get("/jobs/<job_id>", responses=status_responses, summary="Status of any job",

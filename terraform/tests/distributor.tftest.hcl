@@ -25,6 +25,25 @@ variables {
   build  = { wheel_dir = "./tests/packages" }
 }
 
+run "job_rows_results_and_uploads_share_one_retention" {
+  command = plan
+
+  variables {
+    gpu     = { instance_id = "i-0f0f6fd680921de5f", input_bucket_names = ["images-a", "images-b"] }
+    results = { retention_days = 9 }
+  }
+
+  assert {
+    condition     = output.api_environment.TASK_RETENTION_S == tostring(9 * 86400) && alltrue([for r in module.results_bucket.lifecycle_expiry_days : r == 9])
+    error_message = "A job's row (TASK_RETENTION_S) must live as long as its results and uploads (the bucket's lifecycle)."
+  }
+
+  assert {
+    condition     = output.api_environment.INPUT_BUCKETS == "images-a,images-b"
+    error_message = "The API must accept s3:// inputs from the buckets the GPU may read (gpu.input_bucket_names)."
+  }
+}
+
 run "without_other_pools_the_api_sends_to_the_task_queue" {
   command = plan
 

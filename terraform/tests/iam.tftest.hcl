@@ -147,3 +147,40 @@ run "api_that_wakes_no_instance_has_no_ec2_permission" {
     error_message = "Without an instance to wake (the distributor's mode) the API role has no EC2 permission."
   }
 }
+
+run "api_reaches_only_the_result_and_upload_prefixes" {
+  command = plan
+
+  module {
+    source = "./modules/api"
+  }
+
+  variables {
+    function_name      = "gpu-orchestrator-api"
+    api_name           = "gpu-orchestrator-api"
+    role_name          = "gpu-orchestrator-task-role"
+    submit_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
+    results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
+  }
+
+  assert {
+    condition = jsonencode({
+      for s in data.aws_iam_policy_document.results.statement : s.sid => [sort(s.actions), s.resources]
+      }) == jsonencode({
+      DeleteResults  = [["s3:DeleteObject"], ["arn:aws:s3:::gpu-orchestrator-results/comfyui-results/*"]]
+      ListResults    = [["s3:ListBucket"], ["arn:aws:s3:::gpu-orchestrator-results"]]
+      PresignResults = [["s3:GetObject"], ["arn:aws:s3:::gpu-orchestrator-results/comfyui-results/*"]]
+      PresignUploads = [["s3:PutObject"], ["arn:aws:s3:::gpu-orchestrator-results/uploads/*"]]
+    })
+    error_message = "The API may read and delete results, list only under their prefix, and write only uploads: a presigned URL can do no more."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.results.statement : anytrue([
+        for c in s.condition : c.variable == "s3:prefix" && jsonencode(c.values) == jsonencode(["comfyui-results/*"])
+      ]) if s.sid == "ListResults"
+    ])
+    error_message = "Listing must be limited to the results prefix."
+  }
+}

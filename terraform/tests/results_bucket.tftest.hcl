@@ -38,3 +38,63 @@ run "bucket_is_private_encrypted_and_tls_only" {
     error_message = "The bucket policy must deny requests that are not made over TLS."
   }
 }
+
+run "results_and_uploads_expire_with_the_retention" {
+  command = plan
+
+  module {
+    source = "./modules/results_bucket"
+  }
+
+  variables {
+    result_retention_days = 14
+  }
+
+  assert {
+    condition = jsonencode(one([
+      for r in aws_s3_bucket_lifecycle_configuration.this.rule : [r.status, one(r.filter).prefix, one(r.expiration).days]
+      if r.id == "expire-results"
+    ])) == jsonencode(["Enabled", "comfyui-results/", 14])
+    error_message = "Results (comfyui-results/, where the Unified API writes them) must expire after result_retention_days."
+  }
+
+  assert {
+    condition = jsonencode(one([
+      for r in aws_s3_bucket_lifecycle_configuration.this.rule : [r.status, one(r.filter).prefix, one(r.expiration).days]
+      if r.id == "expire-uploads"
+    ])) == jsonencode(["Enabled", "uploads/", 14])
+    error_message = "Uploads (uploads/, where the API presigns them) must expire with the results unless told otherwise."
+  }
+
+  assert {
+    condition     = output.results_prefix == "comfyui-results/" && output.uploads_prefix == "uploads/"
+    error_message = "The module must name the prefixes its rules expire, for the API's role and settings."
+  }
+
+  assert {
+    condition = jsonencode(sort([
+      for r in aws_s3_bucket_lifecycle_configuration.this.rule : r.id if length(r.expiration) > 0
+    ])) == jsonencode(["expire-results", "expire-uploads"])
+    error_message = "No rule may expire current objects outside the results and uploads prefixes."
+  }
+}
+
+run "uploads_may_expire_sooner" {
+  command = plan
+
+  module {
+    source = "./modules/results_bucket"
+  }
+
+  variables {
+    result_retention_days = 30
+    upload_retention_days = 2
+  }
+
+  assert {
+    condition = one([
+      for r in aws_s3_bucket_lifecycle_configuration.this.rule : one(r.expiration).days if r.id == "expire-uploads"
+    ]) == 2
+    error_message = "upload_retention_days must set the uploads' expiry."
+  }
+}

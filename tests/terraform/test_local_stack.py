@@ -96,8 +96,11 @@ def test_results_bucket_is_private_encrypted_versioned_and_expires_results(stack
     rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
-    (lifecycle,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-    assert lifecycle["Status"] == "Enabled" and lifecycle["Expiration"]["Days"] == 30
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert {r["Status"] for r in rules.values()} == {"Enabled"}
+    for rule_id, prefix in (("expire-results", "comfyui-results/"), ("expire-uploads", "uploads/")):
+        assert (rules[rule_id]["Filter"]["Prefix"], rules[rule_id]["Expiration"]["Days"]) == (prefix, 30)
+    assert "Expiration" not in rules["remove-old-versions"]  # only old versions go elsewhere
     # The TLS-only bucket policy is off in the local environment (the emulator serves plain http);
     # terraform/tests/results_bucket.tftest.hcl checks that it is on by default.
 

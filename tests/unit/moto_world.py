@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto import mock_aws
 
 from gpujobs import aws_clients
@@ -30,7 +31,8 @@ CLEARED = ("AWS_ENDPOINT_URL", "GPUJOBS_OUTPUTS_FILE", "SQS_QUEUE_URL", "SQS_DLQ
            "GPU_TAG_KEY", "GPU_TAG_VALUE", "POWERTOOLS_METRICS_NAMESPACE", "WORKER_CONCURRENCY", "JOB_TIMEOUT_S",
            "VISIBILITY_TIMEOUT_S", "HEARTBEAT_INTERVAL_S", "REGION_QUEUES", "IDEMPOTENCY_TABLE",
            "OVERLOAD_THRESHOLD", "DEPTH_CACHE_TTL_S", "IDEMPOTENCY_TTL_S", "GPU_FLEET_GROUP", "GPU_FLEET_MAX_SIZE",
-           "GPU_JOBS_PER_INSTANCE", "WEBHOOK_SECRET_KEY_ARN", "WEBHOOK_ALLOW_LOOPBACK")
+           "GPU_JOBS_PER_INSTANCE", "WEBHOOK_SECRET_KEY_ARN", "WEBHOOK_ALLOW_LOOPBACK", "INPUT_BUCKETS",
+           "RESULT_URL_EXPIRY_S", "UPLOAD_URL_EXPIRY_S")
 
 
 def unique(prefix: str) -> str:
@@ -59,6 +61,14 @@ class MotoClients:
     @property
     def ec2(self) -> Any:
         return self.client("ec2")
+
+    @property
+    def s3(self) -> Any:
+        """Signing as the shared factory's S3 clients do (SigV4), which presigned URLs show."""
+        key = ("s3", REGION)
+        if key not in self._clients:
+            self._clients[key] = boto3.client("s3", region_name=REGION, config=Config(signature_version="s3v4"))
+        return self._clients[key]
 
     def task_table(self, region: str = REGION) -> str:
         return create_task_table(self.client("dynamodb", region), unique("tasks"))

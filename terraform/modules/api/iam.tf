@@ -1,5 +1,6 @@
 # What the API may do: send jobs to the queue it submits to, write task rows, read API keys, presign result
-# downloads and, when it wakes an instance itself (no distributor), start the tagged GPU instance.
+# downloads and input uploads (a presigned URL can do what the role may: only these prefixes), delete a job's
+# results and, when it wakes an instance itself (no distributor), start the tagged GPU instance.
 
 data "aws_iam_policy_document" "queue" {
   statement {
@@ -72,7 +73,32 @@ data "aws_iam_policy_document" "results" {
   statement {
     sid       = "PresignResults"
     actions   = ["s3:GetObject"]
-    resources = ["${var.results_bucket_arn}/*"]
+    resources = ["${var.results_bucket_arn}/${var.results_prefix}*"]
+  }
+
+  statement {
+    sid       = "DeleteResults"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${var.results_bucket_arn}/${var.results_prefix}*"]
+  }
+
+  # Finding a job's result objects to delete them: listing only under the results prefix.
+  statement {
+    sid       = "ListResults"
+    actions   = ["s3:ListBucket"]
+    resources = [var.results_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.results_prefix}*"]
+    }
+  }
+
+  statement {
+    sid       = "PresignUploads"
+    actions   = ["s3:PutObject"]
+    resources = ["${var.results_bucket_arn}/${var.uploads_prefix}*"]
   }
 }
 

@@ -25,8 +25,9 @@ module "function" {
     {
       "task-queue-send"  = data.aws_iam_policy_document.queue.json
       "task-table-write" = data.aws_iam_policy_document.table.json
-      "results-read"     = data.aws_iam_policy_document.results.json
-      "api-keys-read"    = data.aws_iam_policy_document.keys.json
+      # Named before it also allowed uploads and deleting results; renaming it would replace the policy.
+      "results-read"  = data.aws_iam_policy_document.results.json
+      "api-keys-read" = data.aws_iam_policy_document.keys.json
     },
     var.gpu_instance == null ? {} : { "gpu-instance-start" = data.aws_iam_policy_document.instance[0].json },
   )

@@ -66,6 +66,18 @@ variable "task_table_kms_key" {
   default     = null
 }
 
+variable "results_prefix" {
+  description = "Key prefix of job results in the results bucket (the results_bucket module's results_prefix): the API presigns downloads of, lists and deletes objects only under it."
+  type        = string
+  default     = "comfyui-results/"
+}
+
+variable "uploads_prefix" {
+  description = "Key prefix of input uploads in the results bucket (the results_bucket module's uploads_prefix): the API presigns uploads only under it."
+  type        = string
+  default     = "uploads/"
+}
+
 variable "kms_key_arn" {
   description = "The customer-managed KMS key of the submit queue and the results bucket (null: SQS- and S3-managed encryption); the role may use it through SQS and S3 (to send, and to sign result downloads)."
   type        = string

@@ -1,5 +1,17 @@
-# The results bucket: the worker writes generated images here. Private, encrypted, TLS only,
-# versioned, and expiring results after a retention period so storage does not grow for ever.
+# The results bucket: the worker writes generated images here and clients upload input images. Private,
+# encrypted, TLS only, versioned, and expiring results and uploads after a retention period so storage does
+# not grow for ever.
+
+locals {
+  # Where the Unified API writes a job's images (comfyui-results/<workflow>/<job_id>/) and where the API
+  # presigns a tenant's uploads (uploads/<tenant>/).
+  results_prefix = "comfyui-results/"
+  uploads_prefix = "uploads/"
+  expiry_days = {
+    (local.results_prefix) = var.result_retention_days
+    (local.uploads_prefix) = coalesce(var.upload_retention_days, var.result_retention_days)
+  }
+}
 
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:An access-log bucket costs more than these regenerable results are worth; CloudTrail data events cover audits
@@ -56,11 +68,35 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     id     = "expire-results"
     status = "Enabled"
 
-    filter {}
+    filter {
+      prefix = local.results_prefix
+    }
 
     expiration {
-      days = var.result_retention_days
+      days = local.expiry_days[local.results_prefix]
     }
+  }
+
+  rule {
+    id     = "expire-uploads"
+    status = "Enabled"
+
+    filter {
+      prefix = local.uploads_prefix
+    }
+
+    expiration {
+      days = local.expiry_days[local.uploads_prefix]
+    }
+  }
+
+  # Deleted and overwritten versions (a DELETE of a job's results leaves its objects as these) and
+  # abandoned multipart uploads, anywhere in the bucket.
+  rule {
+    id     = "remove-old-versions"
+    status = "Enabled"
+
+    filter {}
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_retention_days

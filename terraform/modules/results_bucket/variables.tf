@@ -9,6 +9,12 @@ variable "result_retention_days" {
   default     = 30
 }
 
+variable "upload_retention_days" {
+  description = "Days after which an uploaded input image expires; null: result_retention_days."
+  type        = number
+  default     = null
+}
+
 variable "noncurrent_retention_days" {
   description = "Days after which an overwritten or deleted result version is removed. An integer of at least 1."
   type        = number

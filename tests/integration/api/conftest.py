@@ -73,7 +73,9 @@ def start_api(stack: dict[str, Any], roles: ServiceRoles, api_key: str,
         if resources:
             rebound = roles.rebound("api", f"api-{port}", resources)
             identity = rebound.environment() if rebound else {}
-        env = {**os.environ, **identity, "API_WORKERS": "1", "API_THREADS": "4", **overrides}
+        # The tests' jobs name images of a bucket "inputs", as a deployment names its input buckets.
+        env = {**os.environ, **identity, "API_WORKERS": "1", "API_THREADS": "4", "INPUT_BUCKETS": "inputs",
+               **overrides}
         log_path = logs / f"gunicorn-{port}.log"
         process = subprocess.Popen(
             [str(Path(sys.executable).with_name("gunicorn")), "-c", "services/api/gunicorn.conf.py",

@@ -107,7 +107,10 @@ def test_status_round_trips(api: ApiServer, stack: dict[str, Any]) -> None:
 
     status = api.http.get(api.url + submitted.headers["Location"], timeout=10)
     assert status.status_code == 200
-    assert status.json() == submitted.json()
+    # The status adds the GPU's state and the place in the queue to the job as the submit answered it.
+    assert status.json()["gpu"] in ("asleep", "starting", "running")
+    assert isinstance(status.json()["queue_position"], int)
+    assert {**status.json(), "gpu": None, "queue_position": None} == submitted.json()
     assert api.http.get(f"{api.url}{QWEN}/{job_id}", timeout=10).json()["job_id"] == job_id
     missing = api.http.get(f"{api.url}/api/v1/jobs/{uuid.uuid4()}", timeout=10)
     assert missing.status_code == 404
@@ -237,8 +240,8 @@ def test_table_missing_gives_503_and_nothing_queued(start_api: Any, stack: dict[
 
 def test_flask_test_client_on_the_stack(stack: dict[str, Any], roles: ServiceRoles, api_key: str) -> None:
     aws_clients.reset_clients()
-    app = create_app(load_settings("api"), config=ApiConfig(instance_state_ttl_s=0.0),
-                     credentials=roles.credentials("api"))
+    config = ApiConfig(instance_state_ttl_s=0.0, input_buckets=frozenset({"inputs"}))
+    app = create_app(load_settings("api"), config=config, credentials=roles.credentials("api"))
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_key}"
 

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from gpujobs.api_keys import KeyTable, key_id_of
+from tests.input_uploads import upload_through_api
 from tests.polling import wait_until
 
 from .conftest import ApiServer
@@ -112,3 +113,28 @@ def test_an_idempotent_submit_repeated_answers_with_the_same_job(api: ApiServer,
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
     listed = wait_until(lambda: http.get(f"{api.url}/api/v1/jobs", timeout=10).json()["jobs"], 10, "the job listed")
     assert [j["job_id"] for j in listed] == [first.json()["job_id"]]
+
+
+def test_uploads_and_deletes_are_the_tenants_own(api: ApiServer, api_keys: KeyTable, stack: dict[str, Any]) -> None:
+    """A presigned PUT signed by the API's role lands under the caller's prefix; only that tenant may name it as
+    an input; DELETE answers another tenant's job as unknown and a pending one with 409; a pending job's status
+    says its place in the queue and its GPU."""
+    mine, theirs = fresh_tenant(api_keys), fresh_tenant(api_keys)
+    s3_uri = upload_through_api(api.url, mine, b"\x89PNG\r\n\x1a\n not really an image")
+    assert s3_uri.startswith(f"s3://{stack['results_bucket_name']}/uploads/t-")
+    body = {"image_url": s3_uri, "prompt": "x"}
+    refused = theirs.post(api.url + CAMERA, json=body, timeout=10)
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["type"] == "input_not_allowed"
+    submitted = mine.post(api.url + CAMERA, json=body, timeout=10)
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["job_id"]
+
+    status = mine.get(f"{api.url}/api/v1/jobs/{job_id}", timeout=10).json()
+    assert status["status"] == "pending" and isinstance(status["queue_position"], int)
+    assert status["gpu"] in ("asleep", "starting", "running")
+    assert theirs.delete(f"{api.url}/api/v1/jobs/{job_id}", timeout=10).status_code == 404
+    not_finished = mine.delete(f"{api.url}/api/v1/jobs/{job_id}", timeout=10)
+    assert not_finished.status_code == 409 and not_finished.json()["error"]["code"] == "job_not_finished"
+    assert mine.post(f"{api.url}/api/v1/jobs/{job_id}/cancel", timeout=10).status_code == 200
+    deleted = mine.delete(f"{api.url}/api/v1/jobs/{job_id}", timeout=10)
+    assert deleted.status_code == 200 and deleted.json()["results_deleted_at"] is not None

@@ -26,6 +26,7 @@ from gpujobs.workflow_spec import load_workflows
 from local.emulator import free_port
 from local.processes import stop
 from local.role_users import ServiceRoles
+from tests.input_uploads import upload_through_api
 from tests.polling import wait_until
 from tests.workflow_folders import EXTRA, write_workflows_dir
 
@@ -86,23 +87,25 @@ def system(stack: dict[str, Any], roles: ServiceRoles, api_key: str,
         stop(processes.values(), timeout_s=40, group=True)
 
 
-def upload_image(bucket: str, key: str) -> str:
+def upload_image(system: dict[str, Any]) -> str:
+    """The test image, uploaded as a client does: the API's presigned PUT under the key's tenant prefix."""
     buffer = io.BytesIO()
     Image.new("RGB", INPUT_SIZE, INPUT_COLOUR).save(buffer, format="PNG")
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
-    return f"s3://{bucket}/{key}"
+    return upload_through_api(system["api"], system["http"], buffer.getvalue())
 
 
-def read_png(uri: str) -> Image.Image:
-    bucket, key = uri.removeprefix("s3://").split("/", 1)
-    body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-    assert body[:8] == b"\x89PNG\r\n\x1a\n"
-    return Image.open(io.BytesIO(body)).convert("RGB")
+def read_png(url: str) -> Image.Image:
+    """A result read as a client reads it: a plain GET of the status's presigned result_url."""
+    answer = requests.get(url, timeout=10)
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.content[:8] == b"\x89PNG\r\n\x1a\n"
+    return Image.open(io.BytesIO(answer.content)).convert("RGB")
 
 
 def test_both_design_workflows_and_a_folder_only_workflow_complete_with_png_results(system, stack):
     bucket = stack["results_bucket_name"]
-    image_url = upload_image(bucket, "inputs/e2e.png")
+    image_url = upload_image(system)
+    assert image_url.startswith(f"s3://{bucket}/uploads/default/")
     bodies = {
         "camera-angle": {"image_url": image_url, "prompt": "orbit the camera 30 degrees left", "steps": 8},
         "qwen-image-edit": {"image_url": image_url, "image2_url": image_url, "prompt": "line art", "steps": 4,
@@ -124,6 +127,7 @@ def test_both_design_workflows_and_a_folder_only_workflow_complete_with_png_resu
 
     store = TaskStore(stack["task_table_name"], boto3.client("dynamodb"))
     folders = load_workflows(system["workflows"])
+    finals = {}
     for name, job_id in jobs.items():
         final = wait_until(lambda j=job_id: finished(j), 90, f"the {name} job to finish", every_s=0.25)
         assert final["status"] == "completed", final
@@ -132,23 +136,34 @@ def test_both_design_workflows_and_a_folder_only_workflow_complete_with_png_resu
         row = store.get(job_id)
         assert row.workflow_hash == folders[name].content_hash  # the version the GPU side checked
         assert row.comfy_job_id and final["result_s3_uri"].endswith(f"/{row.comfy_job_id}/output.png")
+        assert final["gpu_seconds"] == row.finished_at - row.started_at and final["gpu"] is None
+        finals[name] = final
 
-    camera = read_png(store.get(jobs["camera-angle"]).result_s3_uri)
+    camera = read_png(finals["camera-angle"]["result_url"])
     # The graph scales its input to one megapixel (ImageScaleToTotalPixels) and keeps the aspect ratio.
     assert abs(camera.size[0] * camera.size[1] - 1024 * 1024) < 0.01 * 1024 * 1024
     assert abs(camera.size[0] / camera.size[1] - INPUT_SIZE[0] / INPUT_SIZE[1]) < 0.01
     assert isinstance(store.get(jobs["camera-angle"]).request_body["seed"], int)  # drawn by the API, recorded
     assert store.get(jobs["qwen-image-edit"]).request_body["seed"] == 7
-    extra = read_png(store.get(jobs[EXTRA]).result_s3_uri)
+    extra = read_png(finals[EXTRA]["result_url"])
     assert extra.size == (INPUT_SIZE[0] // 2, INPUT_SIZE[1] // 2)  # scale_by 0.5 reached the graph
     assert extra.getpixel((40, 30)) == tuple(255 - c for c in INPUT_COLOUR)  # then inverted
+
+    # Deleting the job's results (as the API's role) removes its objects: the presigned URL stops working,
+    # the job stays, without a result.
+    deleted = system["http"].delete(f"{system['api']}/api/v1/jobs/{jobs[EXTRA]}", timeout=10)
+    assert deleted.status_code == 200, deleted.text
+    assert (deleted.json()["result_s3_uri"], deleted.json()["result_url"]) == (None, None)
+    assert requests.get(finals[EXTRA]["result_url"], timeout=10).status_code == 404
+    folder = finals[EXTRA]["result_s3_uri"].split("/", 3)[3].rsplit("/", 1)[0] + "/"
+    assert boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=folder).get("KeyCount") == 0
 
 
 def test_a_processing_job_cancelled_ends_cancelled_through_its_worker(system, stack):
     """The API marks the row; the worker's next heartbeat sees it, cancels on the Unified API (which interrupts
     ComfyUI) and records the job cancelled: no result is written."""
     api, http = system["api"], system["http"]
-    image_url = upload_image(stack["results_bucket_name"], "inputs/e2e-cancel.png")
+    image_url = upload_image(system)
     # 100 steps of the double's 0.05 s: seconds of work, many heartbeats long.
     submitted = http.post(f"{api}/api/v1/camera-angle/jobs", json={"image_url": image_url, "prompt": "slow",
                                                                   "steps": 100}, timeout=10)

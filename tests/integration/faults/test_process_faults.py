@@ -39,8 +39,8 @@ def rig(stack: dict[str, Any], api_key: str, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="module")
-def image_url(rig: FaultRig, stack: dict[str, Any]) -> str:
-    return rig.upload_input(stack["results_bucket_name"])
+def image_url(rig: FaultRig) -> str:
+    return rig.upload_input()
 
 
 @pytest.fixture(scope="module")

@@ -97,7 +97,7 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frozen]:
         keys_table, api_key = new_key_table(probe.client("dynamodb"), "stall_keys")
         port = free_port()
         api_env = {**env, "SQS_QUEUE_URL": queue_url, "DYNAMODB_TABLE": table, "API_KEYS_TABLE": keys_table,
-                   "API_WORKERS": "1",
+                   "API_WORKERS": "1", "INPUT_BUCKETS": "inputs",
                    "API_THREADS": "4", "PYTHONPATH": str(ROOT)}
         api = subprocess.Popen(
             [str(Path(sys.executable).with_name("gunicorn")), "-c", "services/api/gunicorn.conf.py",

@@ -226,7 +226,8 @@ def test_job_goes_api_to_distributor_to_one_pool_which_alone_wakes_and_runs_it(
             monkeypatch.setenv(key, value)
         api_key = KeyTable(keys, boto3.client("dynamodb", region_name=HOME)).create("acme", 0)[0]
         api = pools.roles.rebound("api", f"api-{suffix}", {pools.stack["task_queue_arn"]: queue_arn(home_sqs, master)})
-        client = create_app(load_settings("api"), config=ApiConfig(), credentials=credentials(api)).test_client()
+        config = ApiConfig(input_buckets=frozenset({"inputs"}))
+        client = create_app(load_settings("api"), config=config, credentials=credentials(api)).test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_key}"
         submitted = client.post(CAMERA, json={"image_url": "s3://inputs/cat.png", "prompt": "rotate"})
         assert submitted.status_code == 202, submitted.get_json()

@@ -28,6 +28,20 @@ def test_job_completes_and_its_outcome_is_recorded_before_the_delete(aws, runner
     assert (submitted.task_id, task.comfy_job_id, task.progress) == (task_id, submitted.job_id, 1.0)
     assert aws.store.last_activity() == int(runner.clock.now)
     assert runner.counted() == [(task_id, "JobsCompleted")]
+    assert task.gpu_seconds == 0  # the fake GPU answered at once
+
+
+def test_each_attempt_adds_the_time_its_worker_held_the_job(aws, runner, fake_api):
+    """gpu_seconds: claim to outcome, on the worker's clock, added by the write that records the outcome."""
+    fake_api.behaviour.latency_s = 20
+    task_id = new_task_id()
+    pending(aws, task_id)
+    aws.store.claim(task_id, "dead-worker", now=int(runner.clock.now) - 400, lease_s=300)
+    aws.store.note_retry(task_id, "dead-worker", "GPU host went away", int(runner.clock.now) - 350, held_s=50)
+    assert runner.handle(job_body(task_id), receive_count=2).action == Action.DELETE
+    task = aws.store.get(task_id)
+    assert task.status == TaskStatus.COMPLETED and task.finished_at - task.started_at >= 20
+    assert task.gpu_seconds == 50 + (task.finished_at - task.started_at)
 
 
 def test_the_rows_request_runs_not_the_messages_copy(aws, runner, fake_api):

@@ -18,8 +18,9 @@ from tests.task_table import create_api_key_table, create_task_table
 from tests.unit.moto_world import MotoClients
 
 PUBLIC_ADDRESS = "93.184.215.14"
-UNLIMITED = ApiConfig(rate_limit=100_000.0, max_waiting_jobs=100_000)
 REGION = "us-east-1"
+INPUT_BUCKET = "inputs"
+UNLIMITED = ApiConfig(rate_limit=100_000.0, max_waiting_jobs=100_000, input_buckets=frozenset({INPUT_BUCKET}))
 
 
 def public_resolver(host: str) -> list[str]:
@@ -36,11 +37,15 @@ class Aws:
     instance_id: str
     key_table_name: str
     key: str  # a key of tenant "acme", which the test client sends unless told otherwise
+    s3: Any
+    bucket: str  # the results bucket; s3://inputs/... is an input bucket's object
+
 
     @property
     def settings(self) -> Settings:
         return Settings({"AWS_REGION": REGION, "SQS_QUEUE_URL": self.queue_url, "DYNAMODB_TABLE": self.table_name,
-                         "GPU_INSTANCE_ID": self.instance_id, "API_KEYS_TABLE": self.key_table_name})
+                         "GPU_INSTANCE_ID": self.instance_id, "API_KEYS_TABLE": self.key_table_name,
+                         "RESULTS_BUCKET": self.bucket, "INPUT_BUCKETS": INPUT_BUCKET})
 
     @property
     def keys(self) -> KeyTable:
@@ -79,7 +84,9 @@ def aws(moto_clients: MotoClients) -> Iterator[Aws]:
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Purpose", "Value": "GPU-ComfyUI"}]}],
     )["Instances"][0]["InstanceId"]
     ec2.stop_instances(InstanceIds=[instance_id])
-    yield Aws(dynamodb, sqs, ec2, table, queue_url, instance_id, key_table, key)
+    bucket = f"results-{uuid4().hex[:8]}"
+    moto_clients.s3.create_bucket(Bucket=bucket)
+    yield Aws(dynamodb, sqs, ec2, table, queue_url, instance_id, key_table, key, moto_clients.s3, bucket)
     for cleanup in (lambda: dynamodb.delete_table(TableName=table), lambda: dynamodb.delete_table(TableName=key_table),
                     lambda: sqs.delete_queue(QueueUrl=queue_url),
                     lambda: ec2.terminate_instances(InstanceIds=[instance_id])):
@@ -104,7 +111,7 @@ def make_app(aws: Aws) -> Callable[..., Any]:
     def build(**overrides: Any) -> Any:
         kwargs: dict[str, Any] = {
             # Limits far above what a test sends; the tests of the limits set their own.
-            "config": UNLIMITED, "dynamodb": aws.dynamodb, "sqs": aws.sqs, "ec2": aws.ec2,
+            "config": UNLIMITED, "dynamodb": aws.dynamodb, "sqs": aws.sqs, "ec2": aws.ec2, "s3": aws.s3,
             "resolver": public_resolver,
         }
         kwargs.update(overrides)

@@ -40,6 +40,7 @@ def test_lambda_handler_builds_the_app_on_first_call(aws: Any, monkeypatch: pyte
     monkeypatch.setenv("DYNAMODB_TABLE", aws.table_name)
     monkeypatch.setenv("GPU_INSTANCE_ID", aws.instance_id)
     monkeypatch.setenv("API_KEYS_TABLE", aws.key_table_name)
+    monkeypatch.setenv("INPUT_BUCKETS", "inputs")
 
     health = module.lambda_handler(http_api_event("GET", "/health"), None)
     assert health["statusCode"] == 200

@@ -115,7 +115,7 @@ def test_openapi_document_and_docs_page(client: Any) -> None:
     assert document["openapi"].startswith("3.")
     folders = ("camera-angle", "qwen-image-edit", "invert-blend")  # the shipped workflow folders
     assert set(document["paths"]) == {"/api/v1/jobs/{job_id}", "/health", "/api/v1/jobs",
-                                      "/api/v1/jobs/{job_id}/cancel",
+                                      "/api/v1/jobs/{job_id}/cancel", "/api/v1/uploads",
                                       *(f"/api/v1/{name}/jobs" for name in folders),
                                       *(f"/api/v1/{name}/jobs/{{job_id}}" for name in folders)}
     schemas = document["components"]["schemas"]

@@ -118,3 +118,20 @@ def test_ec2_errors_are_absorbed_and_cached(error: Exception) -> None:
     clock.now += 6
     assert gpu.ensure_starting() == "pending"
     assert ec2.starts == 1
+
+
+def test_the_status_view_reads_the_state_once_per_ttl_and_never_starts_it() -> None:
+    ec2, clock = FakeEc2("stopped"), Clock()
+    starter = GpuInstanceStarter("i-1", ec2, ttl_s=5.0, clock=clock)
+    assert [starter.observed_state() for _ in range(10)] == ["stopped"] * 10
+    assert (ec2.describes, ec2.starts) == (1, 0)
+    clock.now += 5.0
+    ec2.state = "stopping"
+    assert starter.observed_state() == "stopping" and ec2.describes == 2
+    # What it saw never stands in for the submit path's own check: a submit still starts a stopped instance.
+    ec2.state = "stopped"
+    assert starter.ensure_starting("job") == "pending" and ec2.starts == 1
+    assert starter.observed_state() == "pending" and ec2.describes == 3, "the submit's fresher state is used"
+    ec2.error = EndpointConnectionError(endpoint_url="https://ec2")
+    clock.now += 10.0
+    assert starter.observed_state() == UNKNOWN

@@ -4,13 +4,14 @@ job and one message."""
 
 import hashlib
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from gpujobs.task_store import TaskStore, idempotency_key
-from services.api.api_config import ApiConfig
 from services.api.idempotency import canonical_hash
+from tests.unit.api.conftest import UNLIMITED
 from tests.unit.api.test_list_and_cancel import OneRequestAtATime
 
 CAMERA = "/api/v1/camera-angle/jobs"
@@ -61,7 +62,8 @@ def test_a_submit_still_running_is_409_until_its_claim_lapses(client: Any, aws: 
 
 
 def test_a_refused_submit_frees_its_key(make_app: Any, aws: Any) -> None:
-    client = make_app(config=ApiConfig(rate_limit=1000.0, max_waiting_jobs=1, waiting_cache_s=0.0)).test_client()
+    config = replace(UNLIMITED, rate_limit=1000.0, max_waiting_jobs=1, waiting_cache_s=0.0)
+    client = make_app(config=config).test_client()
     waiting = client.post(CAMERA, json={**BODY, "seed": 2}).get_json()["job_id"]
     assert submit(client).status_code == 429
     assert client.post(f"/api/v1/jobs/{waiting}/cancel").status_code == 200

@@ -2,12 +2,14 @@
 per key per interval, another tenant's job answered as unknown, and the per-key and per-tenant limits."""
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
 from gpujobs.api_keys import ApiKey, key_id_of
 from services.api.api_config import ApiConfig
 from services.api.key_auth import KeyCache
 from services.api.rate_limits import KeyRateLimiter
+from tests.unit.api.conftest import UNLIMITED
 
 
 class Clock:
@@ -63,7 +65,7 @@ def test_a_key_is_read_once_per_interval_and_a_revoked_key_fails_after_it() -> N
 
 def test_revoked_key_is_refused_once_the_cache_expires(make_app: Any, aws: Any) -> None:
     key = aws.new_key("acme")
-    client = make_app(config=ApiConfig(key_cache_s=0.0, rate_limit=1000.0)).test_client()
+    client = make_app(config=replace(UNLIMITED, key_cache_s=0.0, rate_limit=1000.0)).test_client()
     assert client.get("/api/v1/jobs", headers=bearer(key)).status_code == 200
     assert aws.keys.revoke(key_id_of(key) or "", 1_700_000_100)
     assert client.get("/api/v1/jobs", headers=bearer(key)).status_code == 401
@@ -101,7 +103,7 @@ def test_another_tenants_job_is_404_on_every_route(client: Any, aws: Any) -> Non
 
 def test_a_keys_rate_limit_answers_429_with_retry_after(make_app: Any, aws: Any) -> None:
     slow = aws.new_key("acme", rate_limit=1.0)
-    client = make_app(config=ApiConfig(rate_limit=1000.0, rate_burst_s=2.0)).test_client()
+    client = make_app(config=replace(UNLIMITED, rate_limit=1000.0, rate_burst_s=2.0)).test_client()
     answers = [client.get("/api/v1/jobs", headers=bearer(slow)).status_code for _ in range(4)]
     assert answers[:2] == [200, 200] and 429 in answers[2:]
     limited = client.get("/api/v1/jobs", headers=bearer(slow))
@@ -129,7 +131,7 @@ def test_token_bucket_refills_at_the_keys_rate() -> None:
 
 
 def test_a_tenants_waiting_jobs_are_capped(make_app: Any, aws: Any) -> None:
-    config = ApiConfig(rate_limit=1000.0, max_waiting_jobs=2, waiting_cache_s=0.0)
+    config = replace(UNLIMITED, rate_limit=1000.0, max_waiting_jobs=2, waiting_cache_s=0.0)
     client = make_app(config=config).test_client()
     first = [client.post(CAMERA, json=BODY) for _ in range(2)]
     assert [r.status_code for r in first] == [202, 202]

@@ -31,14 +31,15 @@ def test_every_operation_conforms_to_the_document(app: Any, aws: Any, mode: Gene
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]  # raises on a broken operation
     folders = len(app.extensions["gpujobs_api"].workflows.by_name)
-    # health, any job's status, the job list, cancel, and a submit and a status per workflow
-    assert len(operations) == 4 + 2 * folders
+    # health, any job's status, the job list, cancel, delete, uploads, and a submit and a status per workflow
+    assert len(operations) == 6 + 2 * folders
     checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
     if mode == GenerationMode.NEGATIVE:
-        # Only submits and the list's query have input that can be invalid: any string is a well-formed job id.
+        # Only submits, uploads and the list's query have input that can be invalid: any string is a well-formed
+        # job id.
         operations = [op for op in operations if (op.method.upper() == "POST" and not op.path.endswith("/cancel"))
                       or op.path == "/api/v1/jobs"]
-        assert len(operations) == folders + 1
+        assert len(operations) == folders + 2
     for operation in operations:
         _fuzz(operation, mode, checks, aws.key)
     if mode == GenerationMode.POSITIVE:
@@ -49,7 +50,7 @@ def test_every_operation_conforms_to_the_document(app: Any, aws: Any, mode: Gene
 # address), so generated strings are almost never acceptable; positive submits get a valid URL
 # swapped in, so the fuzzing reaches the write path and the 202 response too.
 VALID_URLS = st.one_of(
-    st.from_regex(r"\As3://[a-z0-9]{3,20}/[A-Za-z0-9/_.-]{1,40}\Z"),
+    st.from_regex(r"\As3://inputs/[A-Za-z0-9/_.-]{1,40}\Z"),  # the input bucket the test app names
     st.from_regex(r"\Ahttps://[a-z]{1,12}\.example\.com/[A-Za-z0-9_.-]{0,30}\Z"),
 )
 URL_FIELDS = ("image_url", "image2_url", "image3_url")

@@ -9,9 +9,8 @@ import pytest
 from gpujobs import aws_clients
 from gpujobs.settings import Settings
 from gpujobs.task_store import TaskStore
-from services.api.api_config import ApiConfig
 from services.api.app import create_app
-from tests.unit.api.conftest import REGION, Aws, keyed_client, public_resolver
+from tests.unit.api.conftest import REGION, UNLIMITED, Aws, keyed_client, public_resolver
 
 CAMERA = "/api/v1/camera-angle/jobs"
 BODY = {"image_url": "s3://inputs/cat.png", "prompt": "rotate"}
@@ -72,6 +71,7 @@ def test_without_gpu_instance_from_the_environment_no_ec2_client_is_made(
     monkeypatch.setenv("SQS_QUEUE_URL", aws.queue_url)
     monkeypatch.setenv("DYNAMODB_TABLE", aws.table_name)
     monkeypatch.setenv("API_KEYS_TABLE", aws.key_table_name)
+    monkeypatch.setenv("INPUT_BUCKETS", "inputs")
     wanted: list[str] = []
     real_client = aws_clients.client
 
@@ -80,7 +80,7 @@ def test_without_gpu_instance_from_the_environment_no_ec2_client_is_made(
         return real_client(service, *args, **kwargs)
 
     monkeypatch.setattr(aws_clients, "client", recording)
-    app = create_app(config=ApiConfig(), resolver=public_resolver)
+    app = create_app(config=UNLIMITED, resolver=public_resolver)
     app.test_client_class = keyed_client(aws.key)
     client = app.test_client()
     assert client.post(CAMERA, json=BODY).status_code == 202
@@ -105,13 +105,13 @@ def test_api_started_from_the_outputs_file_sends_to_the_master_queue_with_the_di
     path.write_text(json.dumps({name: {"value": value} for name, value in outputs.items()}))
     monkeypatch.setenv("GPUJOBS_OUTPUTS_FILE", str(path))
     ec2 = NoEc2()
-    app = create_app(config=ApiConfig(), dynamodb=aws.dynamodb, sqs=aws.sqs, ec2=ec2, resolver=public_resolver)
+    app = create_app(config=UNLIMITED, dynamodb=aws.dynamodb, sqs=aws.sqs, ec2=ec2, resolver=public_resolver)
     app.test_client_class = keyed_client(aws.key)
     client = app.test_client()
     response = client.post(CAMERA, json=BODY)
     assert response.status_code == 202, response.get_json()
     [body] = Aws(aws.dynamodb, aws.sqs, aws.ec2, aws.table_name, master, aws.instance_id, aws.key_table_name,
-                 aws.key).queue_bodies()
+                 aws.key, aws.s3, aws.bucket).queue_bodies()
     assert json.loads(body)["task_id"] == response.get_json()["job_id"]
     assert aws.queue_bodies() == [], "nothing goes to the home pool's queue directly"
     assert ec2.used == [] and aws.instance_state() == "stopped"

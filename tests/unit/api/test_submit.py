@@ -21,7 +21,11 @@ def test_submit_answers_202_with_job_and_location(client: Any) -> None:
     assert job["result_s3_uri"] is None and job["error"] is None
     assert job["workflow"] == "camera-angle"
     assert response.headers["Location"] == f"/api/v1/jobs/{job['job_id']}"
-    assert client.get(response.headers["Location"]).get_json() == job
+    status = client.get(response.headers["Location"]).get_json()
+    # The status adds what the stored job does not say: the GPU (stopped, so the submit started it) and the
+    # place in the queue (no job ahead of it).
+    assert status["gpu"] == "starting" and status["queue_position"] == 0
+    assert {**status, "gpu": None, "queue_position": None} == job
 
 
 def test_status_says_when_the_job_started_and_ended_and_why_without_internal_addresses(client: Any,
@@ -51,7 +55,7 @@ def test_queue_message_is_exactly_the_task_message_format(client: Any, aws: Any)
 
 
 def test_qwen_message_carries_every_given_field(client: Any, aws: Any) -> None:
-    body = {"image_url": "https://images.example.com/a.png", "image2_url": "s3://refs/b.png", "prompt": "blend",
+    body = {"image_url": "https://images.example.com/a.png", "image2_url": "s3://inputs/b.png", "prompt": "blend",
             "steps": 6, "cfg": 2.5, "sampler_name": "lcm", "scheduler": "karras", "denoise": 0.5, "seed": 1}
     job_id = client.post(QWEN, json=body).get_json()["job_id"]
 

@@ -84,7 +84,7 @@ def test_defaults_and_bounds_are_accepted(client: Any) -> None:
         (CAMERA, {**CAMERA_OK, "seed": 0, "steps": 1}),
         (CAMERA, {**CAMERA_OK, "seed": 2**53 - 1, "steps": 100}),
         (QWEN, {**QWEN_OK, "cfg": 0, "denoise": 0, "sampler_name": "euler_ancestral", "scheduler": "beta"}),
-        (QWEN, {**QWEN_OK, "cfg": 30, "denoise": 1, "sampler_name": "er_sde", "image2_url": "s3://b-1/r.png"}),
+        (QWEN, {**QWEN_OK, "cfg": 30, "denoise": 1, "sampler_name": "er_sde", "image2_url": "s3://inputs/r.png"}),
     ]
     for path, body in ok:
         assert client.post(path, json=body).status_code == 202, body

@@ -16,7 +16,8 @@ def test_a_folder_added_to_workflows_dir_is_served_and_documented(make_app: Any,
     client = make_app(settings=aws.settings.with_values(WORKFLOWS_DIR=str(folders))).test_client()
     document = client.get("/openapi.json").get_json()
     assert set(document["paths"]) == {
-        "/health", "/api/v1/jobs/{job_id}", "/api/v1/jobs", "/api/v1/jobs/{job_id}/cancel", CAMERA,
+        "/health", "/api/v1/jobs/{job_id}", "/api/v1/jobs", "/api/v1/jobs/{job_id}/cancel", "/api/v1/uploads",
+        CAMERA,
         f"{CAMERA}/{{job_id}}", f"/api/v1/{EXTRA}/jobs", f"/api/v1/{EXTRA}/jobs/{{job_id}}",
     }
     model = document["components"]["schemas"]["ScaleInvertRequest"]
@@ -33,7 +34,9 @@ def test_a_folder_added_to_workflows_dir_is_served_and_documented(make_app: Any,
     assert accepted.status_code == 202, accepted.get_json()
     job = accepted.get_json()
     assert job["workflow"] == EXTRA
-    assert client.get(f"/api/v1/{EXTRA}/jobs/{job['job_id']}").get_json() == job
+    status = client.get(f"/api/v1/{EXTRA}/jobs/{job['job_id']}").get_json()
+    assert status["gpu"] == "starting" and status["queue_position"] == 0
+    assert {**status, "gpu": None, "queue_position": None} == job
     assert client.get(f"{CAMERA}/{job['job_id']}").status_code == 404  # another workflow's route
     [raw] = aws.queue_bodies()
     assert json.loads(raw)["request_body"] == {"image_url": "s3://inputs/a.png", "scale_by": 0.5,

@@ -23,6 +23,7 @@ class FakeApi:
     reject_with: tuple[int, dict[str, Any]] | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     list_queries: list[dict[str, str]] = field(default_factory=list)
+    uploaded_types: list[str] = field(default_factory=list)
 
     def script(self, job_id: str, *documents: dict[str, Any]) -> None:
         self.scripts[job_id] = [{"job_id": job_id, "result_s3_uri": None, "error": None, **d} for d in documents]
@@ -61,9 +62,26 @@ def _fake_app(api: FakeApi) -> Flask:
         api.script(job_id, {"status": "cancelled"})
         return jsonify(api.scripts[job_id][0])
 
+    @app.delete("/api/v1/jobs/<job_id>")
+    def delete(job_id: str) -> Any:
+        api.script(job_id, {"status": "completed", "results_deleted_at": 1})
+        return jsonify(api.scripts[job_id][0])
+
+    @app.post("/api/v1/uploads")
+    def uploads() -> Any:
+        content_type = request.get_json()["content_type"]
+        return jsonify({"s3_uri": "s3://results/uploads/acme/u.png", "url": f"{api.url}/files/u.png",
+                        "method": "PUT", "headers": {"Content-Type": content_type}, "expires_in": 900}), 201
+
     @app.get("/files/<name>")
     def files(name: str) -> Any:
         return api.files[name], 200, {"Content-Type": "image/png"}
+
+    @app.put("/files/<name>")
+    def put_file(name: str) -> Any:
+        api.files[name] = request.get_data()
+        api.uploaded_types.append(request.headers.get("Content-Type", ""))
+        return "", 200
 
     return app
 

@@ -92,6 +92,22 @@ def test_list_and_cancel(fake_api, capsys):
     assert json.loads(capsys.readouterr().out)["status"] == "cancelled"
 
 
+def test_upload_puts_the_file_to_the_presigned_url_and_prints_its_uri(fake_api, tmp_path, capsys):
+    image = tmp_path / "photo.JPG"
+    image.write_bytes(b"jpeg bytes")
+    assert run(fake_api, "upload", str(image)) == 0
+    assert capsys.readouterr().out.strip() == "s3://results/uploads/acme/u.png"
+    assert fake_api.files["u.png"] == b"jpeg bytes" and fake_api.uploaded_types == ["image/jpeg"]
+    (tmp_path / "notes.txt").write_text("x")
+    assert run(fake_api, "upload", str(tmp_path / "notes.txt")) == 2
+    assert run(fake_api, "upload", str(tmp_path / "missing.png")) == 2
+
+
+def test_delete_prints_the_job_without_its_results(fake_api, capsys):
+    assert run(fake_api, "delete", "abc") == 0
+    assert json.loads(capsys.readouterr().out)["results_deleted_at"] == 1
+
+
 def test_wait_shows_each_phase_and_downloads_the_result(fake_api, s3, tmp_path, capsys):
     s3.put_object(Bucket="results", Key="comfyui-results/camera-angle/j/output.png", Body=b"\x89PNG-bytes")
     old = int(time.time()) - 30
