@@ -76,12 +76,17 @@ def workflow_name(api_path: str) -> str | None:
 def job_data(task: Task) -> dict[str, Any]:
     """The job as the status route shows it, from the row alone (what the route adds by reading other
     things at request time, such as a pool's capacity, is not in a webhook)."""
+    return {**row_fields(task), "status": task.status.value, "workflow": workflow_name(task.job_type)}
+
+
+def row_fields(task: Task) -> dict[str, Any]:
+    """The job representation's fields that the row alone holds: the status route's model and a webhook's
+    `data` are both built from these."""
     return {
         "job_id": task.task_id,
-        "status": task.status.value,
+        "status": task.status,
         "result_s3_uri": task.result_s3_uri,
         "error": task.error_message,
-        "workflow": workflow_name(task.job_type),
         "created_at": task.created_at,
         "updated_at": task.updated_at,
         "attempts": task.attempts,
@@ -90,6 +95,8 @@ def job_data(task: Task) -> dict[str, Any]:
         "started_at": task.started_at,
         "finished_at": task.finished_at,
         "cancel_requested": task.cancel_requested,
+        "gpu_seconds": task.gpu_seconds,
+        "results_deleted_at": task.results_deleted_at,
     }
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gpujobs.capacity_policy import CapacityState, next_try_at
 from gpujobs.task_model import Task, TaskStatus
+from gpujobs.webhook_events import row_fields
 
 
 class JobPath(BaseModel):
@@ -96,25 +97,12 @@ class Job(BaseModel):
         row does not (result_url, gpu, queue_position)."""
         short = capacity is not None and capacity.short and task.status is TaskStatus.PENDING
         return cls(
-            job_id=task.task_id,
-            status=task.status,
-            result_s3_uri=task.result_s3_uri,
-            error=task.error_message,
+            **row_fields(task),
             workflow=workflow,
-            created_at=task.created_at,
-            updated_at=task.updated_at,
-            attempts=task.attempts,
-            progress=task.progress,
-            pool=task.pool,
-            started_at=task.started_at,
-            finished_at=task.finished_at,
-            cancel_requested=task.cancel_requested,
             gpu_capacity=GpuCapacity(
                 shortfalls=capacity.shortfalls, since=capacity.last_shortfall_at or 0,
                 retry_at=next_try_at(capacity) or 0, types_tried=list(capacity.types_tried),
             ) if short and capacity is not None else None,
-            gpu_seconds=task.gpu_seconds,
-            results_deleted_at=task.results_deleted_at,
             **live,
         )
 
