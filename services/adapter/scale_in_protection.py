@@ -37,7 +37,7 @@ class ScaleInProtection:
     def of(cls, settings: Settings,
            credentials: aws_clients.Credentials | None = None) -> "ScaleInProtection | None":
         """The protection for a fleet's worker (GPU_FLEET_GROUP set); None for a single instance."""
-        group = settings.get("GPU_FLEET_GROUP")
+        group = settings.fleet_group
         if not group:
             return None
         instance_id = settings.get("GPU_INSTANCE_ID") or ec2_instance_id(timeout_s=2.0)
