@@ -57,9 +57,10 @@ locals {
 
   # What the API reads, named for it (gpujobs/settings.py reads `api_environment` from the outputs
   # file; the API Lambda gets the same map). AWS_REGION is Lambda's own and may not be set there.
-  # The API starts the single instance on a submit; a fleet's group is started by the power run's
-  # one-minute re-check, and the distributor's pools by theirs.
+  # The API starts the single instance on a submit, or sets a fleet's group from 0 to 1 instance
+  # (the power run scales it further); the distributor's pools are started by their power runs.
   api_wakes_instance = !local.distributed && var.fleet.max_size == 1
+  api_wakes_fleet    = !local.distributed && var.fleet.max_size > 1
 
   api_environment = merge(
     {
@@ -73,6 +74,7 @@ locals {
       API_LAMBDA_TIMEOUT_S = tostring(var.api.timeout)
     },
     local.api_wakes_instance ? { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id } : {},
+    local.api_wakes_fleet ? { GPU_FLEET_GROUP = module.home_pool.fleet.group_name } : {},
     var.api.environment,
   )
 }
@@ -183,6 +185,11 @@ module "api" {
   kms_key_arn        = var.kms_key_arn
   gpu_instance = !local.api_wakes_instance ? null : {
     arn       = module.home_pool.gpu_instance_arn
+    tag_key   = var.gpu.tag_key
+    tag_value = var.gpu.tag_value
+  }
+  gpu_fleet = !local.api_wakes_fleet ? null : {
+    arn       = module.home_pool.fleet.group_arn
     tag_key   = var.gpu.tag_key
     tag_value = var.gpu.tag_value
   }
