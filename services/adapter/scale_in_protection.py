@@ -20,6 +20,7 @@ from gpujobs import aws_clients
 from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
 from services.adapter.instance_identity import ec2_instance_id
+from services.adapter.lifecycle_drain import group_lifecycle_state, leaving
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,5 @@ class ScaleInProtection:
                                                  ProtectedFromScaleIn=protected)
 
     def _leaving(self) -> bool:
-        try:
-            found = self.autoscaling.describe_auto_scaling_instances(InstanceIds=[self.instance_id])
-        except (ClientError, BotoCoreError):
-            return False  # unknown: run the job; the drain hook and the visibility timeout cover a stop
-        states = [i.get("LifecycleState", "") for i in found.get("AutoScalingInstances", [])]
-        return bool(states) and states[0] != "InService"
+        # Unknown (None) is not leaving: run the job; the drain hook and the visibility timeout cover a stop.
+        return leaving(group_lifecycle_state(self.autoscaling, self.instance_id)())
