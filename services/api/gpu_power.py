@@ -45,7 +45,6 @@ class CachedWake:
         self._lock = threading.Lock()
         self._state: str | None = None
         self._checked_at = float("-inf")
-        self.wake_requested = False
         self.describe_calls = 0
         self.start_calls = 0
 
@@ -74,6 +73,7 @@ class GpuInstanceStarter(CachedWake):
         super().__init__(ttl_s, clock)
         self.instance_id = instance_id
         self._ec2 = ec2
+        self.wake_requested = False
 
     @property
     def ec2(self) -> Any:
