@@ -96,6 +96,11 @@ class Settings:
         return self.get("GPU_INSTANCE_ID")
 
     @property
+    def fleet_group(self) -> str | None:
+        """GPU_FLEET_GROUP: the pool's Auto Scaling group when the pool is a fleet; None for one instance."""
+        return self.get("GPU_FLEET_GROUP")
+
+    @property
     def pool(self) -> str | None:
         """GPU_POOL: this service's pool in the multi-region mode; None in the single-pool system."""
         return self.get("GPU_POOL")

@@ -7,7 +7,10 @@ webhook secret to `.run/webhook-secret`), then runs the API under gunicorn on 12
 the emulated GPU host (which runs the ComfyUI double, or the ComfyUI named by COMFYUI_URL, the
 Unified API and the worker only while the stand-in instance is `running`), the power logic on a
 timer and the webhook delivery fed from the task table's stream (local/webhook_stream.py).
-WORKFLOWS_DIR, when set, reaches every service. Ctrl-C stops everything it started, by PID.
+GPU_HOSTS=N runs N emulated hosts side by side on one queue, each with its own ports (the first's plus
+its index), ComfyUI double and worker id; they follow the pool's one stand-in instance, so the power
+logic starts and stops them together. WORKFLOWS_DIR, when set, reaches every service. Ctrl-C stops
+everything it started, by PID.
 
 moto enforces IAM: Terraform applies as the emulator's admin, whose key goes to `.run/admin.env` (for a
 person inspecting the emulated account: `set -a; . .run/admin.env; set +a; aws sqs list-queues`), and each
@@ -29,10 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gpujobs import aws_clients
+from gpujobs.errors import ConfigError
 from gpujobs.settings import load_settings
 from gpujobs.task_model import DEFAULT_TENANT
 from local import emulator
 from local import stack as local_stack
+from local.gpu_host.host_config import host_count, host_environment
 from local.processes import stop
 from local.role_users import ServiceRoles, service_roles, write_env_file
 
@@ -95,6 +100,11 @@ def main() -> int:
     knobs = load_settings(None)
     port = knobs.integer("EMULATOR_PORT", 4566, minimum=1, maximum=65535)
     api_bind = knobs.get("API_BIND", "127.0.0.1:8080")
+    try:
+        hosts = host_count(knobs)
+    except ConfigError as exc:
+        print(f"make up: {exc}", file=sys.stderr)
+        return 2
     supervisor = Supervisor()
     stopping = False
 
@@ -141,11 +151,18 @@ def main() -> int:
             return 1
         print(f"api        http://{api_bind}  (gunicorn, ready in {time.monotonic() - t0:.1f} s; "
               f"docs at /docs, OpenAPI at /openapi.json)", flush=True)
-        supervisor.start("gpu-host", [sys.executable, "-m", "local.gpu_host"],
-                         {**env, "LOCAL_GPU_ROLE_ENV_FILE": str(gpu_role_file)})
-        comfyui = env.get("COMFYUI_URL") or "the ComfyUI double (127.0.0.1:8188)"
-        print(f"gpu host   runs {comfyui}, the Unified API (127.0.0.1:8000) and the worker while instance "
-              f"{stack.outputs.get('gpu_instance_id')} is running (boot delay {env['BOOT_DELAY_S']} s)")
+        instance_id = str(stack.outputs.get("gpu_instance_id"))
+        for index in range(hosts):
+            host_env = {**env, "LOCAL_GPU_ROLE_ENV_FILE": str(gpu_role_file),
+                        **host_environment(index, instance_id, knobs)}
+            name = "gpu-host" if index == 0 else f"gpu-host-{index}"
+            supervisor.start(name, [sys.executable, "-m", "local.gpu_host"], host_env)
+            unified = host_env.get("LOCAL_UNIFIED_API_PORT", "8000")
+            double = f"the ComfyUI double (127.0.0.1:{host_env.get('LOCAL_COMFYUI_PORT', '8188')})"
+            comfyui = env.get("COMFYUI_URL") or double
+            print(f"gpu host   runs {comfyui}, the Unified API (127.0.0.1:{unified}) and the worker "
+                  f"{host_env.get('WORKER_ID', instance_id)} while instance {instance_id} is running "
+                  f"(boot delay {env['BOOT_DELAY_S']} s)")
         supervisor.start("power", [sys.executable, "-m", "local.power_timer"], {**env, **roles.environment("power")})
         print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")
         supervisor.start("webhooks", [sys.executable, "-m", "local.webhook_stream"],

@@ -58,9 +58,10 @@ locals {
 
   # What the API reads, named for it (gpujobs/settings.py reads `api_environment` from the outputs
   # file; the API Lambda gets the same map). AWS_REGION is Lambda's own and may not be set there.
-  # The API starts the single instance on a submit; a fleet's group is started by the power run's
-  # one-minute re-check, and the distributor's pools by theirs.
+  # The API starts the single instance on a submit, or sets a fleet's group from 0 to 1 instance
+  # (the power run scales it further); the distributor's pools are started by their power runs.
   api_wakes_instance = !local.distributed && var.fleet.max_size == 1
+  api_wakes_fleet    = !local.distributed && var.fleet.max_size > 1
 
   api_environment = merge(
     {
@@ -79,6 +80,7 @@ locals {
     },
     local.api_wakes_instance ? { GPU_INSTANCE_ID = module.home_pool.gpu_instance_id } : {},
     var.webhooks.allow_loopback ? { WEBHOOK_ALLOW_LOOPBACK = "true" } : {},
+    local.api_wakes_fleet ? { GPU_FLEET_GROUP = module.home_pool.fleet.group_name } : {},
     var.api.environment,
   )
 }
@@ -195,6 +197,11 @@ module "api" {
   task_table_kms_key = var.kms_key_arn
   gpu_instance = !local.api_wakes_instance ? null : {
     arn       = module.home_pool.gpu_instance_arn
+    tag_key   = var.gpu.tag_key
+    tag_value = var.gpu.tag_value
+  }
+  gpu_fleet = !local.api_wakes_fleet ? null : {
+    arn       = module.home_pool.fleet.group_arn
     tag_key   = var.gpu.tag_key
     tag_value = var.gpu.tag_value
   }

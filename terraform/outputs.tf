@@ -207,7 +207,7 @@ output "distributor_queue_urls" {
 }
 
 output "api_environment" {
-  description = "Environment of the API (the API Lambda's, and GPUJOBS_OUTPUTS_FILE for gunicorn): the queue it submits to, the task table, the results bucket and, when it wakes an instance, GPU_INSTANCE_ID."
+  description = "Environment of the API (the API Lambda's, and GPUJOBS_OUTPUTS_FILE for gunicorn): the queue it submits to, the task table, the results bucket and, when it wakes the GPU, GPU_INSTANCE_ID (a single instance) or GPU_FLEET_GROUP (a fleet)."
   value       = local.api_environment
 }
 

@@ -20,6 +20,7 @@ from gpujobs import aws_clients
 from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
 from services.adapter.instance_identity import ec2_instance_id
+from services.adapter.lifecycle_drain import group_lifecycle_state, leaving
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class ScaleInProtection:
     def of(cls, settings: Settings,
            credentials: aws_clients.Credentials | None = None) -> "ScaleInProtection | None":
         """The protection for a fleet's worker (GPU_FLEET_GROUP set); None for a single instance."""
-        group = settings.get("GPU_FLEET_GROUP")
+        group = settings.fleet_group
         if not group:
             return None
         instance_id = settings.get("GPU_INSTANCE_ID") or ec2_instance_id(timeout_s=2.0)
@@ -80,9 +81,5 @@ class ScaleInProtection:
                                                  ProtectedFromScaleIn=protected)
 
     def _leaving(self) -> bool:
-        try:
-            found = self.autoscaling.describe_auto_scaling_instances(InstanceIds=[self.instance_id])
-        except (ClientError, BotoCoreError):
-            return False  # unknown: run the job; the drain hook and the visibility timeout cover a stop
-        states = [i.get("LifecycleState", "") for i in found.get("AutoScalingInstances", [])]
-        return bool(states) and states[0] != "InService"
+        # Unknown (None) is not leaving: run the job; the drain hook and the visibility timeout cover a stop.
+        return leaving(group_lifecycle_state(self.autoscaling, self.instance_id)())

@@ -11,6 +11,10 @@ they are asked to let go, and their messages are made visible again at once so a
 picks them up without waiting for the visibility timeout. A SIGKILL loses nothing either: the
 message reappears after the visibility timeout, just after the task lease lapsed; sooner when the
 worker comes back on the same instance: at start it takes back the jobs it held (takeback.py).
+
+A fleet's worker also stops this way when its instance is leaving the group (a scale-in picked it), and
+then completes the drain lifecycle hook, so the instance goes without waiting for the hook's timeout
+(lifecycle_drain.py).
 """
 
 import logging
@@ -33,6 +37,7 @@ from gpujobs.url_guard import Resolver, system_resolver
 from gpujobs.workflows import Workflows, load_registry
 from services.adapter.heartbeat import GONE_CODES, Heartbeat, InFlight
 from services.adapter.job_runner import Action, JobRunner, Verdict
+from services.adapter.lifecycle_drain import LifecycleDrain
 from services.adapter.readiness import Readiness
 from services.adapter.retry_policy import Retrier, RetryPolicy, is_transient_aws
 from services.adapter.scale_in_protection import ScaleInProtection
@@ -80,6 +85,9 @@ class Worker:
         self._stop_requested_at: float | None = None
         # A fleet's worker protects its instance from scale-in while it holds a job (None: a single instance).
         self.protection = ScaleInProtection.of(settings, credentials)
+        # ... and, when its instance is leaving the group, stops and then lets the drain hook go on at once.
+        self.drain = LifecycleDrain.of(settings, self.protection)
+        self._leaving = threading.Event()
 
     def stop(self) -> None:
         """Ask the loop to stop; safe from a signal handler (it only sets an event)."""
@@ -99,6 +107,8 @@ class Worker:
         log.info("worker started", extra={"worker_id": self.config.worker_id, "queue_url": self.queue_url,
                                           "concurrency": self.config.concurrency, "api_url": self.config.api_url})
         self.heartbeat.start()
+        if self.drain is not None:
+            threading.Thread(target=self._watch_leaving, args=(self.drain,), name="lifecycle", daemon=True).start()
         slots = [threading.Thread(target=self._slot, name=f"job-{n}", daemon=True)
                  for n in range(self.config.concurrency)]
         for slot in slots:
@@ -107,6 +117,22 @@ class Worker:
             self._stopping.wait()
         finally:
             self._shut_down(slots)
+            if self._leaving.is_set() and self.drain is not None:
+                self.drain.complete()
+
+    def _watch_leaving(self, drain: LifecycleDrain) -> None:
+        """Stop the worker once its instance is leaving the group (a scale-in picked it)."""
+        while not self._stopping.is_set():
+            if drain.is_leaving():
+                log.info("this instance is leaving its group: no more jobs; the drain hook goes on once the "
+                         "running ones ended or were handed back", extra={"instance_id": drain.instance_id})
+                self._leave()
+                return
+            self._stopping.wait(drain.interval_s)
+
+    def _leave(self) -> None:
+        self._leaving.set()
+        self.stop()
 
     def _check_queue(self) -> None:
         """Fail at start on a queue that does not exist; learn its redrive limit, after which the
@@ -147,7 +173,7 @@ class Worker:
         if self.protection is not None and not self.protection.acquire():
             # The instance is leaving the fleet: hand the message back and take no more.
             self._dispose(message, Verdict(Action.RELEASE))
-            self.stop()
+            self._leave()
             return
         with self._lock:
             self._running += 1

@@ -17,7 +17,8 @@ DEFAULT_INSTANCE_STATE_TTL_S = 5.0
 MAX_KEY_CACHE_S = 10.0
 # AWS calls a request makes one after another at most. A submit: read the key (cached), count the
 # tenant's waiting jobs (cached), claim the Idempotency-Key, write the task, send the message, then
-# either wake the instance (DescribeInstances, StartInstances) or, the send failed, fail the row and,
+# either wake the GPU (DescribeInstances and StartInstances, or a fleet's DescribeAutoScalingGroups and
+# SetDesiredCapacity) or, the send failed, fail the row and,
 # only if the table answered that with an error, delete it; and record the idempotent answer.
 SEQUENTIAL_CALLS = 8
 # The API Lambda's own limit (terraform: var.api.timeout, default 29 s, under the HTTP API's 30 s). A

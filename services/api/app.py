@@ -41,7 +41,7 @@ from services.api.api_errors import (
     register_error_handlers,
     validation_error_response,
 )
-from services.api.gpu_power import GpuInstanceStarter
+from services.api.gpu_power import CachedWake, GpuFleetStarter, GpuInstanceStarter
 from services.api.health_api import health_blueprint
 from services.api.idempotency import IdempotentSubmits
 from services.api.job_objects import JobObjects
@@ -53,8 +53,9 @@ from services.api.rate_limits import KeyRateLimiter, WaitingCap
 
 log = logging.getLogger(__name__)
 
-# GPU_INSTANCE_ID is optional: in the multi-region mode the API sends to the distributor's master queue and
-# has no instance of its own to wake; each pool's power logic starts its instance when its queue has work.
+# GPU_INSTANCE_ID (a single instance) or GPU_FLEET_GROUP (a fleet) is optional: in the multi-region mode the API
+# sends to the distributor's master queue and has no GPU of its own to wake; each pool's power logic starts its
+# instances when its queue has work.
 REQUIRED_SETTINGS = ("SQS_QUEUE_URL", "DYNAMODB_TABLE", "API_KEYS_TABLE")
 
 # Returns None to let a request through, or the seconds a client should wait (answered with 429).
@@ -69,7 +70,7 @@ class ApiServices:
     config: ApiConfig
     store: TaskStore
     sqs: Any
-    gpu: GpuInstanceStarter | None  # None: no GPU_INSTANCE_ID, submits wake no instance
+    gpu: CachedWake | None  # None: neither GPU_INSTANCE_ID nor GPU_FLEET_GROUP, submits wake no instance
     submitter: JobSubmitter
     workflows: Workflows
     keys: KeyCache
@@ -88,6 +89,7 @@ def create_app(
     sqs: Any = None,
     ec2: Any = None,
     s3: Any = None,
+    autoscaling: Any = None,
     credentials: aws_clients.Credentials | None = None,
     resolver: Resolver = system_resolver,
     rate_limiter: RateLimiter | None = None,
@@ -122,12 +124,17 @@ def create_app(
     limiter = rate_limiter or KeyRateLimiter(config.rate_limit, config.rate_burst_s)
     waiting_cap = WaitingCap(store, config.max_waiting_jobs, config.waiting_cache_s, retry_after_s=10)
     sqs = sqs or aws_clients.client("sqs", region, deadlines=deadlines, credentials=credentials)
-    gpu: GpuInstanceStarter | None = None
-    if settings.gpu_instance_id:
+    gpu: CachedWake | None = None
+    if settings.fleet_group:
+        autoscaling = autoscaling or aws_clients.client("autoscaling", region, deadlines=deadlines,
+                                                        credentials=credentials)
+        gpu = GpuFleetStarter(settings.fleet_group, autoscaling, ttl_s=config.instance_state_ttl_s)
+    elif settings.gpu_instance_id:
         ec2 = ec2 or aws_clients.client("ec2", region, deadlines=deadlines, credentials=credentials)
         gpu = GpuInstanceStarter(settings.gpu_instance_id, ec2, ttl_s=config.instance_state_ttl_s)
     else:
-        log.info("no GPU_INSTANCE_ID: submits start no instance; each pool's power logic starts its own")
+        log.info("no GPU_INSTANCE_ID nor GPU_FLEET_GROUP: submits start no instance; each pool's power logic "
+                 "starts its own")
     # Presigning signs locally: the client makes an S3 call only to delete a job's results.
     s3 = s3 or aws_clients.client("s3", region, deadlines=deadlines, credentials=credentials)
     objects = JobObjects(s3, settings.results_bucket, config.input_buckets, config.result_url_expiry_s,

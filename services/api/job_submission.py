@@ -36,7 +36,7 @@ from gpujobs.url_guard import Resolver, system_resolver
 from gpujobs.workflow_spec import WorkflowSpec
 from gpujobs.workflows import RequestInvalid, check_request_urls, check_webhook, stored_body
 from services.api.api_errors import InvalidRequest, ServiceUnavailable
-from services.api.gpu_power import GpuInstanceStarter
+from services.api.gpu_power import CachedWake
 from services.api.job_objects import JobObjects
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class JobSubmitter:
     sqs: Any
     queue_url: str
     counter: JobCounter
-    gpu: GpuInstanceStarter | None = None
+    gpu: CachedWake | None = None
     resolver: Resolver = system_resolver
     clock: Callable[[], float] = time.time
     retention_s: int = DEFAULT_RETENTION_S

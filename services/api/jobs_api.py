@@ -145,7 +145,8 @@ def _job(task: Task, capacity: CapacityState | None = None, *, status_view: bool
     if task.status is TaskStatus.COMPLETED:
         live["result_url"] = api.objects.result_url(task.result_s3_uri)
     if status_view and not task.status.terminal:
-        live["gpu"] = GPU_STATES.get(api.gpu.observed_state(), "unknown") if api.gpu is not None else None
+        state = api.gpu.observed_state() if api.gpu is not None else None
+        live["gpu"] = GPU_STATES.get(state, "unknown") if state is not None else None
         live["queue_position"] = _queue_position(task) if task.status is TaskStatus.PENDING else None
     return Job.from_task(task, api.workflows.name_of(task.job_type), capacity, **live).model_dump(mode="json")
 

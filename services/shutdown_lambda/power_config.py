@@ -31,7 +31,7 @@ class PowerRunConfig:
         GPU_TAG_KEY/GPU_TAG_VALUE (default Purpose=GPU-ComfyUI, the tag the IAM conditions use), and
         GPU_INSTANCE_TYPES (comma-separated, preferred first); GPU_FLEET_GROUP, GPU_FLEET_MAX_SIZE and
         GPU_JOBS_PER_INSTANCE for a fleet, else GPU_INSTANCE_ID."""
-        fleet_group = settings.get("GPU_FLEET_GROUP")
+        fleet_group = settings.fleet_group
         settings.require(*REQUIRED, "GPU_FLEET_GROUP" if fleet_group else "GPU_INSTANCE_ID")
         tag_key = settings.get("GPU_TAG_KEY") or GPU_TAG_KEY
         tag_value = settings.get("GPU_TAG_VALUE") or GPU_TAG_VALUE

@@ -1,5 +1,6 @@
-# The stack with a fleet: the API no longer starts a single instance (the power run's one-minute
-# re-check scales the group), the power run is told its group, and the dashboard shows the group.
+# The stack with a fleet: the API no longer starts a single instance but wakes the group from 0 to 1
+# (on that group only), the power run is told its group and scales it further, and the dashboard shows
+# the group.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -21,13 +22,13 @@ run "single_created_instance_is_woken_by_the_api_as_before" {
   command = plan
 
   assert {
-    condition     = contains(keys(output.api_environment), "GPU_INSTANCE_ID") && module.home_pool.fleet == null
+    condition     = contains(keys(output.api_environment), "GPU_INSTANCE_ID") && module.home_pool.fleet == null && !contains(keys(output.api_environment), "GPU_FLEET_GROUP") && module.api.fleet_policy_json == null
     error_message = "Without a fleet the API starts the single instance on a submit."
   }
 }
 
-run "a_fleet_is_scaled_by_the_power_run" {
-  command = plan
+run "a_fleet_is_woken_by_the_api_and_scaled_by_the_power_run" {
+  command = apply # the group's ARN, which the API's policy names, is known after apply
 
   variables {
     fleet = { max_size = 3 }
@@ -36,6 +37,16 @@ run "a_fleet_is_scaled_by_the_power_run" {
   assert {
     condition     = !contains(keys(output.api_environment), "GPU_INSTANCE_ID") && module.api.instance_policy_json == null
     error_message = "With a fleet the API starts no single instance."
+  }
+
+  assert {
+    condition     = output.api_environment.GPU_FLEET_GROUP == "gpu-fleet-us-east-1"
+    error_message = "The API is told the group a submit wakes."
+  }
+
+  assert {
+    condition     = module.api.fleet_policy_json != null
+    error_message = "The API role may wake the group (tests/iam.tftest.hcl checks what the policy allows)."
   }
 
   assert {

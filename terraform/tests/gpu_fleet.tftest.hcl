@@ -103,8 +103,8 @@ run "a_fleet_is_a_group_from_zero_with_a_warm_pool_and_a_drain_hook" {
   }
 
   assert {
-    condition     = output.power_environment.GPU_FLEET_GROUP == "gpu-fleet-us-west-2" && output.power_environment.GPU_FLEET_MAX_SIZE == "4" && output.power_environment.GPU_JOBS_PER_INSTANCE == "2" && !contains(keys(output.power_environment), "GPU_INSTANCE_ID") && output.worker_environment.GPU_FLEET_GROUP == "gpu-fleet-us-west-2"
-    error_message = "The power run scales the group by name, from the backlog per instance; the worker knows its group."
+    condition     = output.power_environment.GPU_FLEET_GROUP == "gpu-fleet-us-west-2" && output.power_environment.GPU_FLEET_MAX_SIZE == "4" && output.power_environment.GPU_JOBS_PER_INSTANCE == "2" && !contains(keys(output.power_environment), "GPU_INSTANCE_ID") && output.worker_environment.GPU_FLEET_GROUP == "gpu-fleet-us-west-2" && output.worker_environment.GPU_FLEET_DRAIN_HOOK == one(aws_autoscaling_group.fleet[0].initial_lifecycle_hook).name
+    error_message = "The power run scales the group by name, from the backlog per instance; the worker knows its group and its drain hook."
   }
 
   assert {

@@ -127,6 +127,42 @@ run "api_starts_but_never_stops_the_tagged_instance" {
   }
 }
 
+run "api_sets_only_its_tagged_fleet_from_zero" {
+  command = plan
+
+  module {
+    source = "./modules/api"
+  }
+
+  variables {
+    function_name      = "gpu-orchestrator-api"
+    api_name           = "gpu-orchestrator-api"
+    role_name          = "gpu-orchestrator-task-role"
+    submit_queue_arn   = "arn:aws:sqs:us-east-1:123456789012:gpu_tasks_queue"
+    results_bucket_arn = "arn:aws:s3:::gpu-orchestrator-results"
+    gpu_fleet          = { arn = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0:autoScalingGroupName/gpu-fleet-us-east-1", tag_key = "Pool", tag_value = "gpu-eu" }
+  }
+
+  assert {
+    condition = length([for s in data.aws_iam_policy_document.fleet[0].statement : s if contains(s.actions, "autoscaling:SetDesiredCapacity")]) == 1 && alltrue([
+      for s in data.aws_iam_policy_document.fleet[0].statement :
+      jsonencode(s.resources) == jsonencode([var.gpu_fleet.arn]) && anytrue([for c in s.condition : c.variable == "autoscaling:ResourceTag/Pool" && jsonencode(c.values) == jsonencode(["gpu-eu"])])
+      if contains(s.actions, "autoscaling:SetDesiredCapacity")
+    ])
+    error_message = "The API may set the desired capacity of the named group only, and only while it carries the configured tag."
+  }
+
+  assert {
+    condition     = alltrue([for s in data.aws_iam_policy_document.fleet[0].statement : alltrue([for a in s.actions : contains(["autoscaling:SetDesiredCapacity", "autoscaling:DescribeAutoScalingGroups"], a)])])
+    error_message = "Describing groups and setting the desired capacity is all the API may do to the fleet."
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.instance) == 0 && contains(keys(module.function.policies), "gpu-fleet-wake")
+    error_message = "A fleet's API starts no instance by id."
+  }
+}
+
 run "api_that_wakes_no_instance_has_no_ec2_permission" {
   command = plan
 
@@ -143,8 +179,8 @@ run "api_that_wakes_no_instance_has_no_ec2_permission" {
   }
 
   assert {
-    condition     = length(data.aws_iam_policy_document.instance) == 0 && !contains(keys(module.function.policies), "gpu-instance-start")
-    error_message = "Without an instance to wake (the distributor's mode) the API role has no EC2 permission."
+    condition     = length(data.aws_iam_policy_document.instance) == 0 && !contains(keys(module.function.policies), "gpu-instance-start") && length(data.aws_iam_policy_document.fleet) == 0 && !contains(keys(module.function.policies), "gpu-fleet-wake")
+    error_message = "Without an instance to wake (the distributor's mode) the API role has no EC2 or Auto Scaling permission."
   }
 }
 

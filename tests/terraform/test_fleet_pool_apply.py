@@ -2,7 +2,7 @@
 waiting on the two new queues): a fleet pool applied by Terraform (terraform/modules/gpu_pool/examples/fleet)
 beside the session stack. Its power run, configured by the pool's own power_environment, scales the group
 out on a burst, keeps the instances its workers protect through a scale-in, and returns the group to zero
-after the idle window."""
+after the idle window; the API's wake then starts one instance of the group at zero."""
 
 import json
 import os
@@ -18,6 +18,7 @@ import pytest
 
 from gpujobs import aws_clients
 from services.adapter.scale_in_protection import ScaleInProtection
+from services.api.gpu_power import IN_SERVICE, STARTING, GpuFleetStarter
 from services.shutdown_lambda.handler import build_handler
 from tests.doubles.lambda_context import LambdaContext
 
@@ -103,3 +104,10 @@ def test_burst_scales_out_protected_instances_survive_and_the_group_returns_to_z
         protection.release()
     last = after_window({"action": "evaluate"}, LambdaContext())
     assert (last["acted"], last["desired"], members(group)) == ("scaled-in", 0, {})
+
+    # A submit finds the group at zero: the API's wake starts one instance; the next finds it in service.
+    wake = GpuFleetStarter(group, autoscaling, ttl_s=0.0)
+    assert wake.ensure_starting("job-1") == STARTING
+    assert [m["LifecycleState"] for m in members(group).values()] == ["InService"]
+    assert wake.ensure_starting("job-2") == IN_SERVICE and wake.start_calls == 1
+    autoscaling.set_desired_capacity(AutoScalingGroupName=group, DesiredCapacity=0, HonorCooldown=False)

@@ -1,6 +1,7 @@
 # What the API may do: send jobs to the queue it submits to, write task rows, read API keys, presign result
 # downloads and input uploads (a presigned URL can do what the role may: only these prefixes), delete a job's
-# results and, when it wakes an instance itself (no distributor), start the tagged GPU instance.
+# results and, when it wakes the GPU itself (no distributor), start the tagged GPU instance or set the
+# tagged fleet group's desired capacity.
 
 data "aws_iam_policy_document" "queue" {
   statement {
@@ -120,6 +121,28 @@ data "aws_iam_policy_document" "instance" {
       test     = "StringEquals"
       variable = "ec2:ResourceTag/${var.gpu_instance.tag_key}"
       values   = [var.gpu_instance.tag_value]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "fleet" {
+  count = var.gpu_fleet == null ? 0 : 1
+
+  statement {
+    sid       = "DescribeGroups"
+    actions   = ["autoscaling:DescribeAutoScalingGroups"]
+    resources = ["*"] # Describe calls cannot be limited to resources.
+  }
+
+  statement {
+    sid       = "WakeTaggedFleet"
+    actions   = ["autoscaling:SetDesiredCapacity"]
+    resources = [var.gpu_fleet.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "autoscaling:ResourceTag/${var.gpu_fleet.tag_key}"
+      values   = [var.gpu_fleet.tag_value]
     }
   }
 }

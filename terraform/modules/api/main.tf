@@ -19,7 +19,7 @@ module "function" {
   environment          = var.environment
 
   role_name        = var.role_name
-  role_description = "Orchestrator API: enqueue jobs, write task rows, start the tagged GPU instance."
+  role_description = "Orchestrator API: enqueue jobs, write task rows, wake the tagged GPU instance or fleet."
   trusted_services = var.trusted_services
   policies = merge(
     {
@@ -30,6 +30,7 @@ module "function" {
       "api-keys-read" = data.aws_iam_policy_document.keys.json
     },
     var.gpu_instance == null ? {} : { "gpu-instance-start" = data.aws_iam_policy_document.instance[0].json },
+    var.gpu_fleet == null ? {} : { "gpu-fleet-wake" = data.aws_iam_policy_document.fleet[0].json },
   )
 
   error_alarm = { actions = var.alarm_actions }

@@ -52,3 +52,8 @@ output "instance_policy_json" {
   description = "The API's EC2 policy document; null when the API wakes no instance."
   value       = one(data.aws_iam_policy_document.instance[*].json)
 }
+
+output "fleet_policy_json" {
+  description = "The API's Auto Scaling policy document (wake the fleet from 0 to 1 instance); null when the API wakes no fleet."
+  value       = one(data.aws_iam_policy_document.fleet[*].json)
+}

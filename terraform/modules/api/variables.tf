@@ -94,6 +94,16 @@ variable "gpu_instance" {
   default = null
 }
 
+variable "gpu_fleet" {
+  description = "The pool's Auto Scaling group when the pool is a fleet (its ARN and the tag it must carry): a submit sets its desired capacity from 0 to 1; null when the API wakes no fleet."
+  type = object({
+    arn       = string
+    tag_key   = string
+    tag_value = string
+  })
+  default = null
+}
+
 variable "handler" {
   description = "Handler of the Lambda, module.function."
   type        = string

@@ -13,7 +13,9 @@ locals {
   fleet_warm  = local.fleet && !local.fleet_mixed
   fleet_arn   = one(aws_autoscaling_group.fleet[*].arn)
 
-  fleet_worker_environment = local.fleet ? { GPU_FLEET_GROUP = local.names.fleet_group } : {}
+  # The worker completes the drain hook once it has handed its jobs back, instead of its timeout.
+  fleet_drain_hook         = "drain"
+  fleet_worker_environment = local.fleet ? { GPU_FLEET_GROUP = local.names.fleet_group, GPU_FLEET_DRAIN_HOOK = local.fleet_drain_hook } : {}
   # A single instance is started and stopped by id; a fleet by its group's desired capacity.
   fleet_power_environment = local.fleet ? {
     GPU_FLEET_GROUP       = local.names.fleet_group
@@ -88,7 +90,7 @@ resource "aws_autoscaling_group" "fleet" {
 
   # In place before any instance launches: every scale-in, to the warm pool or not, waits for it.
   initial_lifecycle_hook {
-    name                 = "drain"
+    name                 = local.fleet_drain_hook
     lifecycle_transition = "autoscaling:EC2_INSTANCE_TERMINATING"
     heartbeat_timeout    = var.fleet.drain_seconds
     default_result       = "CONTINUE"

@@ -104,7 +104,7 @@ output "schedule_rule_name" {
 }
 
 output "worker_environment" {
-  description = "Environment of the pool's worker (sqs-adapter.service; install.sh --from-json reads it): its queue and the queue's visibility timeout, the task table and its region, the job time limit, and its pool name behind the distributor."
+  description = "Environment of the pool's worker (sqs-adapter.service; install.sh --from-json reads it): its queue and the queue's visibility timeout, the task table and its region, the job time limit, its pool name behind the distributor, and a fleet's group and drain hook."
   value       = local.worker_environment
 }
 

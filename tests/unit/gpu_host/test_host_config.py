@@ -8,7 +8,7 @@ import pytest
 from gpujobs.errors import ConfigError
 from gpujobs.settings import Settings
 from local.gpu_host.__main__ import main
-from local.gpu_host.host_config import HostConfig
+from local.gpu_host.host_config import HostConfig, host_count, host_environment
 
 
 def test_defaults_run_the_double_the_unified_api_and_the_worker_in_that_order():
@@ -80,3 +80,24 @@ def test_a_role_file_without_a_key_stops_the_host(tmp_path):
         HostConfig.from_settings(Settings({"LOCAL_GPU_ROLE_ENV_FILE": str(role_file)}))
     with pytest.raises(ConfigError, match="cannot be read"):
         HostConfig.from_settings(Settings({"LOCAL_GPU_ROLE_ENV_FILE": str(tmp_path / "missing.env")}))
+
+
+def test_several_hosts_take_ports_folders_and_worker_ids_of_their_own():
+    settings = Settings({"GPU_HOSTS": "3"})
+    assert host_count(settings) == 3
+    hosts = [HostConfig.from_settings(Settings(host_environment(n, "i-0abc", settings))) for n in range(3)]
+    envs = [{k: v for c in h.children for k, v in c.env.items()} for h in hosts]
+    ready = [c.ready_url for h in hosts for c in h.children if c.ready_url]
+    assert len(set(ready)) == 6  # a double and a Unified API per host, none on another's port
+    assert len({e["COMFYUI_DIR"] for e in envs}) == 3
+    assert [host_environment(n, "i-0abc", settings).get("WORKER_ID") for n in range(3)] == [
+        None, "i-0abc-1", "i-0abc-2"]  # the first keeps the instance's id, as on EC2
+
+
+@pytest.mark.parametrize("values", [
+    {"GPU_HOSTS": "0"}, {"GPU_HOSTS": "17"}, {"GPU_HOSTS": "2", "COMFYUI_URL": "http://127.0.0.1:8188"},
+    {"GPU_HOSTS": "4", "LOCAL_UNIFIED_API_PORT": "8000", "LOCAL_COMFYUI_PORT": "8002"},
+])
+def test_host_counts_that_would_collide_are_refused(values):
+    with pytest.raises(ConfigError):
+        host_count(Settings(values))
