@@ -2,14 +2,18 @@
 per key per interval, another tenant's job answered as unknown, and the per-key and per-tenant limits."""
 
 import hashlib
+import json
 from dataclasses import replace
 from typing import Any
+
+from apig_wsgi import make_lambda_handler
 
 from gpujobs.api_keys import ApiKey, key_id_of
 from services.api.api_config import ApiConfig
 from services.api.key_auth import KeyCache
 from services.api.rate_limits import KeyRateLimiter
 from tests.unit.api.conftest import UNLIMITED
+from tests.unit.api.test_entry_points import http_api_event
 
 
 class Clock:
@@ -142,3 +146,30 @@ def test_a_tenants_waiting_jobs_are_capped(make_app: Any, aws: Any) -> None:
     assert client.post(CAMERA, json=BODY, headers=bearer(aws.new_key("globex"))).status_code == 202
     assert client.post(f"/api/v1/jobs/{first[0].get_json()['job_id']}/cancel").status_code == 200
     assert client.post(CAMERA, json=BODY).status_code == 202, "a cancelled job no longer waits"
+
+
+def test_every_job_route_through_the_lambda_handler_keeps_to_the_callers_tenant(app: Any, aws: Any) -> None:
+    """The gateway's path: each route that names a job answers another tenant's as unknown and changes
+    nothing; the list and an Idempotency-Key are the caller's own."""
+    handler = make_lambda_handler(app, binary_support=False)
+    other = aws.new_key("globex")
+
+    def call(method: str, path: str, key: str, body: dict | None = None, **headers: str) -> tuple[int, Any]:
+        event = http_api_event(method, path, None if body is None else json.dumps(body),
+                               {"authorization": f"Bearer {key}", **headers})
+        answer = handler(event, None)
+        return answer["statusCode"], json.loads(answer["body"])
+
+    status, job = call("POST", CAMERA, aws.key, BODY, **{"idempotency-key": "same-key"})
+    assert status == 202
+    job_id = job["job_id"]
+    for method, path in (("GET", f"/api/v1/jobs/{job_id}"), ("GET", f"{CAMERA}/{job_id}"),
+                         ("POST", f"/api/v1/jobs/{job_id}/cancel"), ("DELETE", f"/api/v1/jobs/{job_id}")):
+        status, answer = call(method, path, other)
+        assert status == 404 and answer["error"]["code"] == "job_not_found", (method, path)
+    assert call("GET", "/api/v1/jobs", other) == (200, {"jobs": [], "next_cursor": None})
+    status, theirs = call("POST", CAMERA, other, BODY, **{"idempotency-key": "same-key"})
+    assert status == 202 and theirs["job_id"] != job_id, "an Idempotency-Key is the tenant's own"
+    status, mine = call("GET", f"/api/v1/jobs/{job_id}", aws.key)
+    assert status == 200 and mine["status"] == "pending", "the other tenant's calls changed nothing"
+    assert [j["job_id"] for j in call("GET", "/api/v1/jobs", aws.key)[1]["jobs"]] == [job_id]
