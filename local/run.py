@@ -212,7 +212,11 @@ def main() -> int:
                       f"{host_env.get('WORKER_ID', instance_id)} while instance {instance_id} is running "
                       f"(boot delay {env['BOOT_DELAY_S']} s)")
         supervisor.start("power", [sys.executable, "-m", "local.power_timer"], {**env, **roles.environment("power")})
-        print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")
+        if fleet is not None:
+            print(f"power      sizes the group by the backlog; scales in after {env['IDLE_MINUTES']} idle minutes "
+                  f"(IDLE_MINUTES)")
+        else:
+            print(f"power      stops the GPU after {env['IDLE_MINUTES']} idle minutes (IDLE_MINUTES)")
         supervisor.start("webhooks", [sys.executable, "-m", "local.webhook_stream"],
                          {**env, **roles.environment("webhook"),
                           "WEBHOOK_STREAM_ARN": str(stack.outputs["task_table_stream_arn"])})
