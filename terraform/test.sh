@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Native `terraform test` with mocked AWS providers: no emulator, no network. Runs the stack's tests
 # (tests/*.tftest.hcl, in three parts) and the local environment's (environments/local/tests, its
-# multi-region mode applied to the mocks) side by side, each root initialised once; arguments go to
+# multi-region and fleet modes applied to the mocks) side by side, each root initialised once; arguments go to
 # every `terraform test`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -120,32 +120,46 @@ def _command(settings: Settings, name: str, default: list[str]) -> tuple[str, ..
     return tuple(parts)
 
 
-# Emulated hosts `make up` runs side by side at most (GPU_HOSTS); their ports are the first host's plus
-# their index, so the two port ranges must not meet.
+# Emulated hosts `make up` runs side by side at most (GPU_HOSTS, or a fleet's maximum size); their ports
+# are the first host's plus their index, so the two port ranges must not meet.
 MAX_HOSTS = 16
 
 
 def host_count(settings: Settings) -> int:
     """GPU_HOSTS (default 1), checked against the ports the hosts would take and a real ComfyUI."""
     count = settings.integer("GPU_HOSTS", 1, minimum=1, maximum=MAX_HOSTS)
-    if count > 1 and settings.get("COMFYUI_URL"):
-        raise ConfigError(f"GPU_HOSTS={count} runs one ComfyUI double per host; with COMFYUI_URL every host would "
-                          "drive the same ComfyUI: leave GPU_HOSTS at 1")
-    unified = settings.integer("LOCAL_UNIFIED_API_PORT", 8000, minimum=1, maximum=65535)
-    comfyui = settings.integer("LOCAL_COMFYUI_PORT", 8188, minimum=1, maximum=65535)
-    if max(unified, comfyui) + count > 65536 or abs(unified - comfyui) < count:
-        raise ConfigError(f"GPU_HOSTS={count}: the Unified API ports from {unified} and the ComfyUI ports from "
-                          f"{comfyui} would collide; move LOCAL_UNIFIED_API_PORT or LOCAL_COMFYUI_PORT apart")
+    check_slots(count, settings, f"GPU_HOSTS={count}")
     return count
 
 
-def host_environment(index: int, instance_id: str, settings: Settings) -> dict[str, str]:
-    """What the `index`-th of several emulated hosts changes (nothing for the first): its ports (the first
-    host's plus its index), its ComfyUI folder and its worker id, so no two hosts collide."""
+def check_slots(count: int, settings: Settings, what: str) -> None:
+    """Refuse `count` hosts side by side (`what` names where the count came from) when their ports would
+    collide or they would all drive one real ComfyUI."""
+    if count > 1 and settings.get("COMFYUI_URL"):
+        raise ConfigError(f"{what} runs one ComfyUI double per host; with COMFYUI_URL every host would "
+                          "drive the same ComfyUI: run a single host")
+    unified = settings.integer("LOCAL_UNIFIED_API_PORT", 8000, minimum=1, maximum=65535)
+    comfyui = settings.integer("LOCAL_COMFYUI_PORT", 8188, minimum=1, maximum=65535)
+    if max(unified, comfyui) + count > 65536 or abs(unified - comfyui) < count:
+        raise ConfigError(f"{what}: the Unified API ports from {unified} and the ComfyUI ports from "
+                          f"{comfyui} would collide; move LOCAL_UNIFIED_API_PORT or LOCAL_COMFYUI_PORT apart")
+
+
+def slot_environment(index: int, settings: Settings) -> dict[str, str]:
+    """The ports (the first host's plus `index`) and ComfyUI folder of the `index`-th host side by side;
+    nothing for the first."""
     if index == 0:
         return {}
     unified = settings.integer("LOCAL_UNIFIED_API_PORT", 8000, minimum=1, maximum=65535)
     comfyui = settings.integer("LOCAL_COMFYUI_PORT", 8188, minimum=1, maximum=65535)
     folder = settings.get("LOCAL_COMFYUI_DIR", ".run/comfyui") or ".run/comfyui"
     return {"LOCAL_UNIFIED_API_PORT": str(unified + index), "LOCAL_COMFYUI_PORT": str(comfyui + index),
-            "LOCAL_COMFYUI_DIR": f"{folder}-{index}", "WORKER_ID": f"{instance_id}-{index}"}
+            "LOCAL_COMFYUI_DIR": f"{folder}-{index}"}
+
+
+def host_environment(index: int, instance_id: str, settings: Settings) -> dict[str, str]:
+    """What the `index`-th of several hosts following one instance changes (nothing for the first): its
+    slot's ports and folder, and its worker id, so no two hosts collide."""
+    if index == 0:
+        return {}
+    return {**slot_environment(index, settings), "WORKER_ID": f"{instance_id}-{index}"}

@@ -2,12 +2,18 @@
 
 moved {
   from = aws_instance.gpu_stand_in
-  to   = module.gpu_stand_in.aws_instance.this
+  to   = module.gpu_stand_in[0].aws_instance.this
 }
 
 moved {
   from = aws_ec2_instance_state.gpu_stand_in
-  to   = module.gpu_stand_in.aws_ec2_instance_state.this
+  to   = module.gpu_stand_in[0].aws_ec2_instance_state.this
+}
+
+# The stand-in became optional (none with a fleet).
+moved {
+  from = module.gpu_stand_in
+  to   = module.gpu_stand_in[0]
 }
 
 moved {

@@ -60,3 +60,15 @@ variable "stand_in" {
   default  = {}
   nullable = false
 }
+
+variable "fleet_max_size" {
+  description = "Above 1: the pool is an Auto Scaling group of up to this many created hosts (from stand_in's AMI and type, in the emulator's default subnet) instead of the stopped stand-in; `make up` runs one emulated GPU host per instance of the group. An integer from 1 to 16."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.fleet_max_size >= 1 && var.fleet_max_size <= 16 && floor(var.fleet_max_size) == var.fleet_max_size
+    error_message = "fleet_max_size must be an integer from 1 to 16 (the emulated hosts' port ranges)."
+  }
+}

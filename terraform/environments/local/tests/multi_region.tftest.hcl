@@ -40,7 +40,7 @@ override_resource {
 }
 
 override_resource {
-  target = module.gpu_stand_in.aws_instance.this
+  target = module.gpu_stand_in[0].aws_instance.this
   values = { id = "i-0f0f6fd680921de5f" }
 }
 
