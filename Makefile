@@ -30,10 +30,11 @@ venv: $(STAMP) ## create .venv and install the pinned dependencies
 up: $(STAMP) package ## run the whole system on this machine (emulator, Terraform, API, GPU stand-in, power) until Ctrl-C
 	$(PY) -m local.run
 
-test: $(STAMP) package ## everything CI runs: lint, Terraform checks, unit and integration tests
+test: $(STAMP) package ## everything CI runs: lint, Terraform checks, unit tests (two processes: they share nothing) and integration tests
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory tf-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest --ignore=tests/unit $(PYTEST_ARGS)
 
 unit: $(STAMP) ## unit tests only (no emulator)
 	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
