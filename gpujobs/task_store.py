@@ -280,13 +280,18 @@ class TaskStore:
     def count_waiting(self, tenant: str, at_most: int) -> int:
         """How many of a tenant's jobs are pending, counting no further than `at_most`: reads only the
         tenant's pending rows (the sparse waiting index), at most `at_most` of them."""
+        return self._count({
+            "TableName": self.table_name, "IndexName": WAITING_INDEX, "KeyConditionExpression": "#w = :t",
+            "ExpressionAttributeNames": {"#w": WAITING_TENANT}, "ExpressionAttributeValues": {":t": {"S": tenant}},
+        }, at_most)
+
+    def _count(self, query: dict[str, Any], at_most: int | None = None) -> int:
+        """The rows a Query matches, read as COUNT pages, stopping once `at_most` are counted (None: all)."""
         count, start = 0, None
-        while count < at_most:
-            kwargs: dict[str, Any] = {
-                "TableName": self.table_name, "IndexName": WAITING_INDEX, "KeyConditionExpression": "#w = :t",
-                "ExpressionAttributeNames": {"#w": WAITING_TENANT}, "ExpressionAttributeValues": {":t": {"S": tenant}},
-                "Select": "COUNT", "Limit": at_most - count,
-            }
+        while at_most is None or count < at_most:
+            kwargs: dict[str, Any] = {**query, "Select": "COUNT"}
+            if at_most is not None:
+                kwargs["Limit"] = at_most - count
             if start:
                 kwargs["ExclusiveStartKey"] = start
             response = self.db.query(**kwargs)
@@ -294,7 +299,7 @@ class TaskStore:
             start = response.get("LastEvaluatedKey")
             if not start:
                 break
-        return count
+        return count if at_most is None else min(count, at_most)
 
     def list_oldest(self, status: TaskStatus, created_before: int, pool: str | None = None,
                     max_read: int = 1000) -> list[Task]:
@@ -316,30 +321,10 @@ class TaskStore:
     def count_pending_before(self, created_at: int, at_most: int) -> int:
         """How many jobs are pending that were created in an earlier second than `created_at`, counting no
         further than `at_most`: a COUNT Query of the status index's pending rows, bounded by that range key."""
-        count, start = 0, None
-        while count < at_most:
-            kwargs = self._status_query(TaskStatus.PENDING, created_before=created_at, Select="COUNT",
-                                        Limit=at_most - count)
-            if start:
-                kwargs["ExclusiveStartKey"] = start
-            response = self.db.query(**kwargs)
-            count += response.get("Count", 0)
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                break
-        return min(count, at_most)
+        return self._count(self._status_query(TaskStatus.PENDING, created_before=created_at), at_most)
 
     def count_by_status(self, status: TaskStatus) -> int:
-        count, start = 0, None
-        while True:
-            kwargs = self._status_query(status, Select="COUNT")
-            if start:
-                kwargs["ExclusiveStartKey"] = start
-            response = self.db.query(**kwargs)
-            count += response.get("Count", 0)
-            start = response.get("LastEvaluatedKey")
-            if not start:
-                return count
+        return self._count(self._status_query(status))
 
     # -- writes ----------------------------------------------------------------------------
 

@@ -24,18 +24,21 @@ def ec2_instance_id(timeout_s: float = IMDS_TIMEOUT_S) -> str | None:
     AWS_EC2_METADATA_DISABLED=true, botocore's switch for the same)."""
     if os.environ.get("AWS_EC2_METADATA_DISABLED", "").lower() == "true":
         return None
+    return instance_metadata("instance-id", timeout_s)
+
+
+def instance_metadata(path: str, timeout_s: float = IMDS_TIMEOUT_S) -> str | None:
+    """One IMDSv2 read (a session token, then `meta-data/<path>`), None when the service does not answer."""
     try:
         token_request = urllib.request.Request(f"{IMDS}/api/token", method="PUT",
                                                headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
         with urllib.request.urlopen(token_request, timeout=timeout_s) as response:
             token = response.read().decode()
-        id_request = urllib.request.Request(f"{IMDS}/meta-data/instance-id",
-                                            headers={"X-aws-ec2-metadata-token": token})
-        with urllib.request.urlopen(id_request, timeout=timeout_s) as response:
-            instance_id = response.read().decode().strip()
+        request = urllib.request.Request(f"{IMDS}/meta-data/{path}", headers={"X-aws-ec2-metadata-token": token})
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return response.read().decode().strip() or None
     except (urllib.error.URLError, OSError, ValueError):
         return None
-    return instance_id or None
 
 
 def worker_id(configured: str | None) -> str:

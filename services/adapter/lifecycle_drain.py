@@ -11,15 +11,13 @@ the hook's timeout ends the wait anyway, with the same result.
 """
 
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gpujobs.settings import Settings
-from services.adapter.instance_identity import IMDS
+from services.adapter.instance_identity import instance_metadata
 
 if TYPE_CHECKING:  # scale_in_protection reads the lifecycle state through this module
     from services.adapter.scale_in_protection import ScaleInProtection
@@ -59,17 +57,7 @@ def metadata_target_state(timeout_s: float = 1.0) -> StateSource:
     the metadata service does not answer."""
 
     def read() -> str | None:
-        try:
-            token_request = urllib.request.Request(f"{IMDS}/api/token", method="PUT",
-                                                   headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
-            with urllib.request.urlopen(token_request, timeout=timeout_s) as response:
-                token = response.read().decode()
-            request = urllib.request.Request(f"{IMDS}/meta-data/autoscaling/target-lifecycle-state",
-                                             headers={"X-aws-ec2-metadata-token": token})
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:
-                return response.read().decode().strip() or None
-        except (urllib.error.URLError, OSError, ValueError):
-            return None
+        return instance_metadata("autoscaling/target-lifecycle-state", timeout_s)
 
     return read
 
