@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from gpujobs import aws_clients
+from gpujobs.task_model import Task
+from gpujobs.task_store import TaskStore
 from services.adapter.scale_in_protection import ScaleInProtection
 from services.api.gpu_power import IN_SERVICE, STARTING, GpuFleetStarter
 from services.shutdown_lambda.handler import build_handler
@@ -70,10 +72,12 @@ def members(group: str) -> dict[str, dict[str, Any]]:
     return {i["InstanceId"]: i for i in found["AutoScalingGroups"][0]["Instances"]}
 
 
+# The session's apply, the pool's apply (its new queues) and its destroy together outlast the default limit.
+@pytest.mark.timeout(900)
 def test_burst_scales_out_protected_instances_survive_and_the_group_returns_to_zero(
-        fleet_pool: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+        fleet_pool: dict[str, Any], stack: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     # The pool shares the session's task table with every other test: a pool name of its own makes the
-    # power run count only this pool's tasks (none: the jobs here are messages only).
+    # power run count only this pool's processing tasks (none here).
     overrides = {"IDLE_MINUTES": str(WINDOW_S // 60), "GPU_POOL": f"fleet-{uuid.uuid4().hex[:8]}"}
     for key, value in {**fleet_pool["power_environment"], **overrides}.items():
         monkeypatch.setenv(key, value)
@@ -82,8 +86,12 @@ def test_burst_scales_out_protected_instances_survive_and_the_group_returns_to_z
     sqs, autoscaling = aws_clients.client("sqs"), aws_clients.client("autoscaling")
     assert fleet_pool["fleet"]["warm_pool"] and members(group) == {}
 
-    for n in range(3):
-        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"task_id": f"burst-{n}"}))
+    # Three submitted jobs: pending rows (old enough that only their messages count), then messages.
+    store = TaskStore(stack["task_table_name"], aws_clients.client("dynamodb"))
+    burst = [f"burst-{uuid.uuid4().hex[:8]}-{n}" for n in range(3)]
+    for task_id in burst:
+        store.create(Task.new(task_id, "/api/v1/camera-angle/jobs", {}, int(time.time()) - 2 * WINDOW_S))
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"task_id": task_id}))
     start = build_handler(clock=time.time, sleep=lambda _s: None)({"action": "evaluate"}, LambdaContext())
     assert (start["group"], start["acted"], start["desired"]) == (group, "scaled-out", 3)
     launched = members(group)
@@ -94,6 +102,8 @@ def test_burst_scales_out_protected_instances_survive_and_the_group_returns_to_z
     protections = [ScaleInProtection(autoscaling, group, instance_id) for instance_id in busy]
     assert all(p.acquire() for p in protections)
     sqs.purge_queue(QueueUrl=queue_url)
+    for task_id in burst:
+        store.delete_pending(task_id)
 
     after_window = build_handler(clock=lambda: time.time() + WINDOW_S + 60, sleep=lambda _s: None)
     scale_in = after_window({"action": "evaluate"}, LambdaContext())

@@ -86,6 +86,8 @@ module "pool" {
   gpu         = { ami_id = var.ami_id, subnet_id = var.subnet_id }
   fleet       = { max_size = var.max_size }
   lambda      = { packages_dir = var.packages_dir, log_retention_days = 1 }
+  # moto does not store a DLQ's redrive_allow_policy, so an apply would wait for it for ever.
+  queue = { restrict_dlq_sources = !var.emulator }
 
   task_table = {
     name             = data.aws_dynamodb_table.tasks.name
