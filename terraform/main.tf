@@ -147,6 +147,7 @@ module "home_pool" {
 
   distributed       = local.distributed
   metrics_namespace = var.metrics_namespace
+  name_prefix       = var.name_prefix
   names = {
     queue            = local.names.task_queue
     dlq              = "${local.names.task_queue}_dlq"
