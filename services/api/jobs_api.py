@@ -224,9 +224,10 @@ def _find_job(job_id: str, workflow: WorkflowSpec | None) -> Response:
 
 
 def _pool_capacity(task: Task) -> CapacityState | None:
-    """The single pool's capacity state while a job waits (one more read; a failed one shows nothing).
-    In the multi-region mode (no GPU_INSTANCE_ID) a waiting job's pool is not known yet."""
-    if task.status is not TaskStatus.PENDING or not services().settings.gpu_instance_id:
+    """The single pool's capacity state while a job waits (one more read; a failed one shows nothing), its
+    instance's or its fleet's. In the multi-region mode (neither set) a waiting job's pool is not known yet."""
+    settings = services().settings
+    if task.status is not TaskStatus.PENDING or not (settings.gpu_instance_id or settings.fleet_group):
         return None
     try:
         return services().store.capacity()

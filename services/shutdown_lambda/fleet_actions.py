@@ -20,6 +20,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from gpujobs.power_policy import CapacityDecision, FleetConfig, FleetInstance, PowerConfig, PowerFacts, desired_capacity
+from services.shutdown_lambda.fleet_capacity import FleetCapacityWatch
 
 # Auto Scaling lifecycle states -> what the decision counts: starting, in service, or neither.
 PENDING_STATES = ("Pending", "Pending:Wait", "Pending:Proceed")
@@ -92,6 +93,8 @@ class FleetController:
     logger: logging.Logger | Any
     metrics: Any = None
     dry_run: bool = False
+    capacity: FleetCapacityWatch | None = None
+    """Where a launch refused for want of GPUs is recorded for the job status (None: not recorded)."""
 
     def run(self, trigger: str) -> FleetOutcome:
         facts = self.read_facts()
@@ -110,6 +113,8 @@ class FleetController:
             if not self.dry_run:
                 self.autoscaling.set_desired_capacity(AutoScalingGroupName=self.group,
                                                       DesiredCapacity=decision.desired, HonorCooldown=False)
+        if self.capacity is not None and not self.dry_run:
+            self.capacity.note(decision.desired, decision.in_service)
         if self.metrics is not None:
             self.metrics.add_metric(name="FleetDesiredCapacity", unit=MetricUnit.Count, value=decision.desired)
             self.metrics.add_metric(name="FleetBacklog", unit=MetricUnit.Count, value=decision.backlog)

@@ -32,6 +32,7 @@ from services.shutdown_lambda.dead_letters import (
     pool_dlq,
 )
 from services.shutdown_lambda.fleet_actions import FleetController, FleetOutcome
+from services.shutdown_lambda.fleet_capacity import FleetCapacityWatch
 from services.shutdown_lambda.power_actions import Outcome, PowerController
 from services.shutdown_lambda.power_config import PowerRunConfig
 from services.shutdown_lambda.power_events import Trigger, parse_trigger
@@ -103,9 +104,12 @@ def build_run(settings: Settings, config: PowerRunConfig, clock: Callable[[], fl
     if config.fleet_group and config.fleet:
         # A fleet: the group's desired capacity, not one instance's start and stop.
         autoscaling = aws_clients.client("autoscaling", settings.aws_region, credentials=credentials)
+        watch = FleetCapacityWatch(autoscaling, config.fleet_group, load=lambda: store.capacity(settings.pool),
+                                   save=lambda state: store.record_capacity(state, int(clock()), settings.pool),
+                                   types=config.instance_types, metrics=metrics)
         controller = FleetController(read_facts=reader.read, autoscaling=autoscaling, ec2=ec2,
                                      group=config.fleet_group, config=config.policy, fleet=config.fleet,
-                                     logger=logger, metrics=metrics, dry_run=dry_run)
+                                     logger=logger, metrics=metrics, dry_run=dry_run, capacity=watch)
     counter = JobCounter.of("power", settings)
     drain = DeadLetterDrain(store, sqs, counter, clock)
     peers = settings.peer_queues

@@ -6,7 +6,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from gpujobs.capacity_policy import CapacityState
 from gpujobs.settings import Settings
+from gpujobs.task_store import TaskStore
 from services.api.gpu_power import IN_SERVICE, STARTING, UNKNOWN, GpuFleetStarter
 from tests.unit.moto_world import MotoClients
 
@@ -114,3 +116,15 @@ def test_a_submit_to_a_fleet_at_zero_launches_one_instance(make_app: Any, aws: A
     assert aws.instance_state() == "stopped"  # a fleet's API starts no instance by id
     fleet = app.extensions["gpujobs_api"].gpu
     assert (fleet.describe_calls, fleet.start_calls) == (1, 1)
+
+
+def test_a_fleet_short_of_gpus_shows_it_on_a_waiting_job(make_app: Any, aws: Any, moto_clients: MotoClients) -> None:
+    autoscaling, name = fleet_group(moto_clients)
+    values = {k: v for k, v in aws.settings.values.items() if k != "GPU_INSTANCE_ID"}
+    client = make_app(settings=Settings({**values, "GPU_FLEET_GROUP": name}), autoscaling=autoscaling).test_client()
+    job_id = client.post(CAMERA, json=JOB).get_json()["job_id"]
+    assert client.get(f"/api/v1/jobs/{job_id}").get_json()["gpu_capacity"] is None
+    store = TaskStore(aws.table_name, aws.dynamodb)
+    store.record_capacity(CapacityState(1, 1000, ("g6e.2xlarge",)), 1000)  # the fleet's power run saw a refusal
+    shown = client.get(f"/api/v1/jobs/{job_id}").get_json()["gpu_capacity"]
+    assert shown["shortfalls"] == 1 and shown["types_tried"] == ["g6e.2xlarge"]
