@@ -191,3 +191,24 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def job_fields(task: Task) -> dict[str, Any]:
+    """The job representation's fields that the row alone holds: the status route's model and a webhook's
+    `data` are both built from these."""
+    return {
+        "job_id": task.task_id,
+        "status": task.status,
+        "result_s3_uri": task.result_s3_uri,
+        "error": task.error_message,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "attempts": task.attempts,
+        "progress": task.progress,
+        "pool": task.pool,
+        "started_at": task.started_at,
+        "finished_at": task.finished_at,
+        "cancel_requested": task.cancel_requested,
+        "gpu_seconds": task.gpu_seconds,
+        "results_deleted_at": task.results_deleted_at,
+    }

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gpujobs.task_model import Task, TaskStatus
+from gpujobs.task_model import Task, TaskStatus, job_fields
 
 START, COMPLETED = "start", "completed"
 EVENT_NAMES = (START, COMPLETED)
@@ -76,28 +76,7 @@ def workflow_name(api_path: str) -> str | None:
 def job_data(task: Task) -> dict[str, Any]:
     """The job as the status route shows it, from the row alone (what the route adds by reading other
     things at request time, such as a pool's capacity, is not in a webhook)."""
-    return {**row_fields(task), "status": task.status.value, "workflow": workflow_name(task.job_type)}
-
-
-def row_fields(task: Task) -> dict[str, Any]:
-    """The job representation's fields that the row alone holds: the status route's model and a webhook's
-    `data` are both built from these."""
-    return {
-        "job_id": task.task_id,
-        "status": task.status,
-        "result_s3_uri": task.result_s3_uri,
-        "error": task.error_message,
-        "created_at": task.created_at,
-        "updated_at": task.updated_at,
-        "attempts": task.attempts,
-        "progress": task.progress,
-        "pool": task.pool,
-        "started_at": task.started_at,
-        "finished_at": task.finished_at,
-        "cancel_requested": task.cancel_requested,
-        "gpu_seconds": task.gpu_seconds,
-        "results_deleted_at": task.results_deleted_at,
-    }
+    return {**job_fields(task), "status": task.status.value, "workflow": workflow_name(task.job_type)}
 
 
 class WebhookOptions(BaseModel):

@@ -9,8 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gpujobs.capacity_policy import CapacityState, next_try_at
-from gpujobs.task_model import Task, TaskStatus
-from gpujobs.webhook_events import row_fields
+from gpujobs.task_model import Task, TaskStatus, job_fields
 
 
 class JobPath(BaseModel):
@@ -97,7 +96,7 @@ class Job(BaseModel):
         row does not (result_url, gpu, queue_position)."""
         short = capacity is not None and capacity.short and task.status is TaskStatus.PENDING
         return cls(
-            **row_fields(task),
+            **job_fields(task),
             workflow=workflow,
             gpu_capacity=GpuCapacity(
                 shortfalls=capacity.shortfalls, since=capacity.last_shortfall_at or 0,

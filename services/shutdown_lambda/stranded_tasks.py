@@ -86,26 +86,31 @@ class StrandedTaskSweep:
                 if lease_lapsed(task.lease_expires_at, now - LEASE_GRACE_S):
                     self._fail(task, WORKER_GONE, now, report)
         if self.pool is None:
-            self._fail_pending(own.messages, own.retention_s, now, report)
+            self._fail_pending(lambda: own.messages, own.retention_s, now, report)
         elif self.master_queue_url:
             master = holding_of(self.sqs, self.master_queue_url)
-            held = own.messages + master.messages + self._peer_messages()
-            self._fail_pending(held, master.retention_s + own.retention_s, now, report)
+            self._fail_pending(lambda: own.messages + master.messages + self._peer_messages(),
+                               master.retention_s + own.retention_s, now, report)
         if report.failed:
             log.warning("tasks that could no longer run failed", extra={"queue_url": self.queue_url,
                                                                         "failed": report.failed})
         return report
 
-    def _fail_pending(self, held: int, lifetime_s: int, now: int, report: SweepReport) -> None:
-        """Every queue empty: pending tasks past the idle window have no message. Otherwise only those
-        older than a message can live (`lifetime_s`)."""
-        if held == 0:
+    def _fail_pending(self, held: Callable[[], int], lifetime_s: int, now: int, report: SweepReport) -> None:
+        """Every queue empty (`held()` 0): pending tasks past the idle window have no message. Otherwise only
+        those older than a message can live (`lifetime_s`). The queues are read only when some pending
+        task is past the window: the other pools' are in other regions."""
+        stale = self.store.list_oldest(TaskStatus.PENDING, now - self.idle_window_s, None, MAX_READ)
+        if not stale:
+            return
+        if held() == 0:
             window_min = self.idle_window_s // 60
-            for task in self.store.list_oldest(TaskStatus.PENDING, now - self.idle_window_s, None, MAX_READ):
+            for task in stale:
                 self._fail(task, no_message(window_min), now, report)
         else:
-            for task in self.store.list_oldest(TaskStatus.PENDING, now - lifetime_s, None, MAX_READ):
-                self._fail(task, expired(lifetime_s), now, report)
+            for task in stale:
+                if task.created_at < now - lifetime_s:
+                    self._fail(task, expired(lifetime_s), now, report)
 
     def _peer_messages(self) -> int:
         """What the other pools' queues hold together; an unreadable one counts as holding a message."""
